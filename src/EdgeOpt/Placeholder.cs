@@ -1,0 +1,1 @@
+namespace EdgeOpt; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace EdgeOpt.Tests; public class Smoke { [Fact] public void Runs() => Assert.Equal(2, 1 + 1); }
