@@ -1,0 +1,67 @@
+namespace EdgeOpt.Onnx.Serialization;
+
+/// <summary>
+/// Validates external data locations before any file is opened: relative, no "..", no NUL, and no symlink
+/// that leads out of the model's folder.
+/// </summary>
+internal static class ExternalDataPaths
+{
+    public static string Resolve(string baseDirectory, string location, string tensorName)
+    {
+        if (location.Length == 0)
+            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data has an empty location");
+        if (location.Contains('\0'))
+            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location contains a NUL character");
+        if (Path.IsPathRooted(location) || location.StartsWith('/') || location.StartsWith('\\') || (location.Length > 1 && location[1] == ':'))
+            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location '{location}' is absolute; it must be relative to the model's folder");
+        if (location.Split('/', '\\').Any(s => s == ".."))
+            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location '{location}' contains '..'; it must stay inside the model's folder");
+
+        var realBase = RealPath(Path.GetFullPath(baseDirectory));
+        var real = RealPath(Path.GetFullPath(Path.Combine(baseDirectory, location)));
+        var prefix = realBase.EndsWith(Path.DirectorySeparatorChar) ? realBase : realBase + Path.DirectorySeparatorChar;
+        if (!real.StartsWith(prefix, StringComparison.Ordinal))
+            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location '{location}' leads outside the model's folder (through a symlink, to '{real}')");
+        return real;
+    }
+
+    /// <summary>Resolves every symlink along a path without opening the file (lstat only).</summary>
+    internal static string RealPath(string fullPath)
+    {
+        var root = Path.GetPathRoot(fullPath) ?? "/";
+        var pending = new Stack<string>(fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse());
+        var current = root;
+        var hops = 0;
+        while (pending.Count > 0)
+        {
+            var part = pending.Pop();
+            if (part == ".") continue;
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? root;
+                continue;
+            }
+            var candidate = Path.Combine(current, part);
+            string? target = null;
+            try
+            {
+                target = new FileInfo(candidate).LinkTarget;
+            }
+            catch (IOException)
+            {
+                // Not a link or not accessible: treat as a plain component.
+            }
+            if (target is null)
+            {
+                current = candidate;
+                continue;
+            }
+            if (++hops > 40) ThrowHelper.ModelFormat($"too many symbolic links resolving '{fullPath}'");
+            if (Path.IsPathRooted(target)) current = Path.GetPathRoot(target) ?? root;
+            var targetRoot = Path.IsPathRooted(target) ? Path.GetPathRoot(target)!.Length : 0;
+            foreach (var p in target[targetRoot..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
+                pending.Push(p);
+        }
+        return current;
+    }
+}

@@ -1,1 +1,0 @@
-namespace EdgeOpt; internal static class Placeholder { }
