@@ -1,1 +1,1 @@
-return 0;
+return EdgeOpt.Cli.CliApp.Run(args);

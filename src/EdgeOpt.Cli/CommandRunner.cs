@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeOpt.Cli;
+
+/// <summary>
+/// Runs a command body, mapping EdgeOpt's exceptions to exit codes and one-line messages on stderr
+/// (a stack trace only with --verbose). Results go to stdout; progress and logs to stderr.
+/// </summary>
+internal static class CommandRunner
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Wires <paramref name="body"/> as the command's action with error handling.</summary>
+    public static void SetAction(Command command, Func<ParseResult, CommandContext, int> body) =>
+        command.SetAction(parse =>
+        {
+            var context = new CommandContext(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Verbose));
+            return Execute(context, () => body(parse, context));
+        });
+
+    public static int Execute(CommandContext context, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is ModelFormatException or UsageException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Fail(context, e, ExitCodes.Usage);
+        }
+        catch (ConstraintException e)
+        {
+            return Fail(context, e, ExitCodes.ConstraintsNotMet);
+        }
+        catch (Exception e) when (e is EdgeOptException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            return Fail(context, e, ExitCodes.Failure);
+        }
+        catch (Exception e) when (!context.Verbose)
+        {
+            return Fail(context, e, ExitCodes.Failure, prefix: "unexpected error: ");
+        }
+    }
+
+    private static int Fail(CommandContext context, Exception e, int code, string prefix = "")
+    {
+        var message = e.Message.ReplaceLineEndings(" ");
+        context.Error.WriteLine($"error: {prefix}{message}");
+        if (context.Verbose) context.Error.WriteLine(e.ToString());
+        return code;
+    }
+
+    /// <summary>Writes a result object as JSON to stdout.</summary>
+    public static void WriteJson<T>(CommandContext context, T value) =>
+        context.Output.WriteLine(JsonSerializer.Serialize(value, Json));
+}
+
+/// <summary>What a command body needs: where results and messages go, and whether to be verbose.</summary>
+internal sealed record CommandContext(TextWriter Output, TextWriter Error, bool Verbose)
+{
+    /// <summary>A Spectre console writing to the result stream (human tables).</summary>
+    public Spectre.Console.IAnsiConsole Console => _console ??= Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+    {
+        Out = new Spectre.Console.AnsiConsoleOutput(Output),
+        Ansi = ReferenceEquals(Output, System.Console.Out) ? Spectre.Console.AnsiSupport.Detect : Spectre.Console.AnsiSupport.No,
+        ColorSystem = ReferenceEquals(Output, System.Console.Out) ? Spectre.Console.ColorSystemSupport.Detect : Spectre.Console.ColorSystemSupport.NoColors,
+    });
+
+    /// <summary>A Spectre console on stderr for progress and logs.</summary>
+    public Spectre.Console.IAnsiConsole Log => _log ??= Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+    {
+        Out = new Spectre.Console.AnsiConsoleOutput(Error),
+        Ansi = ReferenceEquals(Error, System.Console.Error) ? Spectre.Console.AnsiSupport.Detect : Spectre.Console.AnsiSupport.No,
+        ColorSystem = ReferenceEquals(Error, System.Console.Error) ? Spectre.Console.ColorSystemSupport.Detect : Spectre.Console.ColorSystemSupport.NoColors,
+    });
+
+    private Spectre.Console.IAnsiConsole? _console;
+    private Spectre.Console.IAnsiConsole? _log;
+}
