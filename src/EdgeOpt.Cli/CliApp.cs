@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using EdgeOpt.Cli.Commands;
 
 namespace EdgeOpt.Cli;
 
@@ -12,9 +14,12 @@ public static class CliApp
         Recursive = true,
     };
 
-    public static RootCommand BuildRoot()
+    public static Command BuildRoot()
     {
-        var root = new RootCommand("EdgeOpt: make ONNX models small, fast and shippable on edge devices, and say what they cost there.");
+        // A plain Command named "edgeopt" (RootCommand would take the assembly's file name).
+        var root = new Command("edgeopt", "EdgeOpt: make ONNX models small, fast and shippable on edge devices, and say what they cost there.");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
         root.Options.Add(Verbose);
         foreach (var command in Commands()) root.Subcommands.Add(command);
         return root;
@@ -23,6 +28,8 @@ public static class CliApp
     // One line per command; each command lives in Commands/<Name>Command.cs.
     private static IEnumerable<Command> Commands() =>
     [
+        DemoCommand.Create(),
+        InspectCommand.Create(),
     ];
 
     /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met).</summary>
