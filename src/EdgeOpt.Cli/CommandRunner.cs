@@ -33,7 +33,7 @@ internal static class CommandRunner
         {
             return body();
         }
-        catch (Exception e) when (e is ModelFormatException or UsageException or FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is ModelFormatException or DataFormatException or UsageException or FileNotFoundException or DirectoryNotFoundException)
         {
             return Fail(context, e, ExitCodes.Usage);
         }

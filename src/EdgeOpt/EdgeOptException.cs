@@ -16,6 +16,14 @@ public sealed class ModelFormatException : EdgeOptException
     public ModelFormatException() { }
 }
 
+/// <summary>An input data file (IDX images or labels, a tensor file) is malformed. Maps to CLI exit code 2.</summary>
+public sealed class DataFormatException : EdgeOptException
+{
+    public DataFormatException(string message) : base(message) { }
+    public DataFormatException(string message, Exception inner) : base(message, inner) { }
+    public DataFormatException() { }
+}
+
 /// <summary>A valid model uses an operator, opset or type that a component does not handle.</summary>
 public sealed class UnsupportedOperatorException : EdgeOptException
 {

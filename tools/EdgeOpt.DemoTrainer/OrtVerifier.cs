@@ -6,14 +6,18 @@ namespace EdgeOpt.DemoTrainer;
 /// <summary>Runs the exported model in ONNX Runtime and measures top-1 accuracy.</summary>
 internal static class OrtVerifier
 {
-    public static (double Full, double Subset) Run(string modelPath, IdxDataSet test, IdxDataSet subset)
+    /// <summary>Top-1 accuracy on both sets, and the logits [count*10] of <paramref name="test"/>.</summary>
+    public static (double Full, double Subset, float[] TestLogits) Run(string modelPath, IdxDataSet test, IdxDataSet subset)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 2 };
         using var session = new InferenceSession(modelPath, options);
-        return (Accuracy(session, test), Accuracy(session, subset));
+        var testLogits = new float[test.Count * 10];
+        var full = Accuracy(session, test, testLogits);
+        var first = Accuracy(session, subset, new float[subset.Count * 10]);
+        return (full, first, testLogits);
     }
 
-    private static double Accuracy(InferenceSession session, IdxDataSet data)
+    private static double Accuracy(InferenceSession session, IdxDataSet data, float[] allLogits)
     {
         const int batch = 500;
         var correct = 0;
@@ -31,6 +35,11 @@ internal static class OrtVerifier
             var logits = results[0].AsTensor<float>();
             for (var n = 0; n < count; n++)
             {
+                for (var c = 0; c < 10; c++)
+                {
+                    allLogits[((start + n) * 10) + c] = logits[n, c];
+                }
+
                 var best = 0;
                 for (var c = 1; c < 10; c++)
                 {

@@ -91,7 +91,7 @@ static int Verify(Options o)
     var path = Path.Combine(o.OutDir, "fashion-cnn.onnx");
     var test = LoadSplit(o, "t10k");
     var subset = Idx.Load(Path.Combine(o.OutDir, "fashion-test-1000-images-idx3-ubyte.gz"), Path.Combine(o.OutDir, "fashion-test-1000-labels-idx1-ubyte.gz"));
-    var (full, first) = OrtVerifier.Run(path, test, subset);
+    var (full, first, ortLogits) = OrtVerifier.Run(path, test, subset);
     var inv = CultureInfo.InvariantCulture;
     Trainer.Log(string.Create(inv, $"ONNX Runtime: test accuracy {100 * full:F2}% (10,000), {100 * first:F2}% (1,000-image fixture)"));
     if (File.Exists(o.WeightsPath))
@@ -110,9 +110,43 @@ static int Verify(Options o)
 
             Trainer.Log("OK: ONNX Runtime matches TorchSharp within 0.2%.");
         }
+
+        var torchLogits = Trainer.Logits(weights, test, o.Threads);
+        var maxAbs = 0.0;
+        var agree = 0;
+        for (var n = 0; n < test.Count; n++)
+        {
+            for (var c = 0; c < 10; c++)
+            {
+                maxAbs = Math.Max(maxAbs, Math.Abs(torchLogits[(n * 10) + c] - ortLogits[(n * 10) + c]));
+            }
+
+            agree += ArgMax(torchLogits.AsSpan(n * 10, 10)) == ArgMax(ortLogits.AsSpan(n * 10, 10)) ? 1 : 0;
+        }
+
+        Trainer.Log(string.Create(inv, $"logits, TorchSharp vs ONNX Runtime on 10,000 test images: max abs diff {maxAbs:G3}, top-1 agreement {agree}/{test.Count}"));
+        if (maxAbs > 1e-3)
+        {
+            Trainer.Log("MISMATCH: logits differ by more than 1e-3.");
+            return 1;
+        }
     }
 
     return 0;
+}
+
+static int ArgMax(ReadOnlySpan<float> values)
+{
+    var best = 0;
+    for (var i = 1; i < values.Length; i++)
+    {
+        if (values[i] > values[best])
+        {
+            best = i;
+        }
+    }
+
+    return best;
 }
 
 static IdxDataSet LoadSplit(Options o, string split) =>

@@ -117,6 +117,38 @@ internal static class Trainer
 
     public static void Log(string message) => Console.Error.WriteLine(message);
 
+    /// <summary>Rebuilds the TorchSharp model from a weights file (for comparing logits with ONNX Runtime).</summary>
+    public static float[] Logits(WeightsFile weights, IdxDataSet data, int threads)
+    {
+        torch.set_num_threads(threads);
+        using var model = new FashionCnn();
+        using (torch.no_grad())
+        {
+            foreach (var (name, tensor) in model.state_dict())
+            {
+                if (tensor.dtype == ScalarType.Float32)
+                {
+                    var w = weights[name];
+                    using var source = torch.tensor(w.Data, w.Dims);
+                    tensor.copy_(source);
+                }
+            }
+        }
+
+        model.eval();
+        using var noGrad = torch.no_grad();
+        using var x = ToInput(data);
+        var result = new float[data.Count * FashionCnn.Classes];
+        for (long start = 0; start < data.Count; start += 1000)
+        {
+            using var scope = torch.NewDisposeScope();
+            var count = Math.Min(1000, data.Count - start);
+            model.call(x.narrow(0, start, count)).contiguous().data<float>().ToArray().CopyTo(result, start * FashionCnn.Classes);
+        }
+
+        return result;
+    }
+
     private static int[] Predict(FashionCnn model, Tensor x)
     {
         model.eval();

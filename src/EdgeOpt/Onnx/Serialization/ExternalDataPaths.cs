@@ -6,22 +6,23 @@ namespace EdgeOpt.Onnx.Serialization;
 /// </summary>
 internal static class ExternalDataPaths
 {
-    public static string Resolve(string baseDirectory, string location, string tensorName)
+    /// <summary>The checked full path of <paramref name="location"/>; <paramref name="subject"/> starts messages (e.g. <c>model.onnx: tensor 'w'</c>).</summary>
+    public static string Resolve(string baseDirectory, string location, string subject)
     {
         if (location.Length == 0)
-            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data has an empty location");
+            ThrowHelper.ModelFormat($"{subject}: external data has an empty location");
         if (location.Contains('\0'))
-            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location contains a NUL character");
+            ThrowHelper.ModelFormat($"{subject}: external data location contains a NUL character");
         if (Path.IsPathRooted(location) || location.StartsWith('/') || location.StartsWith('\\') || (location.Length > 1 && location[1] == ':'))
-            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location '{location}' is absolute; it must be relative to the model's folder");
+            ThrowHelper.ModelFormat($"{subject}: external data location '{location}' is absolute; it must be relative to the model's folder");
         if (location.Split('/', '\\').Any(s => s == ".."))
-            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location '{location}' contains '..'; it must stay inside the model's folder");
+            ThrowHelper.ModelFormat($"{subject}: external data location '{location}' contains '..'; it must stay inside the model's folder");
 
         var realBase = RealPath(Path.GetFullPath(baseDirectory));
         var real = RealPath(Path.GetFullPath(Path.Combine(baseDirectory, location)));
         var prefix = realBase.EndsWith(Path.DirectorySeparatorChar) ? realBase : realBase + Path.DirectorySeparatorChar;
         if (!real.StartsWith(prefix, StringComparison.Ordinal))
-            ThrowHelper.ModelFormat($"tensor '{tensorName}': external data location '{location}' leads outside the model's folder (through a symlink, to '{real}')");
+            ThrowHelper.ModelFormat($"{subject}: external data location '{location}' leads outside the model's folder (through a symlink, to '{real}')");
         return real;
     }
 

@@ -6,6 +6,19 @@ namespace EdgeOpt.Onnx.Serialization;
 
 internal sealed partial class OnnxReader
 {
+    /// <summary>Decodes one standalone <c>TensorProto</c> (e.g. a test-data <c>.pb</c>); payloads stay slices of <paramref name="bytes"/>.</summary>
+    internal static Tensor DecodeTensor(ReadOnlyMemory<byte> bytes, string sourceName)
+    {
+        try
+        {
+            return new OnnxReader(null, sourceName, ModelLoadOptions.Default, null).ReadTensor(new ProtoReader(bytes));
+        }
+        catch (ProtoFormatException e)
+        {
+            throw new ModelFormatException($"{sourceName} is not a valid TensorProto: {e.Message}");
+        }
+    }
+
     private Tensor ReadTensor(ProtoReader r)
     {
         var dims = new List<long>();
@@ -63,6 +76,9 @@ internal sealed partial class OnnxReader
             try { count = checked(count * d); }
             catch (OverflowException) { ThrowHelper.ModelFormat($"{_fileName}: {label} dims [{string.Join(",", dims)}] overflow a 64-bit element count"); }
         }
+        // StorageBytes multiplies by the bit width (at most 128): refuse here rather than overflow later.
+        if (count > long.MaxValue / 128)
+            ThrowHelper.ModelFormat($"{_fileName}: {label} dims [{string.Join(",", dims)}] give {count} elements; its byte size would overflow 64 bits");
 
         Tensor tensor;
         if (location == 1 || external.Count > 0)
@@ -218,7 +234,7 @@ internal sealed partial class OnnxReader
         if (length < 0) ThrowHelper.ModelFormat($"{_fileName}: {label} external data length {length} is negative");
         if (_baseDirectory is null)
             ThrowHelper.ModelFormat($"{_fileName}: {label} uses external data '{location}' but the model was not loaded from a folder");
-        var full = ExternalDataPaths.Resolve(_baseDirectory, location, label.Replace("tensor ", "", StringComparison.Ordinal).Trim('\''));
+        var full = ExternalDataPaths.Resolve(_baseDirectory, location, $"{_fileName}: {label}");
         if (!File.Exists(full)) ThrowHelper.ModelFormat($"{_fileName}: {label} external data file '{location}' does not exist");
         var fileLength = new FileInfo(full).Length;
         var start = offset ?? 0;

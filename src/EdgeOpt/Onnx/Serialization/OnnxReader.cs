@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -15,6 +16,7 @@ internal sealed partial class OnnxReader
     private readonly MappedFile? _mapped;
     private readonly ExternalDataStore _external = new();
     private int _depth;
+    private int _graphDepth = -1; // the main graph is depth 0
 
     private OnnxReader(string? baseDirectory, string fileName, ModelLoadOptions options, MappedFile? mapped)
     {
@@ -69,6 +71,35 @@ internal sealed partial class OnnxReader
 
     private Model Decode(ReadOnlyMemory<byte> bytes)
     {
+        try
+        {
+            return DecodeCore(bytes);
+        }
+        catch (ModelFormatException e) when (e.Message.Any(BreaksLine))
+        {
+            // Names in messages come from the file: escape control characters so an error stays one line.
+            throw new ModelFormatException(EscapeControlCharacters(e.Message), e);
+        }
+    }
+
+    private static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+
+    private static string EscapeControlCharacters(string text)
+    {
+        var sb = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (!BreaksLine(c)) sb.Append(c);
+            else if (c == '\n') sb.Append("\\n");
+            else if (c == '\r') sb.Append("\\r");
+            else if (c == '\t') sb.Append("\\t");
+            else sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+        }
+        return sb.ToString();
+    }
+
+    private Model DecodeCore(ReadOnlyMemory<byte> bytes)
+    {
         RawGraph? graph = null;
         var model = new Model(new Graph());
         var functions = new List<RawFunction>();
@@ -108,7 +139,16 @@ internal sealed partial class OnnxReader
         model.Graph = new Linker(this).LinkGraph(graph, null, 0);
         foreach (var f in functions) model.Functions.Add(new Linker(this).LinkFunction(f));
         if (_options.ValidateGraph)
-            foreach (var g in model.Graph.AllGraphs()) g.TopologicalOrder();
+        {
+            try
+            {
+                foreach (var g in model.Graph.AllGraphs()) g.TopologicalOrder();
+            }
+            catch (ModelFormatException e)
+            {
+                throw new ModelFormatException($"{_fileName}: {e.Message}", e);
+            }
+        }
         return model;
     }
 
@@ -118,7 +158,7 @@ internal sealed partial class OnnxReader
     private T Enter<T>(ref ProtoReader r, MessageReader<T> read)
     {
         if (++_depth > _options.MaxMessageDepth)
-            throw new ProtoFormatException($"messages nested deeper than {_options.MaxMessageDepth} levels near byte {r.Offset}");
+            throw new ProtoFormatException($"messages nested deeper than {_options.MaxMessageDepth} levels (ModelLoadOptions.MaxMessageDepth) near byte {r.Offset}");
         try
         {
             return read(r.ReadMessage());
@@ -161,6 +201,22 @@ internal sealed partial class OnnxReader
     }
 
     private RawGraph ReadGraph(ProtoReader r)
+    {
+        // Checked while parsing too (not only when linking), so a hostile nesting fails with this message before
+        // the generic message-depth guard, which it would otherwise reach first at three messages per level.
+        if (++_graphDepth > _options.MaxSubgraphDepth)
+            ThrowHelper.ModelFormat($"{_fileName}: subgraphs are nested deeper than the limit of {_options.MaxSubgraphDepth} (ModelLoadOptions.MaxSubgraphDepth) near byte {r.Offset}");
+        try
+        {
+            return ReadGraphFields(r);
+        }
+        finally
+        {
+            _graphDepth--;
+        }
+    }
+
+    private RawGraph ReadGraphFields(ProtoReader r)
     {
         var g = new RawGraph();
         while (r.TryReadTag(out var field, out var wt))

@@ -21,11 +21,16 @@ internal sealed class OnnxWriter
         return message.ToArray();
     }
 
+    /// <summary>Encodes one standalone <c>TensorProto</c> with its payload inline.</summary>
+    internal static ProtoWriter EncodeTensor(Tensor tensor) => new OnnxWriter(null).WriteTensor(tensor, tensor.Name, external: false);
+
     public static void Save(Model model, string path, ModelSaveOptions options)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(directory)) ThrowHelper.Usage($"output folder '{directory}' does not exist");
+        // Checked up front: data files move before the model, so a late failure here would orphan them.
+        if (Directory.Exists(full)) ThrowHelper.Usage($"cannot save the model to '{full}': it is a folder; expected a file path such as '{Path.Combine(full, "model.onnx")}'");
 
         var message = new OnnxWriter(null).WriteModel(model);
         var useExternal = options.ExternalData || message.Length > ProtobufLimit;

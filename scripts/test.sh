@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the whole EdgeOpt test suite on a fresh Debian machine with the .NET 10 SDK.
+#   - installs the Debian packages the tests read (skipped when already installed; apt-get update only if needed)
+#   - restores NuGet packages, including the ResNet18 model fixture (PackageDownload), then runs every test project
+# Needs root or sudo only when packages are missing. Exits non-zero when anything fails.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# libonnx-testdata: ONNX conformance models (/usr/share/libonnx-testdata/data)
+# dataset-fashion-mnist: Fashion-MNIST IDX files (/usr/share/datasets/fashion-mnist)
+packages=(libonnx-testdata dataset-fashion-mnist)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "scripts/test.sh: installing ${missing[*]}"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "scripts/test.sh: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+command -v dotnet >/dev/null || { echo "scripts/test.sh: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet test EdgeOpt.slnx -c Release "$@"

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeOpt.Analysis;
+using EdgeOpt.Onnx;
+using EdgeOpt.Runtime;
+using Spectre.Console;
+
+namespace EdgeOpt.Cli.Commands;
+
+/// <summary>
+/// <c>edgeopt demo</c>: summarizes the embedded Fashion-MNIST model and measures its FP32 accuracy and latency
+/// with ONNX Runtime on the embedded test images. Needs no files and no network.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Write the summary as JSON on stdout (progress still goes to stderr)" };
+        var command = new Command("demo",
+            "Inspect the embedded Fashion-MNIST CNN and measure its FP32 top-1/top-5 accuracy and latency with ONNX Runtime " +
+            "on 1,000 embedded test images. Runs offline in seconds.")
+        {
+            json,
+        };
+        CommandRunner.SetAction(command, (parse, context) => Run(context, parse.GetValue(json)));
+        return command;
+    }
+
+    private const string TestData = "Fashion-MNIST test split, first 1,000 images (embedded)";
+
+    private static int Run(CommandContext context, bool asJson)
+    {
+        var modelBytes = DemoAssets.ModelBytes();
+        var testSet = DemoAssets.TestSet();
+        ModelSummary summary;
+        using (var model = Model.Parse(modelBytes)) summary = ModelSummary.Of(model, DemoAssets.ModelName, modelBytes.Length);
+
+        var settings = SessionSettings.Default;
+        ClassificationResult accuracy;
+        using (var session = SessionFactory.Create(modelBytes, settings, $"embedded {DemoAssets.ModelName}"))
+        {
+            accuracy = context.Log.Status().Start($"Evaluating FP32 on {testSet.Count:N0} test images...", status =>
+                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress(done =>
+                    status.Status($"Evaluating FP32: {done:N0}/{testSet.Count:N0} images"))));
+        }
+
+        var report = new DemoReport(summary, new DemoEvaluation("fp32", "onnxruntime", settings.ExecutionProvider, TestData, accuracy));
+        if (asJson) CommandRunner.WriteJson(context, report);
+        else Render(context.Console, report);
+        return ExitCodes.Ok;
+    }
+
+    private static void Render(IAnsiConsole console, DemoReport report)
+    {
+        var m = report.Model;
+        var model = new Table().Title("[bold]Demo model[/]").AddColumns("Property", "Value").HideHeaders();
+        model.AddRow("File", Markup.Escape($"{m.File} ({m.SizeBytes:N0} bytes, embedded)"));
+        model.AddRow("Graph", Markup.Escape(m.Graph));
+        model.AddRow("Producer", Markup.Escape(m.Producer));
+        model.AddRow("IR / opset", Markup.Escape($"IR {m.IrVersion}, opset {m.Opset?.ToString(CultureInfo.InvariantCulture) ?? "none"}"));
+        foreach (var input in m.Inputs) model.AddRow("Input", Markup.Escape($"{input.Name}: {input.Type}"));
+        foreach (var output in m.Outputs) model.AddRow("Output", Markup.Escape($"{output.Name}: {output.Type}"));
+        model.AddRow("Nodes", m.Nodes.ToString("N0", CultureInfo.InvariantCulture));
+        model.AddRow("Operators", Markup.Escape(string.Join(", ", m.Operators.Select(o => $"{o.Op} x{o.Count}"))));
+        model.AddRow("Parameters", Markup.Escape($"{m.Parameters:N0} ({m.WeightBytes:N0} bytes of weights)"));
+        model.AddRow("MACs / image", m.MacsPerImage is { } macs ? macs.ToString("N0", CultureInfo.InvariantCulture) : "not estimated");
+        console.Write(model);
+
+        var r = report.Evaluation.Result;
+        var eval = new Table().Title("[bold]FP32 accuracy and latency (ONNX Runtime, measured)[/]").AddColumns("Metric", "Value").HideHeaders();
+        eval.AddRow("Test images", Markup.Escape($"{r.Samples:N0}: {report.Evaluation.Data}"));
+        eval.AddRow("Top-1 accuracy", $"[bold]{r.Top1:P1}[/]");
+        eval.AddRow("Top-5 accuracy", r.Top5 is { } top5 ? top5.ToString("P1", CultureInfo.InvariantCulture) : "n/a");
+        eval.AddRow("Batch", Markup.Escape($"{r.BatchSize} images x {r.Batches} runs, {report.Evaluation.ExecutionProvider} provider"));
+        eval.AddRow("Latency / batch", $"{r.MeanBatchLatencyMs:F3} ms");
+        eval.AddRow("Latency / image", $"{r.MeanItemLatencyMs:F4} ms ({r.ItemsPerSecond:N0} images/s)");
+        eval.AddRow("Measured on", Markup.Escape(r.MeasuredOn.ToString()));
+        console.Write(eval);
+    }
+
+    // Reports on the evaluating thread (System.Progress would post to the thread pool, out of order).
+    private sealed class InlineProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+
+    internal sealed record DemoReport(ModelSummary Model, DemoEvaluation Evaluation);
+
+    internal sealed record DemoEvaluation(string Precision, string Runtime, string ExecutionProvider, string Data, ClassificationResult Result);
+
+    internal sealed record ModelSummary(
+        string File, long SizeBytes, string Graph, string Producer, long IrVersion, long? Opset,
+        IReadOnlyList<ValueInfo> Inputs, IReadOnlyList<ValueInfo> Outputs,
+        int Nodes, IReadOnlyList<OperatorCount> Operators, long Parameters, long WeightBytes, long? MacsPerImage)
+    {
+        public static ModelSummary Of(Model model, string file, long sizeBytes)
+        {
+            // Cost one image: bind each input's symbolic batch dim to 1.
+            var batchSymbols = model.Graph.Inputs
+                .Select(v => v.Shape is { Rank: > 0 } s ? s[0].Symbol : null).OfType<string>().Distinct()
+                .ToDictionary(s => s, _ => 1L);
+            var profile = ModelProfile.Analyze(model, new ProfileOptions { DimensionValues = batchSymbols, LargestTensorCount = 0 });
+            return new ModelSummary(
+                file, sizeBytes, model.Graph.Name,
+                $"{profile.ProducerName} {profile.ProducerVersion}".Trim(),
+                profile.IrVersion, model.GetOpset(),
+                [.. profile.Inputs.Select(v => new ValueInfo(v.Name, v.Type))],
+                [.. profile.Outputs.Select(v => new ValueInfo(v.Name, v.Type))],
+                profile.TotalNodes,
+                [.. profile.OpCounts.Select(o => new OperatorCount(o.Key, o.Value))],
+                profile.Parameters,
+                profile.WeightBytes,
+                profile.NotCounted.Count == 0 ? profile.Macs : null);
+        }
+    }
+
+    internal sealed record ValueInfo(string Name, string Type);
+
+    internal sealed record OperatorCount(string Op, int Count);
+}

@@ -1,0 +1,175 @@
+using EdgeOpt.Onnx;
+
+namespace EdgeOpt.Analysis;
+
+/// <summary>
+/// What a model is made of and what it costs: metadata, signature, op histogram, parameters and weight bytes,
+/// MACs/FLOPs per op type, peak activation memory, the largest tensors and operators a runtime may not support.
+/// <code>
+/// using var model = Model.Load("resnet18.onnx");
+/// var profile = ModelProfile.Analyze(model);
+/// Console.WriteLine($"{profile.Parameters:N0} parameters, {profile.Macs:N0} MACs");
+/// </code>
+/// Conventions: <see cref="Parameters"/> counts every element of every distinct weight tensor — initializers
+/// (including BatchNormalization running mean/variance) and Constant node payloads, in subgraphs too. MACs and
+/// FLOPs follow the per-op rules documented in docs/cli.md (Conv MACs = N·Cout·Hout·Wout·(Cin/group)·kH·kW,
+/// FLOPs = 2·MACs plus one add per output element for a bias); nodes that cannot be costed are listed in
+/// <see cref="NotCounted"/> and never counted as zero.
+/// </summary>
+public sealed record ModelProfile
+{
+    public required string ProducerName { get; init; }
+    public required string ProducerVersion { get; init; }
+    public required long IrVersion { get; init; }
+
+    /// <summary>Imported opsets by domain ("ai.onnx" for the default domain).</summary>
+    public required IReadOnlyDictionary<string, long> Opsets { get; init; }
+
+    public required IReadOnlyList<ValueSummary> Inputs { get; init; }
+    public required IReadOnlyList<ValueSummary> Outputs { get; init; }
+
+    /// <summary>Nodes in the main graph.</summary>
+    public required int Nodes { get; init; }
+
+    /// <summary>Nodes including those in subgraphs (If branches, Loop and Scan bodies).</summary>
+    public required int TotalNodes { get; init; }
+
+    /// <summary>Node count per op type over all graphs, most frequent first; ops outside ai.onnx are domain-qualified.</summary>
+    public required IReadOnlyDictionary<string, int> OpCounts { get; init; }
+
+    /// <summary>Elements of every distinct weight tensor (initializers and Constant payloads).</summary>
+    public required long Parameters { get; init; }
+
+    /// <summary>Bytes of those tensors (sparse ones: values plus indices).</summary>
+    public required long WeightBytes { get; init; }
+
+    public required IReadOnlyList<WeightTypeSummary> WeightsByType { get; init; }
+
+    /// <summary>Multiply-accumulates of the counted main-graph nodes.</summary>
+    public required long Macs { get; init; }
+
+    /// <summary>Floating-point (or integer) operations of the counted main-graph nodes.</summary>
+    public required long Flops { get; init; }
+
+    /// <summary>MACs and FLOPs per op type, costliest first.</summary>
+    public required IReadOnlyList<OperatorCostSummary> CostByOp { get; init; }
+
+    /// <summary>Main-graph nodes whose cost could not be estimated (unknown shapes, unbound symbolic dims, no rule).</summary>
+    public required IReadOnlyList<UncountedNode> NotCounted { get; init; }
+
+    /// <summary>Estimated peak bytes of live activations over the topological order (see docs/cli.md).</summary>
+    public required long PeakActivationBytes { get; init; }
+
+    /// <summary>The node at which the peak occurs; null for an empty graph.</summary>
+    public required string? PeakActivationNode { get; init; }
+
+    /// <summary>Activations left out of the peak because their size does not resolve.</summary>
+    public required int UnsizedActivations { get; init; }
+
+    /// <summary>Node outputs shape inference could not resolve.</summary>
+    public required int UnresolvedShapes { get; init; }
+
+    /// <summary>The largest weights and activations by bytes.</summary>
+    public required IReadOnlyList<TensorSummary> LargestTensors { get; init; }
+
+    /// <summary>Operators outside the default domain or not defined by the imported opset.</summary>
+    public required IReadOnlyList<FlaggedOperator> FlaggedOps { get; init; }
+
+    /// <summary>
+    /// Profiles <paramref name="model"/>. Runs shape inference first, which only adds value types to the model;
+    /// nothing else is changed.
+    /// </summary>
+    /// <exception cref="UsageException">An option is out of range.</exception>
+    /// <exception cref="ModelFormatException">The graph has a cycle.</exception>
+    public static ModelProfile Analyze(Model model, ProfileOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= ProfileOptions.Default;
+        Validate(options);
+
+        var inference = ShapeInference.Infer(model, options.ShapeInference);
+        var shapes = new ShapeResolver(options.DimensionValues);
+        var graph = model.Graph;
+        var weights = ParameterCounter.Collect(model);
+        var (costByOp, uncounted) = Cost(graph, shapes);
+        var liveness = ActivationLiveness.Analyze(graph, shapes);
+        var allNodes = graph.AllNodes().ToList();
+
+        return new ModelProfile
+        {
+            ProducerName = model.ProducerName,
+            ProducerVersion = model.ProducerVersion,
+            IrVersion = model.IrVersion,
+            Opsets = model.OpsetImports.ToDictionary(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain, o => o.Version),
+            Inputs = [.. graph.Inputs.Where(v => !v.IsInitializer).Select(Summarize)],
+            Outputs = [.. graph.Outputs.Select(Summarize)],
+            Nodes = graph.Nodes.Count,
+            TotalNodes = allNodes.Count,
+            OpCounts = allNodes
+                .GroupBy(OpKey)
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count()),
+            Parameters = weights.Sum(w => w.Elements),
+            WeightBytes = weights.Sum(w => w.Bytes),
+            WeightsByType = [.. weights
+                .GroupBy(w => w.DataType)
+                .Select(g => new WeightTypeSummary(g.Key, g.Count(), g.Sum(w => w.Elements), g.Sum(w => w.Bytes)))
+                .OrderByDescending(s => s.Bytes)],
+            Macs = costByOp.Sum(c => c.Macs),
+            Flops = costByOp.Sum(c => c.Flops),
+            CostByOp = costByOp,
+            NotCounted = uncounted,
+            PeakActivationBytes = liveness.PeakBytes,
+            PeakActivationNode = liveness.PeakNode?.DisplayName,
+            UnsizedActivations = liveness.UnsizedValues,
+            UnresolvedShapes = inference.Unresolved.Count,
+            LargestTensors = TensorRanking.Largest(model, weights, shapes, options.LargestTensorCount),
+            FlaggedOps = OperatorFlagger.Flag(model),
+        };
+    }
+
+    internal static string OpKey(Node node) => node.IsOnnxDomain ? node.OpType : $"{node.Domain}.{node.OpType}";
+
+    private static (IReadOnlyList<OperatorCostSummary>, IReadOnlyList<UncountedNode>) Cost(Graph graph, ShapeResolver shapes)
+    {
+        var uncounted = new List<UncountedNode>();
+        var byOp = new Dictionary<string, OperatorCostSummary>(StringComparer.Ordinal);
+        foreach (var node in graph.Nodes)
+        {
+            var key = OpKey(node);
+            var cost = OperatorCost.Estimate(node, shapes);
+            if (!cost.IsCounted) uncounted.Add(new UncountedNode(node.DisplayName, key, cost.NotCountedReason!));
+            var s = byOp.GetValueOrDefault(key) ?? new OperatorCostSummary(key, 0, 0, 0, 0);
+            byOp[key] = s with
+            {
+                Nodes = s.Nodes + 1,
+                NotCounted = s.NotCounted + (cost.IsCounted ? 0 : 1),
+                Macs = checked(s.Macs + cost.Macs),
+                Flops = checked(s.Flops + cost.Flops),
+            };
+        }
+        IReadOnlyList<OperatorCostSummary> ordered = [.. byOp.Values
+            .OrderByDescending(s => s.Flops).ThenByDescending(s => s.Macs).ThenBy(s => s.OpType, StringComparer.Ordinal)];
+        return (ordered, uncounted);
+    }
+
+    private static ValueSummary Summarize(Value v)
+    {
+        var shape = v.Type switch
+        {
+            TensorType t => t.Shape,
+            SparseTensorType t => t.Shape,
+            _ => null,
+        };
+        return new ValueSummary(v.Name, v.Type?.ToString() ?? "?", v.ElementType, shape is null ? null : [.. shape]);
+    }
+
+    private static void Validate(ProfileOptions options)
+    {
+        if (options.LargestTensorCount < 0)
+            ThrowHelper.Usage($"LargestTensorCount must be zero or more, got {options.LargestTensorCount}");
+        if (options.DimensionValues is { } dims)
+            foreach (var (symbol, size) in dims)
+                if (size <= 0) ThrowHelper.Usage($"symbolic dim '{symbol}' must be given a positive size, got {size}");
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using EdgeOpt.Cli;
+
+namespace EdgeOpt.Tests.Cli;
+
+public class DemoCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Json_reports_the_model_and_its_measured_accuracy()
+    {
+        var (code, stdout, stderr) = Run("demo", "--json");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var model = json.RootElement.GetProperty("model");
+        Assert.Equal("fashion-cnn.onnx", model.GetProperty("file").GetString());
+        Assert.True(model.GetProperty("opset").GetInt64() >= 13);
+        Assert.Equal("input", model.GetProperty("inputs")[0].GetProperty("name").GetString());
+        Assert.Equal("logits", model.GetProperty("outputs")[0].GetProperty("name").GetString());
+        Assert.True(model.GetProperty("parameters").GetInt64() > 10_000);
+        var operatorNodes = model.GetProperty("operators").EnumerateArray().Sum(o => o.GetProperty("count").GetInt32());
+        Assert.Equal(model.GetProperty("nodes").GetInt32(), operatorNodes);
+
+        var result = json.RootElement.GetProperty("evaluation").GetProperty("result");
+        Assert.Equal(1_000, result.GetProperty("samples").GetInt32());
+        Assert.Equal(10, result.GetProperty("classes").GetInt32());
+        var top1 = result.GetProperty("top1").GetDouble();
+        var top5 = result.GetProperty("top5").GetDouble();
+        Assert.True(top1 >= 0.88, $"FP32 top-1 {top1:P1} on the embedded test images is below 88%");
+        Assert.InRange(top5, top1, 1.0);
+        Assert.True(result.GetProperty("meanItemLatencyMs").GetDouble() > 0);
+        Assert.Equal(Environment.ProcessorCount, result.GetProperty("measuredOn").GetProperty("logicalCores").GetInt32());
+    }
+
+    [Fact]
+    public void Table_output_shows_accuracy_and_provenance()
+    {
+        var (code, stdout, stderr) = Run("demo");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        Assert.Contains("Top-1 accuracy", stdout, StringComparison.Ordinal);
+        Assert.Contains("Measured on", stdout, StringComparison.Ordinal);
+        Assert.Contains("fashion-cnn.onnx", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Evaluating", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_exits_zero_and_lists_the_json_option()
+    {
+        var (code, stdout, _) = Run("demo", "--help");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("--json", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_option_is_a_usage_error()
+    {
+        var (code, stdout, stderr) = Run("demo", "--frobnicate");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Empty(stdout);
+        Assert.Contains("--frobnicate", stderr, StringComparison.Ordinal);
+    }
+}
