@@ -13,6 +13,8 @@ namespace EdgeOpt.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    private const string TestData = "Fashion-MNIST test split, first 1,000 images (embedded)";
+
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Write the summary as JSON on stdout (progress still goes to stderr)" };
@@ -25,8 +27,6 @@ internal static class DemoCommand
         CommandRunner.SetAction(command, (parse, context) => Run(context, parse.GetValue(json)));
         return command;
     }
-
-    private const string TestData = "Fashion-MNIST test split, first 1,000 images (embedded)";
 
     private static int Run(CommandContext context, bool asJson)
     {

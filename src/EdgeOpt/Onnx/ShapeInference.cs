@@ -25,16 +25,18 @@ public static class ShapeInference
 
         IReadOnlyList<RuntimeResolvedValue> fromRuntime = [];
         IReadOnlyDictionary<string, long[]>? runtimeShapes = null;
-        var unresolved = engine.Unresolved.Where(u => IsInMainGraph(model, u)).ToList();
+        // The probe can only expose main-graph values as outputs; subgraph values stay as inferred.
+        var mainGraphValues = new Dictionary<string, Value>(StringComparer.Ordinal);
+        foreach (var o in model.Graph.Nodes.SelectMany(n => n.Outputs)) mainGraphValues.TryAdd(o.Name, o);
+        var unresolved = engine.Unresolved.Where(u => mainGraphValues.ContainsKey(u.ValueName)).ToList();
         if (options.UseRuntimeFallback && unresolved.Count > 0)
         {
             var probe = RuntimeShapeProbe.Run(model, unresolved.Select(u => u.ValueName).ToList(), options);
             runtimeShapes = probe.InputShapes;
             var resolved = new List<RuntimeResolvedValue>();
-            var byName = model.Graph.Values().Where(v => v.Name.Length > 0).ToDictionary(v => v.Name, StringComparer.Ordinal);
             foreach (var (name, observed) in probe.Observed)
             {
-                var value = byName[name];
+                var value = mainGraphValues[name];
                 // Observed dims are static for the probe's input shapes; a declared element type is kept.
                 var type = value.Type is TensorType { ElementType: not DataType.Undefined } old ? observed with { ElementType = old.ElementType } : observed;
                 value.Type = type;
@@ -43,9 +45,6 @@ public static class ShapeInference
             }
             fromRuntime = resolved;
         }
-        return new ShapeInferenceResult([.. engine.Unresolved], fromRuntime, runtimeShapes, engine.RefinedCount + fromRuntime.Count);
+        return new ShapeInferenceResult([.. engine.Unresolved], fromRuntime, runtimeShapes, engine.RefinedCount);
     }
-
-    private static bool IsInMainGraph(Model model, UnresolvedValue u) =>
-        model.Graph.Nodes.Any(n => n.Outputs.Any(o => o.Name == u.ValueName));
 }

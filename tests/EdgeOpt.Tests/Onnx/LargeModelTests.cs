@@ -8,8 +8,8 @@ namespace EdgeOpt.Tests.Onnx;
 
 /// <summary>
 /// A model whose weights total just over 2 GiB (four float[131200,1024] initializers, 2.15 GB) goes through save,
-/// load, ToBytes and ONNX Runtime. The weights are ranges of a sparse file, so building it costs no memory and almost no disk;
-/// only sampled rows hold data, the rest reads as zeros.
+/// load, ToBytes and ONNX Runtime. The weights are ranges of a sparse file, so building it costs no memory and
+/// almost no disk; only sampled rows hold data, the rest reads as zeros.
 /// </summary>
 public sealed class LargeModelTests(LargeModelTests.BigModel big) : IClassFixture<LargeModelTests.BigModel>
 {
@@ -118,6 +118,7 @@ public sealed class LargeModelTests(LargeModelTests.BigModel big) : IClassFixtur
             var gathered = new Value?[WeightCount];
             for (var w = 0; w < WeightCount; w++)
             {
+                // No public factory makes a tensor over a file range, so the reader's external-data types do it here.
                 var info = new ExternalDataInfo("weights.bin", source, w * bytesPerWeight, bytesPerWeight, Checksum: null);
                 var weight = b.Initializer(Tensor.FromData($"w{w}", DataType.Float, [Rows, Columns], new ExternalTensorData(_weights, info)));
                 gathered[w] = b.Op("Gather", [weight, rows], ("axis", 0L));

@@ -48,6 +48,21 @@ public class RuntimeFallbackTests
     }
 
     [Fact]
+    public void An_operator_without_a_rule_gets_its_whole_type_from_the_runtime()
+    {
+        var b = new GraphBuilder(opset: 13);
+        var x = b.Input("x", DataType.Float, N, 4);
+        // Compress has no static rule; the generated bool condition is all false, so nothing is kept.
+        var y = b.Op("Compress", [x, b.Input("keep", DataType.Bool, 4)], ("axis", 1L));
+        using var model = b.Build();
+        Assert.Null(y.Type);
+        var r = Infer(model, new ShapeInferenceOptions { UseRuntimeFallback = true });
+        Assert.True(r.IsComplete, string.Join("; ", r.Unresolved));
+        Assert.Equal("float[1,0]", TypeOf(y));
+        Assert.Equal("float[1,0]", Assert.Single(r.FromRuntime).Type.ToString());
+    }
+
+    [Fact]
     public void Without_the_fallback_nothing_runs_and_values_stay_unresolved()
     {
         var b = new GraphBuilder(opset: 13);

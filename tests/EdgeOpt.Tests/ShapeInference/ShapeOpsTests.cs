@@ -202,4 +202,23 @@ public class ShapeOpsTests
         Assert.Equal("float[N,4,6]", TypeOf(bmm));
         Assert.Equal("float[3,2]", TypeOf(implicitT));
     }
+
+    [Fact]
+    public void Old_opsets_read_attributes_where_new_ones_read_inputs()
+    {
+        var b = new GraphBuilder(opset: 4);
+        var x = b.Input("x", DataType.Float, 2, 6);
+        var reshape = b.Op("Reshape", [x], ("shape", new long[] { 3, -1 }));
+        var split = b.AddNode("Split", [x], 2, attributes: [("axis", 1L), ("split", new long[] { 1, 5 })]);
+        Infer(b.Build());
+        Assert.Equal("float[3,4]", TypeOf(reshape));
+        Assert.Equal(["float[2,1]", "float[2,5]"], split.Outputs.Select(TypeOf));
+
+        var u = new GraphBuilder(opset: 9);
+        var up = u.Op("Upsample", [u.Input("x", DataType.Float, 1, 2, 4, 4), u.Initializer(Tensor.Create("sc", new float[] { 1, 1, 3, 2 }, 4))]);
+        var sum = u.Op("ReduceSum", [u.Input("y", DataType.Float, 5, 6)], ("axes", new long[] { 0 }), ("keepdims", 0L));
+        Infer(u.Build());
+        Assert.Equal("float[1,2,12,8]", TypeOf(up));
+        Assert.Equal("float[6]", TypeOf(sum));
+    }
 }

@@ -45,8 +45,10 @@ internal static class ConstantInference
         if (ctx.Values(0) is { } dims)
         {
             ctx.SetOutput(0, type, dims);
-            if (dims.All(d => d.IsKnown) && fill is not null && dims.Length <= 1 && type is DataType.Int64 or DataType.Int32)
-                ctx.SetOutputValues(0, Enumerable.Repeat(Dim.Of(fill.ToInt64Array()[0]), (int)(dims.Length == 0 ? 1 : dims[0].Value!.Value)).ToArray());
+            // A small int vector of one repeated value (e.g. ones for a shape suffix) stays tracked.
+            var count = dims.Length == 0 ? 1 : dims.Length == 1 ? dims[0].Value ?? -1 : -1;
+            if (fill is not null && type is DataType.Int64 or DataType.Int32 && count is >= 0 and <= 64)
+                ctx.SetOutputValues(0, Enumerable.Repeat(Dim.Of(fill.ToInt64Array()[0]), (int)count).ToArray());
             return;
         }
         // Rank is known from the length of the shape vector even when its values are not.

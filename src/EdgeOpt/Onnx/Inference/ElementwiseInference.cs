@@ -39,7 +39,7 @@ internal static class ElementwiseInference
     /// <summary>PRelu: x's type and shape (the slope broadcasts to x).</summary>
     public static void PRelu(InferenceContext ctx) => ctx.PassThrough(0);
 
-    /// <summary>Dropout: output 0 like the input; the optional mask is bool (uint8... before opset 10 it was the input type).</summary>
+    /// <summary>Dropout: output 0 like the input; the optional mask has the same shape, bool from opset 10 (the input type before).</summary>
     public static void Dropout(InferenceContext ctx)
     {
         ctx.PassThrough(0);

@@ -64,7 +64,11 @@ internal sealed class InferenceEngine(long opset)
     public bool IsUnresolved(Value v) => _unresolved.ContainsKey(v);
 
     /// <summary>Marks a value as resolved by other means (the runtime probe).</summary>
-    public void MarkResolved(Value v) => _unresolved.Remove(v);
+    public void MarkResolved(Value v)
+    {
+        _unresolved.Remove(v);
+        _refined.Add(v);
+    }
 
     /// <summary>Whether a type is complete: an element type and every dim known or symbolic.</summary>
     public static bool IsResolved(OnnxType? type) => type switch
