@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # libonnx-testdata: ONNX conformance models (/usr/share/libonnx-testdata/data)
 # dataset-fashion-mnist: Fashion-MNIST IDX files (/usr/share/datasets/fashion-mnist)
-packages=(libonnx-testdata dataset-fashion-mnist)
+# locales: generates en_US.UTF-8 (below)
+packages=(libonnx-testdata dataset-fashion-mnist locales)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -27,6 +28,17 @@ if ((${#missing[@]} > 0)); then
   fi
   "${sudo[@]}" apt-get update
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime's StringNormalizer (conformance models) needs the en_US.UTF-8 locale.
+if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
+  if [[ $(id -u) -eq 0 ]] && command -v locale-gen >/dev/null; then
+    sed -i 's/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/' /etc/locale.gen
+    grep -q '^en_US.UTF-8 UTF-8' /etc/locale.gen || echo 'en_US.UTF-8 UTF-8' >> /etc/locale.gen
+    locale-gen >/dev/null
+  else
+    echo "scripts/test.sh: en_US.UTF-8 locale missing; StringNormalizer conformance models will be skipped" >&2
+  fi
 fi
 
 command -v dotnet >/dev/null || { echo "scripts/test.sh: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }

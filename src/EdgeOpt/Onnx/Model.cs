@@ -64,8 +64,32 @@ public sealed class Model : IDisposable
     /// <summary>Saves atomically (temporary sibling, then rename); see <see cref="ModelSaveOptions"/> for external data.</summary>
     public void Save(string path, ModelSaveOptions? options = null) => OnnxWriter.Save(this, path, options ?? ModelSaveOptions.Default);
 
+    /// <summary>
+    /// A structural deep copy sharing (immutable) tensor payloads, so it is cheap even for large models. Payloads may
+    /// be views of this model's mapped files: keep this model undisposed while the copy is in use.
+    /// </summary>
+    public Model Clone() => ModelCloner.Clone(this);
+
     /// <summary>Serializes with every tensor inline. Fails for models over 2 GiB.</summary>
     public byte[] ToBytes() => OnnxWriter.ToBytes(this);
+
+    /// <summary>Puts back the content of a snapshot taken with <see cref="Clone"/> (used to undo a failed pass).</summary>
+    internal void RestoreFrom(Model snapshot)
+    {
+        IrVersion = snapshot.IrVersion;
+        ProducerName = snapshot.ProducerName;
+        ProducerVersion = snapshot.ProducerVersion;
+        Domain = snapshot.Domain;
+        ModelVersion = snapshot.ModelVersion;
+        DocString = snapshot.DocString;
+        Graph = snapshot.Graph;
+        OpsetImports.Clear();
+        OpsetImports.AddRange(snapshot.OpsetImports);
+        MetadataProps.Clear();
+        MetadataProps.AddRange(snapshot.MetadataProps);
+        Functions.Clear();
+        Functions.AddRange(snapshot.Functions);
+    }
 
     internal void Own(IDisposable resource) => _resources.Add(resource);
 

@@ -8,13 +8,7 @@ namespace EdgeOpt.Tests.Cli;
 /// <summary><c>edgeopt convert</c>: external data out and back in, proven with ONNX Runtime, and refusals that write nothing.</summary>
 public class ConvertCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void Moves_weights_to_external_data_and_back_with_identical_outputs()

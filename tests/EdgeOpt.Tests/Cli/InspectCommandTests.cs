@@ -7,13 +7,7 @@ namespace EdgeOpt.Tests.Cli;
 /// <summary><c>edgeopt inspect</c> through <see cref="CliApp.Run"/>: JSON, tables, options and failures.</summary>
 public class InspectCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void Json_is_one_object_with_the_resnet18_figures()

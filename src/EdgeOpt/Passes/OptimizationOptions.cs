@@ -1,0 +1,26 @@
+namespace EdgeOpt.Passes;
+
+/// <summary>Options of the graph optimizer; the same record backs <c>edgeopt optimize</c> and the library API.</summary>
+public sealed record OptimizationOptions
+{
+    /// <summary>Highest pass level to run.</summary>
+    public PassLevel Level { get; init; } = PassLevel.Extended;
+
+    /// <summary>Run only these passes (names), in registry order; null means every pass up to <see cref="Level"/>.</summary>
+    public IReadOnlyList<string>? Passes { get; init; }
+
+    /// <summary>Passes (names) to leave out.</summary>
+    public IReadOnlyList<string> SkipPasses { get; init; } = [];
+
+    /// <summary>Constant folding never creates a tensor larger than this many bytes (so folding cannot bloat the model).</summary>
+    public long FoldSizeLimitBytes { get; init; } = 1 << 20;
+
+    /// <summary>Symbolic input dims to fix before optimizing, by input name: e.g. <c>input → [1,3,224,224]</c>.</summary>
+    public IReadOnlyDictionary<string, long[]> FixedShapes { get; init; } = new Dictionary<string, long[]>();
+
+    /// <summary>Convert to this default-domain opset before optimizing; null keeps the model's.</summary>
+    public int? TargetOpset { get; init; }
+
+    /// <summary>Stop iterating passes after this many rounds even if something still changes.</summary>
+    public int MaxIterations { get; init; } = 8;
+}
