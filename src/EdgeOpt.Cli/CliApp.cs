@@ -31,6 +31,7 @@ public static class CliApp
         DemoCommand.Create(),
         InspectCommand.Create(),
         ConvertCommand.Create(),
+        OptimizeCommand.Create(),
     ];
 
     /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met).</summary>

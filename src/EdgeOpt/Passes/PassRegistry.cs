@@ -6,6 +6,23 @@ public static class PassRegistry
     // One line per pass; each pass lives in its own file in this folder.
     private static readonly Func<IGraphPass>[] Factories =
     [
+        () => new FixInputShapes(),
+        () => new RemoveInitializerInputs(),
+        () => new EliminateIdentity(),
+        () => new EliminateDropout(),
+        () => new EliminateNoOps(),
+        () => new EliminateDuplicateCasts(),
+        () => new FoldConstants(),
+        () => new FuseConvBatchNorm(),
+        () => new FuseGemmBatchNorm(),
+        () => new FuseConvScaleBias(),
+        () => new FuseMatMulAdd(),
+        () => new FuseConsecutiveTransposes(),
+        () => new FuseReshapeChains(),
+        () => new DecomposeBatchNorm(),
+        () => new CommonSubexpressionElimination(),
+        () => new RemoveDeadNodes(),
+        () => new RemoveUnusedInitializers(),
     ];
 
     /// <summary>All passes in run order.</summary>

@@ -35,6 +35,33 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void Json_reports_the_optimized_model_next_to_the_original()
+    {
+        var (code, stdout, stderr) = Run("demo", "--json");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        var optimized = root.GetProperty("optimized");
+        Assert.Equal("extended", optimized.GetProperty("level").GetString());
+        var nodesBefore = optimized.GetProperty("nodesBefore").GetInt32();
+        Assert.Equal(root.GetProperty("model").GetProperty("nodes").GetInt32(), nodesBefore);
+        Assert.InRange(optimized.GetProperty("nodesAfter").GetInt32(), 1, nodesBefore);
+        Assert.True(optimized.GetProperty("optimizeMs").GetDouble() > 0);
+        // Every pass named as applied is a registered pass.
+        var registered = EdgeOpt.Passes.PassRegistry.Names;
+        Assert.All(optimized.GetProperty("passesApplied").EnumerateArray(), p => Assert.Contains(p.GetString(), registered));
+
+        // Same 1,000 images; optimization only reorders float arithmetic, so at most 2 predictions may flip.
+        var original = root.GetProperty("evaluation").GetProperty("result");
+        var result = optimized.GetProperty("result");
+        Assert.Equal(1_000, result.GetProperty("samples").GetInt32());
+        Assert.Equal(original.GetProperty("top1").GetDouble(), result.GetProperty("top1").GetDouble(), 0.002);
+        Assert.Equal(original.GetProperty("top5").GetDouble(), result.GetProperty("top5").GetDouble(), 0.002);
+        Assert.True(result.GetProperty("meanItemLatencyMs").GetDouble() > 0);
+    }
+
+    [Fact]
     public void Table_output_shows_accuracy_and_provenance()
     {
         var (code, stdout, stderr) = Run("demo");
@@ -43,6 +70,8 @@ public class DemoCommandTests
         Assert.Contains("Top-1 accuracy", stdout, StringComparison.Ordinal);
         Assert.Contains("Measured on", stdout, StringComparison.Ordinal);
         Assert.Contains("fashion-cnn.onnx", stdout, StringComparison.Ordinal);
+        Assert.Contains("Graph optimization (level extended, measured)", stdout, StringComparison.Ordinal);
+        Assert.Contains("Optimized", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Evaluating", stdout, StringComparison.Ordinal);
     }
 

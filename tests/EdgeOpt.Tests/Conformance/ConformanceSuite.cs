@@ -130,7 +130,7 @@ internal static partial class ConformanceSuite
         }
     }
 
-    private static SessionOptions SessionOptionsForDeterminism() => new()
+    internal static SessionOptions SessionOptionsForDeterminism() => new()
     {
         // One thread: reductions then add up in a fixed order, so original and saved runs are comparable bitwise.
         IntraOpNumThreads = 1,
@@ -139,7 +139,7 @@ internal static partial class ConformanceSuite
     };
 
     /// <summary>input_i.pb feeds graph input i (as the ONNX runner does); output_j.pb is graph output j.</summary>
-    private static (Dictionary<string, OrtValue?> Inputs, List<OnnxDataValue> Expected, string? Unsupported) LoadDataSet(string dataSet, Graph graph)
+    internal static (Dictionary<string, OrtValue?> Inputs, List<OnnxDataValue> Expected, string? Unsupported) LoadDataSet(string dataSet, Graph graph)
     {
         var inputs = new Dictionary<string, OrtValue?>(StringComparer.Ordinal);
         var expected = new List<OnnxDataValue>();
@@ -176,7 +176,7 @@ internal static partial class ConformanceSuite
             ? OnnxDataValue.FromTensor(Tensor.FromRaw(t.Name, DataType.BFloat16, t.Dims, t.RawMemory))
             : value;
 
-    private static List<OnnxDataValue> Execute(InferenceSession session, Dictionary<string, OrtValue?> inputs, string[] outputNames)
+    internal static List<OnnxDataValue> Execute(InferenceSession session, Dictionary<string, OrtValue?> inputs, string[] outputNames)
     {
         var fed = inputs.Where(kv => kv.Value is not null).ToArray();
         using var runOptions = new RunOptions();
@@ -185,7 +185,7 @@ internal static partial class ConformanceSuite
     }
 
     /// <summary>The op named in an ORT message, else the model's operator types (node tests have one or two).</summary>
-    private static string OpsOf(Model model, string message)
+    internal static string OpsOf(Model model, string message)
     {
         if (ImplementationFor().Match(message) is { Success: true } m) return $" (op {m.Groups[1].Value}, opset {m.Groups[2].Value})";
         var ops = model.Graph.AllNodes().Select(n => n.OpType).Distinct().Take(4).ToArray();

@@ -1,0 +1,82 @@
+using EdgeOpt.Onnx;
+using EdgeOpt.Passes.Internal;
+
+namespace EdgeOpt.Passes;
+
+/// <summary>
+/// Rewrites a BatchNormalization that no fusion can absorb as plain arithmetic.
+/// Pattern: <c>Y = BatchNormalization(X, γ, β, mean, var)</c>.
+/// Replacement: <c>Y = Add(Mul(X, f), s)</c> with <c>f = γ/√(var+ε)</c> and <c>s = β − mean·f</c>, both shaped
+/// [C, 1, ..., 1] (rank of X minus one) so they broadcast over axis 1.
+/// Conditions: inference form (see <see cref="BatchNormAffine.TryRead"/>); the rank and element type of X are known
+/// (shapes are inferred when missing) and the parameters share that type; opset ≥ 7 (numpy-style broadcasting); the
+/// producer of X is not a Conv/ConvTranspose/Gemm/MatMul that <see cref="FuseConvBatchNorm"/> or
+/// <see cref="FuseGemmBatchNorm"/> would fold it into.
+/// </summary>
+public sealed class DecomposeBatchNorm : IGraphPass
+{
+    public string Name => "decompose-batchnorm";
+    public string Description => "Replace a BatchNormalization that cannot be fused with Mul + Add by per-channel constants";
+    public PassLevel Level => PassLevel.Extended;
+
+    public bool Run(Model model, PassContext context)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(context);
+        if ((model.GetOpset() ?? 0) < 7) return false;
+        if (model.Graph.AllNodes().Any(n => n.OpType == "BatchNormalization" && n.Inputs[0] is { Shape: null } && BatchNormAffine.TryRead(n) is not null
+                && !FuseConvBatchNorm.CanFuse(n) && !FuseGemmBatchNorm.CanFuse(model, n)))
+            InferShapes(model, context);
+        NameGenerator? names = null;
+        var changed = false;
+        foreach (var graph in model.Graph.AllGraphs().ToList())
+        {
+            foreach (var bn in graph.Nodes.Where(n => n.OpType == "BatchNormalization").ToList())
+            {
+                context.Cancellation.ThrowIfCancellationRequested();
+                if (BatchNormAffine.TryRead(bn) is not { } affine || bn.Inputs[0] is not { } x) continue;
+                if (Rank(x, bn.Outputs[0]) is not { } rank || rank < 2) continue;
+                if ((x.ElementType ?? bn.Outputs[0].ElementType) != affine.DataType) continue; // opset 15 allows other parameter types
+                if (FuseConvBatchNorm.CanFuse(bn) || FuseGemmBatchNorm.CanFuse(model, bn)) continue;
+                names ??= new NameGenerator(model);
+                Decompose(bn, x, affine, rank, names);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    private void InferShapes(Model model, PassContext context)
+    {
+        try
+        {
+            ShapeInference.Infer(model);
+        }
+        catch (EdgeOptException e)
+        {
+            context.Note(Name, $"shape inference failed, decomposing only where shapes are declared: {e.Message}");
+        }
+    }
+
+    private static int? Rank(Value x, Value y) => x.Shape?.Rank ?? y.Shape?.Rank;
+
+    private static void Decompose(Node bn, Value x, BatchNormAffine affine, int rank, NameGenerator names)
+    {
+        var graph = bn.Graph!;
+        var dims = new long[rank - 1];
+        Array.Fill(dims, 1L);
+        dims[0] = affine.Channels;
+        var baseName = bn.Name.Length > 0 ? bn.Name : bn.Outputs[0].Name;
+        var scale = FusedWeights.AddInitializer(graph, names, baseName + "_scale", affine.DataType, affine.Scale, dims);
+        var shift = FusedWeights.AddInitializer(graph, names, baseName + "_shift", affine.DataType, affine.Shift, dims);
+
+        var y = bn.Outputs[0];
+        var parameters = bn.Inputs.Skip(1).ToArray();
+        var index = graph.IndexOf(bn);
+        graph.RemoveNode(bn, force: true);
+        var scaled = names.NewValue(baseName + "_scaled", x.Type);
+        graph.InsertNode(index, new Node("Mul", [x, scale], [scaled], name: names.Fresh(baseName + "_mul")));
+        graph.InsertNode(index + 1, new Node("Add", [scaled, shift], [y], name: names.Fresh(baseName + "_add")));
+        foreach (var p in parameters) FusedWeights.ReleaseIfUnused(p);
+    }
+}
