@@ -10,7 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # libonnx-testdata: ONNX conformance models (/usr/share/libonnx-testdata/data)
 # dataset-fashion-mnist: Fashion-MNIST IDX files (/usr/share/datasets/fashion-mnist)
 # locales: generates en_US.UTF-8 (below)
-packages=(libonnx-testdata dataset-fashion-mnist locales)
+# python3-onnx: the reference ONNX checker (onnx.checker.check_model) that optimized/converted models must pass
+# python3-skimage: natural photos (skimage/data/*.png) used as real inputs when verifying optimized models
+packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -75,7 +75,7 @@ internal static class OptimizeCommand
                 {
                     Level = ParseLevel(parse.GetValue(level)!),
                     TargetOpset = parse.GetValue(targetOpset),
-                    Passes = parse.GetValue(passes) is { Length: > 0 } only ? SplitNames(only) : null,
+                    Passes = parse.GetValue(passes) is { Length: > 0 } only ? NonEmpty(SplitNames(only)) : null,
                     SkipPasses = SplitNames(parse.GetValue(skipPasses) ?? []),
                     FixedShapes = ParseFixedShapes(parse.GetValue(fixedShapes) ?? []),
                 },
@@ -146,6 +146,9 @@ internal static class OptimizeCommand
     /// <summary>Accepts both <c>--passes a,b</c> and <c>--passes a --passes b</c>.</summary>
     private static List<string> SplitNames(IEnumerable<string> values) =>
         values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).ToList();
+
+    private static List<string> NonEmpty(List<string> names) =>
+        names.Count > 0 ? names : throw new UsageException($"--passes names no pass; valid passes: {string.Join(", ", PassRegistry.Names)}");
 
     /// <summary>Parses <c>NAME=1x3x224x224</c> (commas also separate dims); the name is everything before the last '='.</summary>
     internal static Dictionary<string, long[]> ParseFixedShapes(IEnumerable<string> values)

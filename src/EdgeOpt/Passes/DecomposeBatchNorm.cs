@@ -24,9 +24,7 @@ public sealed class DecomposeBatchNorm : IGraphPass
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         if ((model.GetOpset() ?? 0) < 7) return false;
-        if (model.Graph.AllNodes().Any(n => n.OpType == "BatchNormalization" && n.Inputs[0] is { Shape: null } && BatchNormAffine.TryRead(n) is not null
-                && !FuseConvBatchNorm.CanFuse(n) && !FuseGemmBatchNorm.CanFuse(model, n)))
-            InferShapes(model, context);
+        var shapes = new InferredShapes(model, context, Name);
         NameGenerator? names = null;
         var changed = false;
         foreach (var graph in model.Graph.AllGraphs().ToList())
@@ -35,9 +33,9 @@ public sealed class DecomposeBatchNorm : IGraphPass
             {
                 context.Cancellation.ThrowIfCancellationRequested();
                 if (BatchNormAffine.TryRead(bn) is not { } affine || bn.Inputs[0] is not { } x) continue;
-                if (Rank(x, bn.Outputs[0]) is not { } rank || rank < 2) continue;
-                if ((x.ElementType ?? bn.Outputs[0].ElementType) != affine.DataType) continue; // opset 15 allows other parameter types
                 if (FuseConvBatchNorm.CanFuse(bn) || FuseGemmBatchNorm.CanFuse(model, bn)) continue;
+                if ((shapes.Of(x) ?? shapes.Of(bn.Outputs[0]))?.Rank is not { } rank || rank < 2) continue;
+                if ((shapes.ElementTypeOf(x) ?? shapes.ElementTypeOf(bn.Outputs[0])) != affine.DataType) continue; // opset 15 allows other parameter types
                 names ??= new NameGenerator(model);
                 Decompose(bn, x, affine, rank, names);
                 changed = true;
@@ -45,20 +43,6 @@ public sealed class DecomposeBatchNorm : IGraphPass
         }
         return changed;
     }
-
-    private void InferShapes(Model model, PassContext context)
-    {
-        try
-        {
-            ShapeInference.Infer(model);
-        }
-        catch (EdgeOptException e)
-        {
-            context.Note(Name, $"shape inference failed, decomposing only where shapes are declared: {e.Message}");
-        }
-    }
-
-    private static int? Rank(Value x, Value y) => x.Shape?.Rank ?? y.Shape?.Rank;
 
     private static void Decompose(Node bn, Value x, BatchNormAffine affine, int rank, NameGenerator names)
     {
@@ -76,7 +60,8 @@ public sealed class DecomposeBatchNorm : IGraphPass
         graph.RemoveNode(bn, force: true);
         var scaled = names.NewValue(baseName + "_scaled", x.Type);
         graph.InsertNode(index, new Node("Mul", [x, scale], [scaled], name: names.Fresh(baseName + "_mul")));
-        graph.InsertNode(index + 1, new Node("Add", [scaled, shift], [y], name: names.Fresh(baseName + "_add")));
+        var add = graph.InsertNode(index + 1, new Node("Add", [scaled, shift], [names.NewValue(y.Name + "_add")], name: names.Fresh(baseName + "_add")));
+        add.SetOutput(0, y); // Y keeps its name, type and graph-output slot
         foreach (var p in parameters) FusedWeights.ReleaseIfUnused(p);
     }
 }

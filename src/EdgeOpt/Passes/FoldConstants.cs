@@ -110,6 +110,11 @@ public sealed class FoldConstants : IGraphPass
                 if (GraphQueries.TryGetConstant(v) is not { } t) return false;
                 inputs[i] = t;
             }
+            if (node.Outputs.FirstOrDefault(o => o.Name.Length > 0 && o.ElementType is { } t && t != DataType.Undefined && !OrtTensors.IsSupported(t)) is { } unreadable)
+            {
+                Note(node, $"its output '{unreadable.Name}' is {unreadable.ElementType!.Value.OnnxName()}, which ONNX Runtime's C# API cannot read back");
+                return false;
+            }
             var freed = FreedBytes(node);
             if (PredictedBytes(node) is { } predicted && Refusal(predicted.Largest, predicted.Total, freed) is { } early)
             {
@@ -136,6 +141,8 @@ public sealed class FoldConstants : IGraphPass
             if (!EvaluatedDomains.Contains(node.Domain) || _functions.Contains((Model.NormalizeDomain(node.Domain), node.OpType))) return false;
             if (!node.Outputs.Any(o => o.Name.Length > 0)) return false;
             if (!GraphQueries.HasOnlyPlainAttributes(node)) return false;
+            // Sequences and optionals cannot be initializers.
+            if (node.Outputs.Any(o => o.Type is not (null or TensorType))) return false;
             if (IsNondeterministic(node))
             {
                 // Worth saying only when it would otherwise fold.

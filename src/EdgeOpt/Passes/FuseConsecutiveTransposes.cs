@@ -39,11 +39,12 @@ public sealed class FuseConsecutiveTransposes : IGraphPass
 
     private static bool IsTranspose(Node n) => n is { OpType: "Transpose", IsOnnxDomain: true, Outputs.Count: 1 };
 
-    /// <summary>The composed perm, or null when a missing perm's rank cannot be known.</summary>
+    /// <summary>The composed perm (empty means identity), or null when a missing perm's rank cannot be known.</summary>
     private static long[]? Compose(Node first, Node second, Value x)
     {
         var p1 = first.Attributes.GetInts("perm");
         var p2 = second.Attributes.GetInts("perm");
+        if (p1 is null && p2 is null) return []; // reversing twice is the identity at any rank
         var rank = p1?.Length ?? p2?.Length ?? x.Shape?.Rank;
         if (rank is not { } r) return null;
         p1 ??= Reversed(r);

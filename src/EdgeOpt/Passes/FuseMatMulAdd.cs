@@ -6,7 +6,7 @@ namespace EdgeOpt.Passes;
 /// <summary>
 /// Turns a 2-D matrix product plus bias into one Gemm.
 /// Pattern: <c>Add(MatMul(A, B), C)</c> (either Add operand order). Replacement: <c>Gemm(A, B, C)</c>.
-/// Conditions: A and B are known to be rank 2 ([M, K] and [K, N]; Gemm takes nothing else); C has a known shape
+/// Conditions: A and B are known (declared or inferred) to be rank 2 ([M, K] and [K, N]; Gemm takes nothing else); C has a known shape
 /// that Gemm's unidirectional broadcasting accepts and that does not widen the product — a scalar, [N], [1, N],
 /// [M, 1] or [M, N] (dims equal as numbers or as the same symbol, or 1); the product has no other reader and is
 /// not a graph output; float, double or float16 elements; opset ≥ 7 (Gemm with broadcasting C).
@@ -22,7 +22,7 @@ public sealed class FuseMatMulAdd : IGraphPass
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         if ((model.GetOpset() ?? 0) < 7) return false;
-        if (model.Graph.AllNodes().Any(NeedsShapes)) InferShapes(model, context);
+        var shapes = new InferredShapes(model, context, Name);
         NameGenerator? names = null;
         var changed = false;
         foreach (var graph in model.Graph.AllGraphs().ToList())
@@ -30,7 +30,7 @@ public sealed class FuseMatMulAdd : IGraphPass
             foreach (var add in graph.Nodes.Where(n => n is { OpType: "Add", IsOnnxDomain: true }).ToList())
             {
                 context.Cancellation.ThrowIfCancellationRequested();
-                if (Match(add) is not { } matmul) continue;
+                if (Match(add, shapes) is not { } matmul) continue;
                 names ??= new NameGenerator(model);
                 Fuse(matmul, add, names);
                 changed = true;
@@ -39,37 +39,19 @@ public sealed class FuseMatMulAdd : IGraphPass
         return changed;
     }
 
-    private static Node? Match(Node add)
+    private static Node? Match(Node add, InferredShapes shapes)
     {
         if (add.Inputs.Count != 2 || add.Outputs.Count != 1) return null;
         for (var side = 0; side < 2; side++)
         {
             if (add.Inputs[side] is not { Producer: { OpType: "MatMul", IsOnnxDomain: true } matmul } product) continue;
             if (GraphQueries.SingleConsumer(product) != add || matmul.Graph != add.Graph) continue;
-            if (matmul.Inputs is not [{ Shape: { Rank: 2 } a } va, { Shape: { Rank: 2 } b }]) continue;
-            if (va.ElementType is not { } type || !FusedWeights.IsSupported(type)) continue;
-            if (add.Inputs[1 - side] is not { Shape: { } c } bias || bias.ElementType != type) continue;
+            if (matmul.Inputs is not [{ } va, { } vb] || add.Inputs[1 - side] is not { } bias) continue;
+            if (shapes.Of(va) is not { Rank: 2 } a || shapes.Of(vb) is not { Rank: 2 } b || shapes.Of(bias) is not { } c) continue;
+            if (shapes.ElementTypeOf(va) is not { } type || !FusedWeights.IsSupported(type) || shapes.ElementTypeOf(bias) != type) continue;
             if (Broadcasts(c, m: a[0], n: b[1])) return matmul;
         }
         return null;
-    }
-
-    /// <summary>A MatMul → Add pair whose operand ranks are not known yet (models often ship without value_info).</summary>
-    private static bool NeedsShapes(Node add) =>
-        add is { OpType: "Add", IsOnnxDomain: true, Inputs.Count: 2 }
-        && add.Inputs.Any(i => i is { Producer: { OpType: "MatMul", IsOnnxDomain: true } })
-        && add.Inputs.Concat(add.Inputs.SelectMany(i => i?.Producer?.Inputs ?? [])).Any(v => v is not null && v.Shape is null);
-
-    private void InferShapes(Model model, PassContext context)
-    {
-        try
-        {
-            ShapeInference.Infer(model);
-        }
-        catch (EdgeOptException e)
-        {
-            context.Note(Name, $"shape inference failed, fusing only where shapes are declared: {e.Message}");
-        }
     }
 
     /// <summary>Whether C broadcasts to [M, N] (Gemm's rule) without widening it.</summary>
@@ -90,11 +72,12 @@ public sealed class FuseMatMulAdd : IGraphPass
         var product = matmul.Outputs[0];
         var bias = add.Inputs[0] == product ? add.Inputs[1] : add.Inputs[0];
         var result = add.Outputs[0];
-        var index = graph.IndexOf(add);
-        graph.RemoveNode(add, force: true);
-        var gemm = new Node("Gemm", [matmul.Inputs[0], matmul.Inputs[1], bias], [result],
+        // The Gemm sits where the Add was (the bias may be computed after the MatMul) and takes over its output.
+        var gemm = new Node("Gemm", [matmul.Inputs[0], matmul.Inputs[1], bias], [names.NewValue(result.Name + "_gemm")],
             name: names.Fresh(matmul.Name.Length > 0 ? matmul.Name + "_gemm" : "Gemm_fused"));
-        graph.InsertNode(index, gemm);
+        graph.InsertBefore(add, gemm);
+        graph.RemoveNode(add, force: true);
+        gemm.SetOutput(0, result);
         graph.RemoveNode(matmul);
     }
 }

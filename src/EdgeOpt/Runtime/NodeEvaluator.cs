@@ -59,7 +59,16 @@ internal sealed class NodeEvaluator : IDisposable
             }
             catch (EdgeOptException e)
             {
-                failure = e.Message;
+                // ORT's own words say what is wrong (unknown op, type not implemented...); our wrapper adds nothing here.
+                failure = OneLine((e.InnerException ?? e).Message);
+                _failures[key] = failure;
+                return null;
+            }
+            // Only tensors become initializers; reading sequences or optionals back is not worth the risk.
+            if (session.OutputMetadata.Values.FirstOrDefault(m => m.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR) is { } other)
+            {
+                session.Dispose();
+                failure = $"it produces a {other.OnnxValueType}, not a tensor";
                 _failures[key] = failure;
                 return null;
             }
@@ -90,7 +99,7 @@ internal sealed class NodeEvaluator : IDisposable
         }
         catch (Exception e) when (e is OnnxRuntimeException or EdgeOptException)
         {
-            failure = $"ONNX Runtime could not run it: {e.Message.ReplaceLineEndings(" ").Trim()}";
+            failure = OneLine(e.Message);
             return null;
         }
         finally
@@ -98,6 +107,8 @@ internal sealed class NodeEvaluator : IDisposable
             foreach (var f in feeds) f.Dispose();
         }
     }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
     // One-node graph inputs are named "in{i}" after the node input they feed.
     private static int FeedIndex(Value input) =>

@@ -140,6 +140,8 @@ public class OptimizeCommandTests
         { "fixed shape with zero", ["--fixed-shape", "x=0x3x8x8"], ["--fixed-shape 'x=0x3x8x8'"] },
         { "fixed shape twice", ["--fixed-shape", "x=1x3x8x8", "--fixed-shape", "x=2x3x8x8"], ["'x' is given twice"] },
         { "bad level", ["--level", "max"], ["--level 'max'", "basic or extended"] },
+        { "empty pass list", ["--passes", ","], ["--passes names no pass", "valid passes"] },
+        { "negative threshold", ["--external-data", "--external-data-threshold", "-1"], ["--external-data-threshold -1"] },
     };
 
     [Theory]
@@ -170,6 +172,8 @@ public class OptimizeCommandTests
         AssertRefused(dir, ["optimize", input, "--input", input, "-o", dir.File("out.onnx")], ["either MODEL or --input"]);
         AssertRefused(dir, ["optimize", input, "-o", input], ["is the input model"]);
         AssertRefused(dir, ["optimize", dir.File("nope.onnx"), "-o", dir.File("out.onnx")], ["nope.onnx"]);
+        File.WriteAllText(dir.File("garbage.onnx"), "not a model");
+        AssertRefused(dir, ["optimize", dir.File("garbage.onnx"), "-o", dir.File("out.onnx")], ["garbage.onnx", "not a valid ONNX model"]);
         AssertRefused(dir, ["optimize", input, "-o", Path.Combine(dir.Path, "no", "out.onnx")], ["does not exist"]);
     }
 

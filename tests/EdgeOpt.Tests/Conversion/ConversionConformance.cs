@@ -21,7 +21,7 @@ internal enum ConversionOutcome
     Fail,
 }
 
-internal sealed record ConversionResult(string Suite, string Model, long SourceOpset, ConversionOutcome Outcome, string Reason = "")
+internal sealed record ConversionResult(string Suite, string Model, long SourceOpset, ConversionOutcome Outcome, string Reason = "", int NodesChanged = 0)
 {
     public override string ToString() => $"{Suite}/{Model} (opset {SourceOpset}): {Outcome}{(Reason.Length > 0 ? " — " + Reason : "")}";
 }
@@ -39,7 +39,8 @@ internal static class ConversionConformance
         var modelPath = Path.Combine(directory, "model.onnx");
         using var model = Model.Load(modelPath);
         if (model.GetOpset() is not { } source || source >= target) return null;
-        ConversionResult Result(ConversionOutcome outcome, string reason = "") => new(suite, name, source, outcome, reason);
+        var nodesChanged = 0;
+        ConversionResult Result(ConversionOutcome outcome, string reason = "") => new(suite, name, source, outcome, reason, nodesChanged);
 
         using var options = ConformanceSuite.SessionOptionsForDeterminism();
         var dataSets = Directory.EnumerateDirectories(directory, "test_data_set_*").Order(StringComparer.Ordinal).ToList();
@@ -66,7 +67,7 @@ internal static class ConversionConformance
         var converted = model.Clone();
         try
         {
-            OpsetConverter.Convert(converted, target);
+            nodesChanged = OpsetConverter.Convert(converted, target).NodesChanged;
         }
         catch (UnsupportedOperatorException e)
         {

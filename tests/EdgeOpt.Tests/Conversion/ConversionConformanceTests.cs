@@ -53,7 +53,7 @@ public sealed class ConversionConformanceTests(ITestOutputHelper output)
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Opset conversion to {target}: {results.Count} suite models below opset {target}, {elapsed.TotalSeconds:F1} s");
         foreach (var outcome in Enum.GetValues<ConversionOutcome>())
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  {outcome,-18} {results.Count(r => r.Outcome == outcome),4}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {outcome,-18} {results.Count(r => r.Outcome == outcome),4}  (with nodes rewritten: {results.Count(r => r.Outcome == outcome && r.NodesChanged > 0)})");
         foreach (var r in results.Where(r => r.Outcome is not ConversionOutcome.Pass).OrderBy(r => r.Outcome).ThenBy(r => r.Model, StringComparer.Ordinal))
             sb.AppendLine(CultureInfo.InvariantCulture, $"  {r}");
         return sb.ToString();

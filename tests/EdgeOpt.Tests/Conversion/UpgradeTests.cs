@@ -201,7 +201,7 @@ public sealed class UpgradeTests
         var cond = b.Input("cond", DataType.Bool);
         var then = new Graph("then");
         var t = new Value("t");
-        then.AddNode(new Node("Unsqueeze", [x], [t], name: "inner") { Attributes = { } });
+        then.AddNode(new Node("Unsqueeze", [x], [t], name: "inner"));
         then.Nodes[0].Attributes.Set("axes", new long[] { 0 });
         then.Outputs.Add(t);
         var otherwise = new Graph("else");

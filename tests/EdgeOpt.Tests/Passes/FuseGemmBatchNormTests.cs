@@ -55,7 +55,7 @@ public class FuseGemmBatchNormTests
         AssertEquivalent(model, result);
     }
 
-    /// <summary>a[N,6] (from Relu, so the rank comes from its declared type) → MatMul(6→5) → BatchNormalization.</summary>
+    /// <summary>x[N,6] (or [N,5,6]) → MatMul(6→5) → BatchNormalization.</summary>
     private static Model MatMulBn(int rank)
     {
         var b = new GraphBuilder("matmul_bn", 13);
@@ -63,8 +63,8 @@ public class FuseGemmBatchNormTests
         var x = b.Input("x", DataType.Float, dims);
         var w = b.Initializer("fc.w", Values(30, 0.5f), 6, 5);
         var matmul = b.Op("MatMul", [x, w]);
-        var channels = rank == 2 ? 5 : 5; // rank 3: BatchNormalization's axis 1 is the sequence axis (length 5), not the features
-        var bn = b.Op("BatchNormalization", [matmul, .. BatchNormParameters(b, channels)]);
+        // At rank 3 BatchNormalization's axis 1 is the sequence axis: also length 5, so only the rank tells them apart.
+        var bn = b.Op("BatchNormalization", [matmul, .. BatchNormParameters(b, 5)]);
         b.Output(bn, "y", Float([.. dims[..^1], 5]));
         return b.Build();
     }
