@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace EdgeOpt.Tests.Optimization;
+namespace EdgeOpt.Tests;
 
 /// <summary>
 /// The reference ONNX checker (Debian python3-onnx 1.12: <c>onnx.checker.check_model(path, full_check=True)</c>,
