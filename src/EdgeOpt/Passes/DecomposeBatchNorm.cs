@@ -25,23 +25,20 @@ public sealed class DecomposeBatchNorm : IGraphPass
         ArgumentNullException.ThrowIfNull(context);
         if ((model.GetOpset() ?? 0) < 7) return false;
         var shapes = new InferredShapes(model, context, Name);
-        NameGenerator? names = null;
-        var changed = false;
-        foreach (var graph in model.Graph.AllGraphs().ToList())
-        {
-            foreach (var bn in graph.Nodes.Where(n => n.OpType == "BatchNormalization").ToList())
-            {
-                context.Cancellation.ThrowIfCancellationRequested();
-                if (BatchNormAffine.TryRead(bn) is not { } affine || bn.Inputs[0] is not { } x) continue;
-                if (FuseConvBatchNorm.CanFuse(bn) || FuseGemmBatchNorm.CanFuse(model, bn)) continue;
-                if ((shapes.Of(x) ?? shapes.Of(bn.Outputs[0]))?.Rank is not { } rank || rank < 2) continue;
-                if ((shapes.ElementTypeOf(x) ?? shapes.ElementTypeOf(bn.Outputs[0])) != affine.DataType) continue; // opset 15 allows other parameter types
-                names ??= new NameGenerator(model);
-                Decompose(bn, x, affine, rank, names);
-                changed = true;
-            }
-        }
-        return changed;
+        return NodeRewriter.RewriteEach(
+            model, context, n => n.OpType == "BatchNormalization", bn => Match(model, bn, shapes),
+            (bn, m, names) => Decompose(bn, m.X, m.Affine, m.Rank, names));
+    }
+
+    private sealed record Decomposable(Value X, BatchNormAffine Affine, int Rank);
+
+    private static Decomposable? Match(Model model, Node bn, InferredShapes shapes)
+    {
+        if (BatchNormAffine.TryRead(bn) is not { } affine || bn.Inputs[0] is not { } x) return null;
+        if (FuseConvBatchNorm.CanFuse(bn) || FuseGemmBatchNorm.CanFuse(model, bn)) return null;
+        if ((shapes.Of(x) ?? shapes.Of(bn.Outputs[0]))?.Rank is not { } rank || rank < 2) return null;
+        if ((shapes.ElementTypeOf(x) ?? shapes.ElementTypeOf(bn.Outputs[0])) != affine.DataType) return null; // opset 15 allows other parameter types
+        return new Decomposable(x, affine, rank);
     }
 
     private static void Decompose(Node bn, Value x, BatchNormAffine affine, int rank, NameGenerator names)

@@ -20,21 +20,17 @@ public sealed class FuseConsecutiveTransposes : IGraphPass
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        var changed = false;
-        foreach (var graph in model.Graph.AllGraphs().ToList())
-        {
-            foreach (var second in graph.Nodes.Where(IsTranspose).ToList())
-            {
-                context.Cancellation.ThrowIfCancellationRequested();
-                if (second.Graph is null || second.Inputs.Count != 1) continue;
-                if (second.Inputs[0] is not { Producer: { } first } middle || !IsTranspose(first) || first.Graph != graph) continue;
-                if (GraphQueries.SingleConsumer(middle) != second || first.Inputs is not [{ } x]) continue;
-                if (Compose(first, second, x) is not { } perm) continue;
-                Fuse(first, second, x, perm);
-                changed = true;
-            }
-        }
-        return changed;
+        return NodeRewriter.RewriteEach(model, context, IsTranspose, Match, (second, m) => Fuse(m.First, second, m.X, m.Perm));
+    }
+
+    private sealed record TransposePair(Node First, Value X, long[] Perm);
+
+    private static TransposePair? Match(Node second)
+    {
+        if (second.Inputs.Count != 1) return null;
+        if (second.Inputs[0] is not { Producer: { } first } middle || !IsTranspose(first) || first.Graph != second.Graph) return null;
+        if (GraphQueries.SingleConsumer(middle) != second || first.Inputs is not [{ } x]) return null;
+        return Compose(first, second, x) is { } perm ? new TransposePair(first, x, perm) : null;
     }
 
     private static bool IsTranspose(Node n) => n is { OpType: "Transpose", IsOnnxDomain: true, Outputs.Count: 1 };

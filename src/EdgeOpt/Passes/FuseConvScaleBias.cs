@@ -23,20 +23,7 @@ public sealed class FuseConvScaleBias : IGraphPass
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         if ((model.GetOpset() ?? 0) < 7) return false;
-        NameGenerator? names = null;
-        var changed = false;
-        foreach (var graph in model.Graph.AllGraphs().ToList())
-        {
-            foreach (var op in graph.Nodes.Where(n => n.OpType is "Mul" or "Add" && n.IsOnnxDomain).ToList())
-            {
-                context.Cancellation.ThrowIfCancellationRequested();
-                if (op.Graph is null || Match(op) is not { } match) continue;
-                names ??= new NameGenerator(model);
-                Fuse(match, names);
-                changed = true;
-            }
-        }
-        return changed;
+        return NodeRewriter.RewriteEach(model, context, n => n.OpType is "Mul" or "Add" && n.IsOnnxDomain, Match, (_, match, names) => Fuse(match, names));
     }
 
     private sealed record ConvAffine(Node Conv, Node Op, double[] PerChannel, Tensor Weight, Tensor? Bias, Value Operand);

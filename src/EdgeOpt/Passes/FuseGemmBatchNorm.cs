@@ -26,20 +26,7 @@ public sealed class FuseGemmBatchNorm : IGraphPass
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         if ((model.GetOpset() ?? 0) < 7) return false;
-        NameGenerator? names = null;
-        var changed = false;
-        foreach (var graph in model.Graph.AllGraphs().ToList())
-        {
-            foreach (var bn in graph.Nodes.Where(n => n.OpType == "BatchNormalization").ToList())
-            {
-                context.Cancellation.ThrowIfCancellationRequested();
-                if (Match(bn) is not { } match) continue;
-                names ??= new NameGenerator(model);
-                Fuse(match, names);
-                changed = true;
-            }
-        }
-        return changed;
+        return NodeRewriter.RewriteEach(model, context, n => n.OpType == "BatchNormalization", Match, (_, match, names) => Fuse(match, names));
     }
 
     /// <summary>Whether this pass would fold <paramref name="bn"/> (so other passes leave it alone).</summary>

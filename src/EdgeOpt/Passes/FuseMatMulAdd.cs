@@ -23,20 +23,8 @@ public sealed class FuseMatMulAdd : IGraphPass
         ArgumentNullException.ThrowIfNull(context);
         if ((model.GetOpset() ?? 0) < 7) return false;
         var shapes = new InferredShapes(model, context, Name);
-        NameGenerator? names = null;
-        var changed = false;
-        foreach (var graph in model.Graph.AllGraphs().ToList())
-        {
-            foreach (var add in graph.Nodes.Where(n => n is { OpType: "Add", IsOnnxDomain: true }).ToList())
-            {
-                context.Cancellation.ThrowIfCancellationRequested();
-                if (Match(add, shapes) is not { } matmul) continue;
-                names ??= new NameGenerator(model);
-                Fuse(matmul, add, names);
-                changed = true;
-            }
-        }
-        return changed;
+        return NodeRewriter.RewriteEach(
+            model, context, n => n is { OpType: "Add", IsOnnxDomain: true }, add => Match(add, shapes), (add, matmul, names) => Fuse(matmul, add, names));
     }
 
     private static Node? Match(Node add, InferredShapes shapes)

@@ -22,30 +22,25 @@ public sealed class FuseReshapeChains : IGraphPass
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        NameGenerator? names = null;
-        var changed = false;
-        foreach (var graph in model.Graph.AllGraphs().ToList())
+        NameGenerator? names = null; // only needed when a target shape must be rewritten
+        return NodeRewriter.RewriteEach(model, context, IsReshape, Match, (second, m) =>
         {
-            foreach (var second in graph.Nodes.Where(IsReshape).ToList())
-            {
-                context.Cancellation.ThrowIfCancellationRequested();
-                if (second.Graph is null) continue;
-                if (second.Inputs[0] is not { Producer: { } first } middle || !IsReshape(first) || first.Graph != graph) continue;
-                if (GraphQueries.SingleConsumer(middle) != second || first.Inputs[0] is not { } x) continue;
-                if (!TryResolveShape(first, second, out var resolved)) continue;
-                if (resolved is not null)
-                {
-                    names ??= new NameGenerator(model);
-                    SetShape(second, resolved, graph, names);
-                }
-                var firstShape = first.Inputs.Count > 1 ? first.Inputs[1] : null;
-                second.SetInput(0, x);
-                graph.RemoveNode(first);
-                FusedWeights.ReleaseIfUnused(firstShape);
-                changed = true;
-            }
-        }
-        return changed;
+            var graph = second.Graph!;
+            if (m.Resolved is not null) SetShape(second, m.Resolved, graph, names ??= new NameGenerator(model));
+            var firstShape = m.First.Inputs.Count > 1 ? m.First.Inputs[1] : null;
+            second.SetInput(0, m.X);
+            graph.RemoveNode(m.First);
+            FusedWeights.ReleaseIfUnused(firstShape);
+        });
+    }
+
+    private sealed record ReshapeChain(Node First, Value X, long[]? Resolved);
+
+    private static ReshapeChain? Match(Node second)
+    {
+        if (second.Inputs[0] is not { Producer: { } first } middle || !IsReshape(first) || first.Graph != second.Graph) return null;
+        if (GraphQueries.SingleConsumer(middle) != second || first.Inputs[0] is not { } x) return null;
+        return TryResolveShape(first, second, out var resolved) ? new ReshapeChain(first, x, resolved) : null;
     }
 
     private static bool IsReshape(Node n) => n is { OpType: "Reshape", IsOnnxDomain: true, Outputs.Count: 1, Inputs.Count: > 0 };

@@ -1,0 +1,48 @@
+using EdgeOpt.Onnx;
+
+namespace EdgeOpt.Passes.Internal;
+
+/// <summary>
+/// The match-then-rewrite loop that pattern passes share: visit every candidate node of every graph (main graph
+/// and subgraphs), check cancellation, try to match, and apply the rewrite to each match. Each graph's candidates
+/// are snapshotted before any rewrite, so a rewrite may remove or add nodes; a candidate an earlier rewrite removed
+/// is skipped. Pass-wide preconditions (opset checks, shape inference) stay in the pass, before the call.
+/// </summary>
+internal static class NodeRewriter
+{
+    /// <summary>
+    /// Runs <paramref name="rewrite"/> on every <paramref name="candidate"/> node for which <paramref name="match"/>
+    /// returns non-null. The <see cref="NameGenerator"/> is created on the first match (so a run that changes
+    /// nothing does not pay for it) and shared by all rewrites. Returns whether anything was rewritten.
+    /// </summary>
+    public static bool RewriteEach<TMatch>(
+        Model model, PassContext context, Func<Node, bool> candidate, Func<Node, TMatch?> match,
+        Action<Node, TMatch, NameGenerator> rewrite)
+        where TMatch : class
+    {
+        NameGenerator? names = null;
+        return RewriteEach(model, context, candidate, match, (node, m) => rewrite(node, m, names ??= new NameGenerator(model)));
+    }
+
+    /// <summary>Like the overload above, for rewrites that create no names.</summary>
+    public static bool RewriteEach<TMatch>(
+        Model model, PassContext context, Func<Node, bool> candidate, Func<Node, TMatch?> match,
+        Action<Node, TMatch> rewrite)
+        where TMatch : class
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(context);
+        var changed = false;
+        foreach (var graph in model.Graph.AllGraphs().ToList())
+        {
+            foreach (var node in graph.Nodes.Where(candidate).ToList())
+            {
+                context.Cancellation.ThrowIfCancellationRequested();
+                if (node.Graph is null || match(node) is not { } m) continue;
+                rewrite(node, m);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+}
