@@ -1,0 +1,159 @@
+using EdgeOpt.Onnx;
+using EdgeOpt.Passes.Internal;
+using EdgeOpt.Quantization.Internal;
+
+namespace EdgeOpt.Quantization;
+
+/// <summary>
+/// Dynamic (weight-only calibrated) int8 quantization of fully connected layers, for ONNX Runtime's CPU provider.
+/// <para>
+/// Rule: a main-graph <c>MatMul</c> whose B is a constant float <c>[K, N]</c> matrix, or a <c>Gemm</c> (transA = 0)
+/// whose B is constant (transB honoured, alpha folded into the weight) and whose C is absent or a constant with N
+/// elements or one (beta folded in), becomes one <c>com.microsoft.DynamicQuantizeMatMul(A, B_int8, B_scale, , bias)</c>.
+/// </para>
+/// <para>
+/// Weights are signed int8, symmetric (zero point 0, range [-127, 127]), per column or per tensor; ORT quantizes the
+/// activations to uint8 at run time from their observed min/max. This is ORT's default weight type (u8 activations ×
+/// s8 weights is the fast path of its int8 GEMM on x86 and Arm). The fused op is used rather than the spelled-out
+/// <c>DynamicQuantizeLinear → MatMulInteger → Cast → Mul</c> chain because it is a single kernel that quantizes A,
+/// runs the integer GEMM on pre-packed weights and rescales (+ bias) in one pass; ORT's own optimizer fuses the chain
+/// into it anyway, so emitting it directly keeps the model fast even with graph optimizations off.
+/// </para>
+/// The model is changed in place; all checks happen before the first edit, so a failure leaves it untouched.
+/// </summary>
+public static class DynamicQuantizer
+{
+    /// <summary>The operators this quantizer knows how to replace.</summary>
+    public static IReadOnlyList<string> SupportedOpTypes { get; } = ["MatMul", "Gemm"];
+
+    private const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>Quantizes every eligible node of <paramref name="model"/>'s main graph in place.</summary>
+    /// <exception cref="UsageException">An option names an unknown node or operator, or nothing is quantizable.</exception>
+    public static DynamicQuantizationReport Quantize(Model model, DynamicQuantizationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= DynamicQuantizationOptions.Default;
+        var graph = model.Graph;
+        foreach (var op in options.OpTypes)
+            if (!SupportedOpTypes.Contains(op, StringComparer.Ordinal))
+                ThrowHelper.Usage($"cannot dynamically quantize operator '{op}': supported operators are {string.Join(", ", SupportedOpTypes)}");
+        var excluded = NodeSelection.Excluded(graph, options.ExcludedNodes);
+
+        var plans = new List<Plan>();
+        var skipped = new List<string>();
+        foreach (var node in graph.Nodes)
+        {
+            if (!node.IsOnnxDomain || !options.OpTypes.Contains(node.OpType, StringComparer.Ordinal)) continue;
+            if (GraphQueries.TryGetConstant(node.Inputs.ElementAtOrDefault(1)) is not { DataType: DataType.Float, Dims.Count: 2 }) continue;
+            var name = NodeSelection.NameOf(node);
+            if (excluded.Contains(node.Name))
+            {
+                skipped.Add($"{name}: excluded");
+                continue;
+            }
+            if (TryPlan(node, options.PerChannel, out var reason) is { } plan) plans.Add(plan);
+            else skipped.Add($"{name}: {reason}");
+        }
+        if (plans.Count == 0)
+            ThrowHelper.Usage(skipped.Count == 0
+                ? "no MatMul/Gemm with constant weights to quantize"
+                : $"no MatMul/Gemm with constant weights to quantize (skipped: {string.Join("; ", skipped)})");
+
+        var names = new NameGenerator(model);
+        if (model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
+        var quantized = plans.Select(p => Apply(graph, names, p)).ToList();
+        return new DynamicQuantizationReport(quantized, skipped);
+    }
+
+    private sealed record Plan(Node Node, Value Weight, int K, int N, sbyte[] Weights, float[] Scales, float[]? Bias, long FloatBytes);
+
+    private static Plan? TryPlan(Node node, bool perChannel, out string reason)
+    {
+        reason = "";
+        var weightValue = node.Inputs[1]!;
+        var tensor = GraphQueries.TryGetConstant(weightValue)!;
+        var rows = checked((int)tensor.Dims[0]);
+        var cols = checked((int)tensor.Dims[1]);
+        var w = tensor.ToSingleArray();
+        long floatBytes = (long)w.Length * sizeof(float);
+        float[]? bias = null;
+        int k = rows, n = cols;
+
+        if (node.OpType == "Gemm")
+        {
+            var attrs = node.Attributes;
+            if (attrs.GetInt("transA", 0) != 0)
+            {
+                reason = "Gemm with transA = 1 is left in float";
+                return null;
+            }
+            if (attrs.GetInt("transB", 0) != 0)
+            {
+                w = QuantMath.Transpose(w, rows, cols);
+                (k, n) = (cols, rows);
+            }
+            var alpha = attrs.GetFloat("alpha", 1f);
+            if (alpha != 1f)
+                for (var i = 0; i < w.Length; i++) w[i] *= alpha;
+            if (node.Inputs.ElementAtOrDefault(2) is { } c)
+            {
+                if (GraphQueries.TryGetConstant(c) is not { DataType: DataType.Float } ct || (ct.ElementCount != n && ct.ElementCount != 1)
+                    || (ct.ElementCount == n && ct.Dims.Count == 2 && ct.Dims[0] != 1))
+                {
+                    reason = $"its C input '{c.Name}' is not a constant float bias of {n} elements";
+                    return null;
+                }
+                var beta = attrs.GetFloat("beta", 1f);
+                var cv = ct.ToSingleArray();
+                bias = new float[n];
+                for (var j = 0; j < n; j++) bias[j] = beta * cv[cv.Length == 1 ? 0 : j];
+                floatBytes += (long)cv.Length * sizeof(float);
+            }
+        }
+
+        var scales = new float[perChannel ? n : 1];
+        var q = new sbyte[w.Length];
+        if (perChannel)
+        {
+            // Columns of a row-major [K, N] matrix are strided; gather each once.
+            var column = new float[k];
+            for (var j = 0; j < n; j++)
+            {
+                for (var i = 0; i < k; i++) column[i] = w[i * n + j];
+                scales[j] = QuantMath.SymmetricScale(column, 127);
+                for (var i = 0; i < k; i++) q[i * n + j] = (sbyte)QuantMath.RoundClamp(column[i] / scales[j], -127, 127);
+            }
+        }
+        else
+        {
+            scales[0] = QuantMath.SymmetricScale(w, 127);
+            QuantMath.QuantizeInt8Symmetric(w, scales[0], q);
+        }
+        return new Plan(node, weightValue, k, n, q, scales, bias, floatBytes);
+    }
+
+    private static QuantizedWeight Apply(Graph graph, NameGenerator names, Plan plan)
+    {
+        var node = plan.Node;
+        var baseName = plan.Weight.Name;
+        var weight = GraphQueries.AddInitializer(graph, names, baseName + "_quantized", Tensor.Create<sbyte>("w", plan.Weights, plan.K, plan.N));
+        var scale = GraphQueries.AddInitializer(graph, names, baseName + "_scale",
+            plan.Scales.Length == 1 ? Tensor.Scalar("s", plan.Scales[0]) : Tensor.Create<float>("s", plan.Scales, plan.N));
+        var bias = plan.Bias is null ? null : GraphQueries.AddInitializer(graph, names, baseName + "_bias", Tensor.Create<float>("b", plan.Bias, plan.N));
+
+        var output = names.NewValue(node.Outputs[0].Name + "_dynamic_quantized", node.Outputs[0].Type);
+        Value?[] inputs = bias is null ? [node.Inputs[0], weight, scale] : [node.Inputs[0], weight, scale, null, bias];
+        var fused = new Node("DynamicQuantizeMatMul", inputs, [output], MicrosoftDomain,
+            names.Fresh((node.Name.Length > 0 ? node.Name : node.OpType) + "_dynamic_quantized"));
+        graph.InsertBefore(node, fused);
+        var replaced = node.Inputs.Where(v => v is not null).Select(v => v!).ToList();
+        GraphQueries.RemoveNodeAndRewire(node, output);
+        foreach (var input in replaced)
+            if (input.Initializer is not null && !input.IsGraphInput && GraphQueries.IsUnused(input))
+                graph.Initializers.Remove(input);
+
+        var quantizedBytes = plan.Weights.Length + (long)plan.Scales.Length * sizeof(float) + (plan.Bias?.Length ?? 0) * (long)sizeof(float);
+        return new QuantizedWeight(NodeSelection.NameOf(node), node.OpType, baseName, plan.K, plan.N, plan.FloatBytes, quantizedBytes);
+    }
+}

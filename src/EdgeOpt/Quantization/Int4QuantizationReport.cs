@@ -1,0 +1,16 @@
+namespace EdgeOpt.Quantization;
+
+/// <summary>What <see cref="Int4WeightQuantizer.Quantize"/> changed.</summary>
+/// <param name="Quantized">Every replaced MatMul with its weight sizes, in graph order.</param>
+/// <param name="Skipped">MatMuls with constant weights left in float, each with the reason.</param>
+public sealed record Int4QuantizationReport(IReadOnlyList<QuantizedWeight> Quantized, IReadOnlyList<string> Skipped)
+{
+    /// <summary>Bytes of the float weights that were replaced.</summary>
+    public long FloatWeightBytes => Quantized.Sum(q => q.FloatBytes);
+
+    /// <summary>Bytes of packed weights, scales and zero points that replaced them.</summary>
+    public long QuantizedWeightBytes => Quantized.Sum(q => q.QuantizedBytes);
+
+    /// <summary><see cref="QuantizedWeightBytes"/> / <see cref="FloatWeightBytes"/> (about 0.16 for symmetric blocks of 32).</summary>
+    public double SizeRatio => FloatWeightBytes == 0 ? 1 : (double)QuantizedWeightBytes / FloatWeightBytes;
+}

@@ -1,0 +1,92 @@
+using System.Numerics;
+using EdgeOpt.Onnx;
+using EdgeOpt.Passes.Internal;
+using EdgeOpt.Quantization.Internal;
+
+namespace EdgeOpt.Quantization;
+
+/// <summary>
+/// Weight-only 4-bit quantization for ONNX Runtime's <c>com.microsoft.MatMulNBits</c>.
+/// <para>
+/// Rule: a main-graph <c>MatMul</c> whose B is a constant float <c>[K, N]</c> matrix becomes
+/// <c>MatMulNBits(A, B_packed, scales[, zero_points])</c> with attributes K, N, bits = 4, block_size, accuracy_level.
+/// Each column of B is cut into <c>ceil(K / block_size)</c> blocks along K; a K that is not a multiple of the block
+/// size is padded with zeros at the end of the last block, as ORT expects (padding quantizes to the zero point, so
+/// it adds nothing). Blocks are stored column by column: <c>B_packed[N, blocks, block_size / 2]</c>, two weights per
+/// byte, the first in the low nibble; <c>scales[N * blocks]</c>; asymmetric zero points
+/// <c>[N * ceil(blocks / 2)]</c>, packed the same way with each column starting on a fresh byte.
+/// </para>
+/// Activations stay float. The model is changed in place; all checks happen before the first edit.
+/// </summary>
+public static class Int4WeightQuantizer
+{
+    private const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>Quantizes every eligible MatMul of <paramref name="model"/>'s main graph in place.</summary>
+    /// <exception cref="UsageException">An option is out of range or names an unknown node, or nothing is quantizable.</exception>
+    public static Int4QuantizationReport Quantize(Model model, Int4QuantizationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= Int4QuantizationOptions.Default;
+        if (options.BlockSize is < 16 or > 256 || !BitOperations.IsPow2(options.BlockSize))
+            ThrowHelper.Usage($"int4 block size must be a power of two from 16 to 256, not {options.BlockSize}");
+        if (options.AccuracyLevel is < 0 or > 4)
+            ThrowHelper.Usage($"int4 accuracy level must be 0 to 4, not {options.AccuracyLevel}");
+        var graph = model.Graph;
+        var excluded = NodeSelection.Excluded(graph, options.ExcludedNodes);
+
+        var plans = new List<Node>();
+        var skipped = new List<string>();
+        foreach (var node in graph.Nodes)
+        {
+            if (node is not { OpType: "MatMul", IsOnnxDomain: true }) continue;
+            if (GraphQueries.TryGetConstant(node.Inputs[1]) is not { DataType: DataType.Float, Dims.Count: 2 }) continue;
+            if (excluded.Contains(node.Name)) skipped.Add($"{NodeSelection.NameOf(node)}: excluded");
+            else plans.Add(node);
+        }
+        if (plans.Count == 0)
+            ThrowHelper.Usage(skipped.Count == 0
+                ? "no MatMul with constant float [K, N] weights to quantize to int4"
+                : $"no MatMul with constant float [K, N] weights to quantize to int4 (skipped: {string.Join("; ", skipped)})");
+
+        var names = new NameGenerator(model);
+        if (model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
+        var quantized = plans.Select(node => Apply(graph, names, node, options)).ToList();
+        return new Int4QuantizationReport(quantized, skipped);
+    }
+
+    private static QuantizedWeight Apply(Graph graph, NameGenerator names, Node node, Int4QuantizationOptions options)
+    {
+        var weightValue = node.Inputs[1]!;
+        var tensor = GraphQueries.TryGetConstant(weightValue)!;
+        var k = checked((int)tensor.Dims[0]);
+        var n = checked((int)tensor.Dims[1]);
+        var blocks = BlockwiseInt4.Quantize(tensor.ToSingleArray(), k, n, options.BlockSize, options.Symmetric);
+
+        var baseName = weightValue.Name;
+        var blobSize = options.BlockSize / 2;
+        var packed = GraphQueries.AddInitializer(graph, names, baseName + "_q4",
+            Tensor.Create<byte>("b", blocks.Packed, n, blocks.BlocksPerColumn, blobSize));
+        var scales = GraphQueries.AddInitializer(graph, names, baseName + "_q4_scales",
+            Tensor.Create<float>("s", blocks.Scales, blocks.Scales.Length));
+        var inputs = new List<Value?> { node.Inputs[0], packed, scales };
+        if (blocks.ZeroPoints is { } zp)
+            inputs.Add(GraphQueries.AddInitializer(graph, names, baseName + "_q4_zero_points", Tensor.Create<byte>("z", zp, zp.Length)));
+
+        var output = names.NewValue(node.Outputs[0].Name + "_q4", node.Outputs[0].Type);
+        var matMul = new Node("MatMulNBits", inputs, [output], MicrosoftDomain,
+            names.Fresh((node.Name.Length > 0 ? node.Name : "MatMul") + "_q4"));
+        matMul.Attributes.Set(OnnxAttribute.Int("K", k));
+        matMul.Attributes.Set(OnnxAttribute.Int("N", n));
+        matMul.Attributes.Set(OnnxAttribute.Int("bits", 4));
+        matMul.Attributes.Set(OnnxAttribute.Int("block_size", options.BlockSize));
+        if (options.AccuracyLevel != 0) matMul.Attributes.Set(OnnxAttribute.Int("accuracy_level", options.AccuracyLevel));
+        graph.InsertBefore(node, matMul);
+        GraphQueries.RemoveNodeAndRewire(node, output);
+        if (weightValue.Initializer is not null && !weightValue.IsGraphInput && GraphQueries.IsUnused(weightValue))
+            graph.Initializers.Remove(weightValue);
+
+        var quantizedBytes = blocks.Packed.Length + (long)blocks.Scales.Length * sizeof(float) + (blocks.ZeroPoints?.Length ?? 0);
+        return new QuantizedWeight(NodeSelection.NameOf(node), node.OpType, baseName, k, n, (long)k * n * sizeof(float), quantizedBytes);
+    }
+}
