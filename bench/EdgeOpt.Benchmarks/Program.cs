@@ -4,9 +4,13 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EdgeOpt.Benchmarks;
 
-// `peak-memory [model.onnx]` measures one load+save in this fresh process; anything else goes to BenchmarkDotNet
+// `peak-memory [model.onnx]` measures one load+save in this fresh process; `interleaved-latency` is below; anything
+// else goes to BenchmarkDotNet
 // (e.g. `--filter '*'`).
 if (args is ["peak-memory", .. var rest]) return PeakMemory.Run(rest);
+
+// `interleaved-latency [--ort none|all] A.onnx B.onnx ...` compares models round-robin under the same load.
+if (args is ["interleaved-latency", .. var models]) return InterleavedLatency.Run(models);
 
 // A short in-process job (3 warmups, 10 iterations, one launch): a separate benchmark build of the library and ONNX
 // Runtime takes minutes on a 2-core machine, and for I/O-bound work in the 10-1000 ms range the extra isolation
