@@ -2,9 +2,10 @@ using EdgeOpt.Cli;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using EdgeOpt.Quantization;
+using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Runtime;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
+using Tensor = EdgeOpt.Onnx.Tensor;
 using Xunit.Abstractions;
 
 namespace EdgeOpt.Tests.Quantization;
@@ -31,33 +32,21 @@ public sealed class QdqDemoFixture
         return model;
     }
 
-    /// <summary>Runs a clone with every float intermediate exposed as an output and records each one's min and max.</summary>
-    private static Dictionary<string, TensorRange> ActivationRanges(Model model, LabelledImages images)
+    /// <summary>Activation ranges from the library's streaming calibrator, fed in batches of 25 images (pixel / 255).</summary>
+    internal static IReadOnlyDictionary<string, TensorRange> ActivationRanges(Model model, LabelledImages images, CalibrationMethod method = CalibrationMethod.MinMax) =>
+        Calibrator.Calibrate(model, Batches(model.Graph.Inputs[0].Name, images, 25), new CalibrationOptions { Method = method }).Ranges;
+
+    private static List<IReadOnlyDictionary<string, Tensor>> Batches(string input, LabelledImages images, int size)
     {
-        using var probe = model.Clone();
-        var graph = probe.Graph;
-        foreach (var node in graph.Nodes)
-            foreach (var output in node.Outputs)
-                if (!output.IsGraphOutput && output.ElementType is null or DataType.Float)
-                {
-                    output.Type ??= new TensorType(DataType.Float, null);
-                    graph.Outputs.Add(output);
-                }
-        var pixels = new float[images.Count * images.PixelsPerImage];
-        for (var i = 0; i < pixels.Length; i++) pixels[i] = images.Pixels[i] / 255f;
-        using var session = SessionFactory.Create(probe);
-        var input = NamedOnnxValue.CreateFromTensor(graph.Inputs[0].Name, new DenseTensor<float>(pixels, [images.Count, 1, images.Rows, images.Cols]));
-        using var results = session.Run([input]);
-        var ranges = new Dictionary<string, TensorRange>(StringComparer.Ordinal)
+        var batches = new List<IReadOnlyDictionary<string, Tensor>>();
+        for (var start = 0; start < images.Count; start += size)
         {
-            [graph.Inputs[0].Name] = new(pixels.Min(), pixels.Max()),
-        };
-        foreach (var r in results)
-        {
-            var values = r.AsTensor<float>().ToArray();
-            ranges[r.Name] = new TensorRange(values.Min(), values.Max());
+            var n = Math.Min(size, images.Count - start);
+            var pixels = new float[n * images.PixelsPerImage];
+            for (var i = 0; i < pixels.Length; i++) pixels[i] = images.Pixels[start * images.PixelsPerImage + i] / 255f;
+            batches.Add(new Dictionary<string, Tensor> { [input] = Tensor.Create(input, pixels, n, 1, images.Rows, images.Cols) });
         }
-        return ranges;
+        return batches;
     }
 }
 
