@@ -23,7 +23,8 @@ internal static class RuntimeShapeProbe
     public static Result Run(Model model, IReadOnlyList<string> valueNames, ShapeInferenceOptions options)
     {
         byte[] bytes;
-        using (var copy = Model.Parse(model.ToBytes(), Path.GetDirectoryName(model.SourcePath)))
+        // A structural clone: the probe's extra outputs and loosened types never touch the caller's model.
+        using (var copy = model.Clone())
         {
             var byName = copy.Graph.Values().Where(v => v.Name.Length > 0).ToDictionary(v => v.Name, StringComparer.Ordinal);
             foreach (var name in valueNames)

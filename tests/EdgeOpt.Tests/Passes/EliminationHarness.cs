@@ -8,14 +8,6 @@ namespace EdgeOpt.Tests.Passes;
 /// <summary>Shared steps of the elimination-pass tests: run a pass on a copy, prove exactness in ONNX Runtime.</summary>
 internal static class EliminationHarness
 {
-    /// <summary>Runs <paramref name="pass"/> on a clone of <paramref name="original"/> and round-trips it through bytes (so the result is a valid file).</summary>
-    public static (Model Result, bool Changed) Apply(IGraphPass pass, Model original)
-    {
-        using var copy = original.Clone();
-        var changed = pass.Run(copy, new PassContext());
-        return (Model.Parse(copy.ToBytes()), changed);
-    }
-
     /// <summary>Eliminations must be exact: every output equal, bit for bit, on random inputs.</summary>
     public static void AssertExactlyEquivalent(Model original, Model result, int samples = 3, IReadOnlyDictionary<string, long>? dims = null)
     {
@@ -24,10 +16,6 @@ internal static class EliminationHarness
         Assert.Equal(0, report.MaxAbsError);
     }
 
-    public static string[] OpTypes(Model model) => model.Graph.Nodes.Select(n => n.OpType).ToArray();
-
     /// <summary>The Fashion-MNIST CNN embedded in the CLI (src/EdgeOpt.Cli/Resources/demo/fashion-cnn.onnx).</summary>
     public static Model DemoModel() => Model.Parse(DemoAssets.ModelBytes());
-
-    public static TensorType Float(params Dim[] dims) => new(DataType.Float, new TensorShape(dims));
 }

@@ -2,6 +2,7 @@ using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using EdgeOpt.Runtime;
 using static EdgeOpt.Tests.Passes.FusionHarness;
+using static EdgeOpt.Tests.Passes.PassHarness;
 
 namespace EdgeOpt.Tests.Passes;
 

@@ -1,6 +1,7 @@
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using static EdgeOpt.Tests.Passes.FusionHarness;
+using static EdgeOpt.Tests.Passes.PassHarness;
 
 namespace EdgeOpt.Tests.Passes;
 

@@ -10,14 +10,6 @@ internal static class FusionHarness
     /// <summary>Fusions reassociate float arithmetic; 1e-5 of the output's largest magnitude leaves room for that and no more.</summary>
     public const double Tolerance = 1e-5;
 
-    /// <summary>Runs <paramref name="pass"/> on a clone and round-trips it through bytes (so the result is a valid file).</summary>
-    public static (Model Result, bool Changed) Apply(IGraphPass pass, Model original)
-    {
-        using var copy = original.Clone();
-        var changed = pass.Run(copy, new PassContext());
-        return (Model.Parse(copy.ToBytes()), changed);
-    }
-
     /// <summary>Asserts every output of <paramref name="result"/> is within <paramref name="tolerance"/> (relative to the largest magnitude).</summary>
     public static EquivalenceReport AssertEquivalent(Model original, Model result, double tolerance = Tolerance, int samples = 3,
         IReadOnlyDictionary<string, long>? dims = null)
@@ -36,8 +28,6 @@ internal static class FusionHarness
         Assert.Equal(original.ToBytes(), copy.ToBytes());
     }
 
-    public static string[] OpTypes(Model model) => model.Graph.Nodes.Select(n => n.OpType).ToArray();
-
     /// <summary>Uniform values in [offset − scale, offset + scale), reproducible per seed.</summary>
     public static float[] Values(int count, float scale = 1f, float offset = 0f, int seed = 1)
     {
@@ -45,7 +35,6 @@ internal static class FusionHarness
         return [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale + offset)];
     }
 
-    public static TensorType Float(params Dim[] dims) => new(DataType.Float, new TensorShape(dims));
 
     /// <summary>Adds BatchNormalization parameters for <paramref name="channels"/> channels (variance kept positive).</summary>
     public static Value[] BatchNormParameters(GraphBuilder b, int channels, string prefix = "bn", int seed = 3) =>
