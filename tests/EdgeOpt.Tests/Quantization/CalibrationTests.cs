@@ -101,6 +101,22 @@ public class CalibrationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Entropy_is_not_pulled_down_by_a_spike_of_exact_zeros_after_a_relu()
+    {
+        // 90% exact zeros (what a Relu leaves) plus U(0, 10): the zeros need no levels, so the range must stay near 10.
+        using var model = IdentityRelu();
+        var rng = new Random(11);
+        var values = Enumerable.Range(0, 200_000).Select(i => i % 10 == 0 ? rng.NextSingle() * 10 : 0f).ToArray();
+
+        var result = Calibrator.Calibrate(model, Samples(values), new CalibrationOptions { Method = CalibrationMethod.Entropy, Tensors = ["x"] });
+
+        var range = result.Ranges["x"];
+        output.WriteLine($"entropy range of 90% zeros + U(0, 10): [{range.Min}, {range.Max}]");
+        Assert.Equal(0f, range.Min);
+        Assert.InRange(range.Max, 9.5f, 10f);
+    }
+
+    [Fact]
     public void Entropy_keeps_about_the_full_range_of_a_uniform_distribution()
     {
         using var model = IdentityRelu();

@@ -6,6 +6,11 @@ namespace EdgeOpt.Quantization.Calibration;
 /// clipped mass added to its last bin; the candidate Q is the same bins (without the clipped mass) merged into 128
 /// levels and spread back evenly over the bins P has mass in. The threshold with the smallest KL(P‖Q) wins: a
 /// larger one wastes levels on rare outliers, a smaller one clips too much mass.
+/// <para>
+/// Bin 0 is scored with bin 1's count (as NVIDIA's pytorch-quantization does): after a Relu most values are exactly
+/// zero, and that spike, merged into the first level with its neighbours, would otherwise dominate the divergence and
+/// pull the threshold down to a few percent of the real range. Zero is exact in any scale, so it needs no levels.
+/// </para>
 /// </summary>
 internal static class EntropyRange
 {
@@ -25,13 +30,17 @@ internal static class EntropyRange
     /// <summary>The magnitude at which to clip.</summary>
     public static double Threshold(HistogramCollector histogram)
     {
-        var counts = histogram.Counts;
-        var bins = counts.Length;
+        var bins = histogram.Counts.Length;
         if (bins <= QuantizedLevels || histogram.Total == 0) return histogram.High;
+        var counts = histogram.Counts.ToArray();
+        counts[0] = counts[1];
+        var total = 0L;
+        foreach (var c in counts) total += c;
+        if (total == 0) return histogram.High;
 
         var p = new double[bins];
         var q = new double[bins];
-        long clipped = histogram.Total;
+        var clipped = total;
         for (var i = 0; i < QuantizedLevels; i++) clipped -= counts[i];
 
         var best = double.PositiveInfinity;
