@@ -32,6 +32,17 @@ public static class QdqQuantizer
     }
 
     /// <summary>
+    /// The compute nodes (Conv, Gemm, MatMul, Add, ...) that <see cref="CreatePlan"/> would quantize with these
+    /// options, by plan key (node name, or first output name when unnamed), in topological order. Needs no ranges.
+    /// </summary>
+    /// <exception cref="UsageException">The same model and option errors as <see cref="CreatePlan"/>, nothing quantizable included.</exception>
+    public static IReadOnlyList<string> QuantizableNodes(Model model, QdqOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return QdqPlanner.CheckQuantizable(model, options ?? QdqOptions.Default);
+    }
+
+    /// <summary>
     /// Applies <paramref name="plan"/> to <paramref name="model"/> in place (converting it to opset 13 first when per-channel
     /// entries need it). The same plan on the same model always gives the same bytes.
     /// </summary>

@@ -33,22 +33,8 @@ internal sealed class QdqPlanner
     public QuantizationPlan Run()
     {
         var graph = _model.Graph;
-        CheckModel();
-        var excludedNames = NodeSelection.Excluded(graph, _options.ExcludedNodes);
         var order = graph.TopologicalOrder();
-
-        var selected = new HashSet<Node>();
-        foreach (var node in order.Where(QdqOperators.IsQuantizable))
-        {
-            var reason = excludedNames.Contains(node.Name) ? "excluded by name"
-                : _options.ExcludedOpTypes.Contains(node.OpType, StringComparer.Ordinal) ? $"operator {node.OpType} excluded"
-                : WhyNotQuantizable(node);
-            if (reason is null) selected.Add(node);
-            else Exclude(node, reason);
-        }
-        if (!selected.Any(n => QdqOperators.Compute.Contains(n.OpType)))
-            ThrowHelper.Usage($"model '{graph.Name}' has no quantizable operators (supported: {string.Join(", ", QdqOperators.Compute)}"
-                + (_excluded.Count > 0 ? $"; excluded: {string.Join(", ", _excluded.Select(e => e.Node))})" : ")"));
+        var (selected, excludedNames) = Select(order);
 
         if (!_options.SymmetricActivations) FoldRelus(order, selected, excludedNames);
 
@@ -71,6 +57,38 @@ internal sealed class QdqPlanner
             ExcludedNodes = _excluded,
             FoldedActivations = _folded,
         };
+    }
+
+    /// <summary>
+    /// Throws the usage errors <see cref="Run"/> would (bad options, old opset, unfolded BatchNormalization, unknown
+    /// excluded names, nothing quantizable) without needing ranges: call it before an expensive calibration.
+    /// </summary>
+    /// <returns>The keys of the compute nodes that would be quantized, in topological order.</returns>
+    public static List<string> CheckQuantizable(Model model, QdqOptions options)
+    {
+        var order = model.Graph.TopologicalOrder();
+        var (selected, _) = new QdqPlanner(model, new Dictionary<string, TensorRange>(), options).Select(order);
+        return order.Where(n => selected.Contains(n) && QdqOperators.Compute.Contains(n.OpType)).Select(QdqOperators.Key).ToList();
+    }
+
+    private (HashSet<Node> Selected, HashSet<string> ExcludedNames) Select(IReadOnlyList<Node> order)
+    {
+        CheckModel();
+        var graph = _model.Graph;
+        var excludedNames = NodeSelection.Excluded(graph, _options.ExcludedNodes, outputNamesOfUnnamed: true);
+        var selected = new HashSet<Node>();
+        foreach (var node in order.Where(QdqOperators.IsQuantizable))
+        {
+            var reason = excludedNames.Contains(QdqOperators.Key(node)) ? "excluded by name"
+                : _options.ExcludedOpTypes.Contains(node.OpType, StringComparer.Ordinal) ? $"operator {node.OpType} excluded"
+                : WhyNotQuantizable(node);
+            if (reason is null) selected.Add(node);
+            else Exclude(node, reason);
+        }
+        if (!selected.Any(n => QdqOperators.Compute.Contains(n.OpType)))
+            ThrowHelper.Usage($"model '{graph.Name}' has no quantizable operators (supported: {string.Join(", ", QdqOperators.Compute)}"
+                + (_excluded.Count > 0 ? $"; excluded: {string.Join(", ", _excluded.Select(e => e.Node))})" : ")"));
+        return (selected, excludedNames);
     }
 
     private void CheckModel()
@@ -116,7 +134,7 @@ internal sealed class QdqPlanner
     {
         foreach (var relu in order)
         {
-            if (relu is not { OpType: "Relu", IsOnnxDomain: true } || excludedNames.Contains(relu.Name)
+            if (relu is not { OpType: "Relu", IsOnnxDomain: true } || excludedNames.Contains(QdqOperators.Key(relu))
                 || _options.ExcludedOpTypes.Contains("Relu", StringComparer.Ordinal)) continue;
             if (relu.Inputs[0] is not { Producer: { } producer } input || !selected.Contains(producer)
                 || !QdqOperators.Compute.Contains(producer.OpType)) continue;

@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using EdgeOpt.Data;
+using EdgeOpt.Onnx;
+using EdgeOpt.Passes;
+using EdgeOpt.Quantization.Calibration;
+using EdgeOpt.Quantization.Internal;
+
+namespace EdgeOpt.Quantization;
+
+/// <summary>
+/// One entry point for every quantization EdgeOpt does, with the switches of <c>edgeopt quantize</c>:
+/// <code>
+/// var quantizer = new Quantizer(new QuantizerOptions { Type = QuantizationType.Int8, Method = CalibrationMethod.Entropy, PerChannel = true });
+/// using var result = quantizer.Quantize(model, calibrationData);
+/// result.Model.Save("model.int8.onnx");
+/// </code>
+/// The input model is never changed. The work is done on a copy: optimized first (BatchNormalization folding etc.),
+/// upgraded to the opset the format needs (QDQ 10, per-channel QDQ 13), then quantized.
+/// </summary>
+public sealed class Quantizer
+{
+    public Quantizer(QuantizerOptions? options = null) => Options = options ?? new QuantizerOptions();
+
+    public QuantizerOptions Options { get; }
+
+    /// <summary>The options the QDQ planner gets from <see cref="Options"/>.</summary>
+    public QdqOptions QdqOptions => new()
+    {
+        PerChannel = Options.PerChannel,
+        ActivationType = Options.ActivationType,
+        SymmetricActivations = Options.SymmetricActivations,
+        ExcludedNodes = Options.ExcludedNodes,
+        ExcludedOpTypes = Options.ExcludedOpTypes,
+        CalibrationMethod = Options.Method.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Quantizes a copy of <paramref name="model"/>; Int8 needs <paramref name="calibration"/> data unless a plan is given.</summary>
+    /// <exception cref="UsageException">
+    /// Bad options, unknown excluded node names, nothing quantizable, missing or ill-fitting calibration data.
+    /// </exception>
+    public QuantizationResult Quantize(Model model, ISampleSource? calibration = null, IProgress<QuantizationProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Validate();
+        // Names are checked against the input: optimization may fuse an excluded node away, which is not the user's typo.
+        NodeSelection.Excluded(model.Graph, Options.ExcludedNodes, outputNamesOfUnnamed: Options.Type == QuantizationType.Int8);
+
+        var bytesBefore = model.ToBytes().LongLength;
+        var warnings = new List<string>();
+        var clock = Stopwatch.StartNew();
+        var work = model.Clone();
+        try
+        {
+            progress?.Report(new QuantizationProgress("optimizing", 0, 0));
+            if (Options.Optimize) ModelOptimizer.Optimize(work, new OptimizationOptions { Level = PassLevel.Extended }, cancellation);
+            var excluded = SurvivingExclusions(work, warnings);
+            if (Options.Type == QuantizationType.Int8) UpgradeForQdq(work);
+            var optimizeTime = clock.Elapsed;
+
+            var result = Options.Type switch
+            {
+                QuantizationType.Int8 => QuantizeInt8(work, calibration, excluded, warnings, progress, cancellation),
+                QuantizationType.Int8Dynamic => QuantizeDynamic(work, excluded),
+                QuantizationType.Float16 => ConvertFloat16(work, excluded),
+                _ => QuantizeInt4(work, excluded),
+            };
+            result.OptimizeTime = optimizeTime;
+            result.BytesBefore = bytesBefore;
+            result.BytesAfter = result.Model.ToBytes().LongLength;
+            result.Warnings = warnings;
+            return result;
+        }
+        catch
+        {
+            work.Dispose();
+            throw;
+        }
+    }
+
+    private void Validate()
+    {
+        if (!Enum.IsDefined(Options.Type)) ThrowHelper.Usage($"unknown quantization type {(int)Options.Type}");
+        if (Options.Samples is <= 0) ThrowHelper.Usage($"calibration samples must be positive, not {Options.Samples}");
+        if (Options.Plan is not null && Options.Type != QuantizationType.Int8)
+            ThrowHelper.Usage($"a quantization plan applies to int8 static quantization only, not {Options.Type}");
+    }
+
+    /// <summary>The excluded names still present after optimization; the others are reported, not fatal.</summary>
+    private List<string> SurvivingExclusions(Model work, List<string> warnings)
+    {
+        var present = work.Graph.Nodes.Select(n => n.Name.Length > 0 ? n.Name : n.Outputs.FirstOrDefault()?.Name ?? "").ToHashSet(StringComparer.Ordinal);
+        var kept = new List<string>();
+        foreach (var name in Options.ExcludedNodes)
+        {
+            if (present.Contains(name)) kept.Add(name);
+            else warnings.Add($"excluded node '{name}' was removed by graph optimization (fused into a neighbour); nothing to exclude");
+        }
+        return kept;
+    }
+
+    private void UpgradeForQdq(Model work)
+    {
+        var needed = Options.PerChannel ? 13 : 10;
+        if ((work.GetOpset("") ?? 0) < needed) OpsetConverter.Convert(work, needed);
+    }
+
+    private QuantizationResult QuantizeInt8(Model work, ISampleSource? calibration, List<string> excluded, List<string> warnings,
+        IProgress<QuantizationProgress>? progress, CancellationToken cancellation)
+    {
+        var qdqOptions = QdqOptions with { ExcludedNodes = excluded };
+        QdqQuantizer.QuantizableNodes(work, qdqOptions); // fails fast, before a long calibration
+        CalibrationResult? calibrated = null;
+        var plan = Options.Plan;
+        var clock = new Stopwatch();
+        if (plan is null)
+        {
+            if (calibration is null)
+                ThrowHelper.Usage("int8 static quantization needs calibration data (a folder of images, .npy/.npz/.pb files, or 'random' for a smoke test), or a plan");
+            calibration!.CheckFits(work);
+            if (!calibration.IsRepresentative)
+                warnings.Add($"calibration data is {calibration.Description}: NOT representative of real inputs, so ranges (and accuracy) will be off; use real samples");
+            var count = Options.Samples is { } n ? Math.Min(n, calibration.Count) : calibration.Count;
+            var passes = Options.Method == CalibrationMethod.MinMax ? 1 : 2;
+            var done = 0;
+            calibrated = Calibrator.Calibrate(work, Counted(calibration.Samples(count)),
+                new CalibrationOptions { Method = Options.Method, Percentile = Options.Percentile });
+
+            IEnumerable<IReadOnlyDictionary<string, Tensor>> Counted(IEnumerable<IReadOnlyDictionary<string, Tensor>> samples)
+            {
+                foreach (var sample in samples)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    progress?.Report(new QuantizationProgress("calibrating", done, count * passes));
+                    yield return sample;
+                    done++;
+                }
+            }
+
+            clock.Start();
+            plan = QdqQuantizer.CreatePlan(work, calibrated.Ranges, qdqOptions with { CalibrationSamples = calibrated.Samples });
+        }
+        clock.Start();
+        progress?.Report(new QuantizationProgress("quantizing", 0, 0));
+        var quantized = work.Clone();
+        try
+        {
+            var report = QdqQuantizer.Apply(quantized, plan);
+            clock.Stop();
+            var excludedNodes = plan.ExcludedNodes;
+            return new QuantizationResult(quantized, work, QuantizationType.Int8)
+            {
+                Plan = plan,
+                Calibration = calibrated,
+                QdqReport = report,
+                ExcludedNodes = excludedNodes,
+                QuantizedNodes = CountQuantizedCompute(work, plan),
+                QuantizeTime = clock.Elapsed,
+            };
+        }
+        catch
+        {
+            quantized.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Compute nodes of <paramref name="work"/> whose output or weight the plan quantizes.</summary>
+    private static int CountQuantizedCompute(Model work, QuantizationPlan plan)
+    {
+        var excluded = plan.ExcludedNodes.Select(e => e.Node).ToHashSet(StringComparer.Ordinal);
+        var compute = Qdq.QdqOperators.Compute;
+        return work.Graph.Nodes.Count(n => n.IsOnnxDomain && compute.Contains(n.OpType) && !excluded.Contains(Qdq.QdqOperators.Key(n))
+            && n.Inputs.Any(i => i is not null && plan.Find(i.Name) is { IsQuantized: true }));
+    }
+
+    private QuantizationResult QuantizeDynamic(Model work, List<string> excluded)
+    {
+        var clock = Stopwatch.StartNew();
+        var quantized = work.Clone();
+        var report = DynamicQuantizer.Quantize(quantized, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded });
+        if (report.Quantized.Count == 0)
+        {
+            quantized.Dispose();
+            ThrowHelper.Usage($"model '{work.Graph.Name}' has nothing to quantize dynamically: no MatMul or Gemm with a constant float weight"
+                + (report.Skipped.Count > 0 ? $" (skipped: {string.Join("; ", report.Skipped)})" : ""));
+        }
+        return new QuantizationResult(quantized, work, QuantizationType.Int8Dynamic)
+        {
+            DynamicReport = report,
+            QuantizedNodes = report.Quantized.Count,
+            ExcludedNodes = report.Skipped.Select(s => new ExcludedNode(s, "", "skipped")).ToList(),
+            QuantizeTime = clock.Elapsed,
+        };
+    }
+
+    private QuantizationResult ConvertFloat16(Model work, List<string> excluded)
+    {
+        var clock = Stopwatch.StartNew();
+        var converted = work.Clone();
+        var report = Float16Converter.Convert(converted, new Float16Options
+        {
+            KeepIoTypes = Options.KeepIoTypes,
+            OpBlockList = Float16Options.DefaultOpBlockList.Concat(Options.ExcludedOpTypes).ToHashSet(StringComparer.Ordinal),
+            NodeBlockList = excluded.ToHashSet(StringComparer.Ordinal),
+        });
+        return new QuantizationResult(converted, work, QuantizationType.Float16)
+        {
+            Float16Report = report,
+            QuantizedNodes = work.Graph.Nodes.Count - report.BlockedNodes.Count,
+            ExcludedNodes = report.BlockedNodes.Select(n => new ExcludedNode(n, "", "kept in float32 (block list)")).ToList(),
+            QuantizeTime = clock.Elapsed,
+        };
+    }
+
+    private QuantizationResult QuantizeInt4(Model work, List<string> excluded)
+    {
+        var clock = Stopwatch.StartNew();
+        var quantized = work.Clone();
+        var report = Int4WeightQuantizer.Quantize(quantized, new Int4QuantizationOptions
+        {
+            BlockSize = Options.BlockSize,
+            Symmetric = Options.SymmetricWeights,
+            ExcludedNodes = excluded,
+        });
+        if (report.Quantized.Count == 0)
+        {
+            quantized.Dispose();
+            ThrowHelper.Usage($"model '{work.Graph.Name}' has nothing to quantize to int4: no MatMul with a constant 2-D float weight"
+                + (report.Skipped.Count > 0 ? $" (skipped: {string.Join("; ", report.Skipped)})" : ""));
+        }
+        return new QuantizationResult(quantized, work, QuantizationType.Int4)
+        {
+            Int4Report = report,
+            QuantizedNodes = report.Quantized.Count,
+            ExcludedNodes = report.Skipped.Select(s => new ExcludedNode(s, "MatMul", "skipped")).ToList(),
+            QuantizeTime = clock.Elapsed,
+        };
+    }
+}
