@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using EdgeOpt.Runtime;
 using Microsoft.ML.OnnxRuntime;
@@ -5,9 +6,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace EdgeOpt.Benchmarks;
 
 /// <summary>
-/// <c>interleaved-latency [--ort none|all] A.onnx B.onnx ...</c>: runs several models round-robin (A B C A B C ...)
-/// on the same random input and prints each one's median latency and its ratio to the first. Interleaving puts
-/// every model under the same machine load, which sequential benchmark runs on a shared 2-core VM do not.
+/// <c>interleaved-latency [--ort none|all] [--threads N] A.onnx B.onnx ...</c>: runs several models round-robin
+/// (A B C A B C ...) on the same random input and prints each one's median latency and its ratio to the first.
+/// Interleaving puts every model under the same machine load, which sequential benchmark runs on a shared 2-core VM
+/// do not. <c>--threads N</c> gives every session N intra-op threads (one inter-op thread, sequential execution).
 /// </summary>
 internal static class InterleavedLatency
 {
@@ -17,18 +19,20 @@ internal static class InterleavedLatency
     public static int Run(string[] args)
     {
         var optimization = GraphOptimization.All;
+        int? threads = null;
         var files = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--ort" && i + 1 < args.Length) optimization = args[++i] == "none" ? GraphOptimization.None : GraphOptimization.All;
+            else if (args[i] == "--threads" && i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0) { threads = n; i++; }
             else files.Add(args[i]);
         }
         if (files.Count == 0)
         {
-            Console.Error.WriteLine("usage: interleaved-latency [--ort none|all] A.onnx B.onnx ...");
+            Console.Error.WriteLine("usage: interleaved-latency [--ort none|all] [--threads N] A.onnx B.onnx ...");
             return 2;
         }
-        var sessions = files.Select(f => SessionFactory.Create(f, new SessionSettings { Optimization = optimization })).ToList();
+        var sessions = files.Select(f => SessionFactory.Create(f, new SessionSettings { Optimization = optimization, IntraOpThreads = threads })).ToList();
         try
         {
             var inputs = files.Select(f =>
@@ -47,7 +51,7 @@ internal static class InterleavedLatency
                 }
             }
             var baseline = Median(samples[0]);
-            Console.WriteLine($"ORT optimizations: {optimization}, {Rounds} interleaved rounds after {Warmup} warm-up rounds");
+            Console.WriteLine($"ORT optimizations: {optimization}, intra-op threads: {threads?.ToString(CultureInfo.InvariantCulture) ?? "ORT default"}, {Rounds} interleaved rounds after {Warmup} warm-up rounds");
             Console.WriteLine("| Model | Median (ms) | p10 (ms) | p90 (ms) | Ratio |");
             Console.WriteLine("|---|---:|---:|---:|---:|");
             for (var k = 0; k < files.Count; k++)

@@ -9,8 +9,11 @@ using EdgeOpt.Benchmarks;
 // (e.g. `--filter '*'`).
 if (args is ["peak-memory", .. var rest]) return PeakMemory.Run(rest);
 
-// `interleaved-latency [--ort none|all] A.onnx B.onnx ...` compares models round-robin under the same load.
+// `interleaved-latency [--ort none|all] [--threads N] A.onnx B.onnx ...` compares models round-robin under the same load.
 if (args is ["interleaved-latency", .. var models]) return InterleavedLatency.Run(models);
+
+// `quantize-speed [MODEL] [--samples N] [--method M]` times one calibrate + quantize + write, step by step.
+if (args is ["quantize-speed", .. var quantizeArgs]) return QuantizeSpeed.Run(quantizeArgs);
 
 // A short in-process job (3 warmups, 10 iterations, one launch): a separate benchmark build of the library and ONNX
 // Runtime takes minutes on a 2-core machine, and for I/O-bound work in the 10-1000 ms range the extra isolation

@@ -32,6 +32,8 @@ public static class CliApp
         InspectCommand.Create(),
         ConvertCommand.Create(),
         OptimizeCommand.Create(),
+        QuantizeCommand.Create(),
+        EvaluateCommand.Create(),
     ];
 
     /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met).</summary>

@@ -69,14 +69,14 @@ internal static class OptimizeCommand
         CommandRunner.SetAction(command, (parse, context) =>
         {
             var request = new OptimizeRequest(
-                ResolveInput(parse.GetValue(model), parse.GetValue(input)),
+                Arguments.ResolveInput(parse.GetValue(model), parse.GetValue(input)),
                 parse.GetValue(output) ?? throw new UsageException("missing output: give -o/--output PATH for the optimized model"),
                 new OptimizationOptions
                 {
                     Level = ParseLevel(parse.GetValue(level)!),
                     TargetOpset = parse.GetValue(targetOpset),
-                    Passes = parse.GetValue(passes) is { Length: > 0 } only ? NonEmpty(SplitNames(only)) : null,
-                    SkipPasses = SplitNames(parse.GetValue(skipPasses) ?? []),
+                    Passes = parse.GetValue(passes) is { Length: > 0 } only ? NonEmpty(Arguments.SplitNames(only)) : null,
+                    SkipPasses = Arguments.SplitNames(parse.GetValue(skipPasses) ?? []),
                     FixedShapes = ParseFixedShapes(parse.GetValue(fixedShapes) ?? []),
                 },
                 new ModelSaveOptions { ExternalData = parse.GetValue(external), ExternalDataThreshold = parse.GetValue(threshold) });
@@ -89,13 +89,7 @@ internal static class OptimizeCommand
     {
         if (request.SaveOptions.ExternalDataThreshold < 0)
             throw new UsageException($"--external-data-threshold {request.SaveOptions.ExternalDataThreshold}: expected a size in bytes, 0 or more");
-        var inputPath = Path.GetFullPath(request.Input);
-        var outputPath = Path.GetFullPath(request.Output);
-        if (string.Equals(inputPath, outputPath, StringComparison.Ordinal))
-            throw new UsageException($"output '{request.Output}' is the input model; write the optimized model to another path");
-        var outputFolder = Path.GetDirectoryName(outputPath)!;
-        if (!Directory.Exists(outputFolder))
-            throw new DirectoryNotFoundException($"output folder '{outputFolder}' does not exist");
+        var (inputPath, outputPath) = Arguments.InputAndOutput(request.Input, request.Output, "optimized model");
         PassRegistry.Select(request.Options); // unknown pass names fail here, before the model is read
 
         var watch = Stopwatch.StartNew();
@@ -128,24 +122,12 @@ internal static class OptimizeCommand
         return ExitCodes.Ok;
     }
 
-    private static string ResolveInput(string? positional, string? option) => (positional, option) switch
-    {
-        (null, null) => throw new UsageException("missing input model: give MODEL or --input PATH"),
-        ({ } p, null) => p,
-        (null, { } o) => o,
-        _ => throw new UsageException("the model was given twice: use either MODEL or --input, not both"),
-    };
-
     private static PassLevel ParseLevel(string text) => text.ToUpperInvariant() switch
     {
         "BASIC" => PassLevel.Basic,
         "EXTENDED" => PassLevel.Extended,
         _ => throw new UsageException($"--level '{text}': expected basic or extended"),
     };
-
-    /// <summary>Accepts both <c>--passes a,b</c> and <c>--passes a --passes b</c>.</summary>
-    private static List<string> SplitNames(IEnumerable<string> values) =>
-        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).ToList();
 
     private static List<string> NonEmpty(List<string> names) =>
         names.Count > 0 ? names : throw new UsageException($"--passes names no pass; valid passes: {string.Join(", ", PassRegistry.Names)}");

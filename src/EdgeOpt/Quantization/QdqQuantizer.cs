@@ -12,9 +12,10 @@ namespace EdgeOpt.Quantization;
 /// var report = QdqQuantizer.Apply(model, plan);                          // mutates the model
 /// </code>
 /// The model must be optimized first (<see cref="Passes.ModelOptimizer"/>, BatchNormalization folded) and use opset
-/// 10 or later (13 for per-channel weights). Weights are int8 symmetric (per output channel: Conv axis 0, Gemm axis 0
-/// with transB = 1 else 1, MatMul axis 1); biases int32 with scale = input scale × weight scale, zero point 0;
-/// activations uint8 asymmetric by default. A Relu after a quantized op is folded into that op's output range.
+/// 10 or later (13 for per-channel weights). Weights are int8 symmetric (per output channel: Conv axis 0, ConvTranspose
+/// axis 1, Gemm axis 0 with transB = 1 else 1, MatMul axis 1); biases int32 with scale = input scale × weight scale,
+/// zero point 0; activations uint8 asymmetric by default. A Relu, or a Clip with constant bounds that contain its
+/// calibrated range (Relu6), after a quantized op is folded into that op's output range.
 /// Graph outputs stay float.
 /// </summary>
 public static class QdqQuantizer
@@ -89,7 +90,7 @@ public sealed record QdqOptions
 /// <param name="QuantizedTensors">Plan entries carried out (weights, biases and activations).</param>
 /// <param name="QuantizeLinearNodes">QuantizeLinear nodes inserted (one per quantized activation).</param>
 /// <param name="DequantizeLinearNodes">DequantizeLinear nodes inserted.</param>
-/// <param name="FoldedActivations">Relu nodes removed into their producer's quantization.</param>
+/// <param name="FoldedActivations">Relu and Clip nodes removed into their producer's quantization.</param>
 /// <param name="ExcludedNodes">Nodes left in float.</param>
 /// <param name="FloatConstantBytes">Bytes of the float weights and biases that were replaced.</param>
 /// <param name="QuantizedConstantBytes">Bytes of their integer replacements, scales and zero points included.</param>

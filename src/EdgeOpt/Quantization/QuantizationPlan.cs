@@ -45,7 +45,7 @@ public sealed record QuantizationPlan
     public IReadOnlyList<ExcludedNode> ExcludedNodes { get; init; } = [];
 
     /// <summary>
-    /// Relu nodes removed because the quantization of their producer's output already clamps at zero
+    /// Relu and Clip nodes removed because the quantization of their producer's output already clamps to their bounds
     /// (asymmetric activations only, as ONNX Runtime's QDQ quantizer does), keyed like <see cref="ExcludedNodes"/>.
     /// </summary>
     public IReadOnlyList<string> FoldedActivations { get; init; } = [];

@@ -33,6 +33,20 @@ public static class IdxDataset
         return new LabelledImages(pixels, labelBytes, rows, cols, $"{Path.GetFileName(imagesName)} + {Path.GetFileName(labelsName)}");
     }
 
+    /// <summary>Loads an IDX labels file on its own (plain or gzipped).</summary>
+    public static byte[] LoadLabels(string path)
+    {
+        using var labels = OpenFile(path);
+        return ReadLabels(ReadContent(labels, path), path);
+    }
+
+    /// <summary>Loads an IDX images file on its own: pixels <c>[Count, Rows, Cols]</c>.</summary>
+    internal static (byte[] Pixels, int Count, int Rows, int Cols) LoadImages(string path)
+    {
+        using var images = OpenFile(path);
+        return ReadImages(ReadContent(images, path), path);
+    }
+
     private static (byte[] Pixels, int Count, int Rows, int Cols) ReadImages(byte[] content, string name)
     {
         CheckHeader(content, name, ImagesMagic, "images (uint8, 3 dims)", headerBytes: 16);

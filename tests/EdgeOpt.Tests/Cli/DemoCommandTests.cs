@@ -62,6 +62,29 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void Json_reports_int8_within_half_a_point_of_fp32_at_under_thirty_percent_of_the_size()
+    {
+        var (code, stdout, stderr) = Run("demo", "--json");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        var fp32 = root.GetProperty("evaluation").GetProperty("result");
+        var quantized = root.GetProperty("quantized");
+        var int8 = quantized.GetProperty("result");
+        Assert.Equal(1_000, int8.GetProperty("samples").GetInt32());
+        // Issue 4 acceptance: INT8 static within 0.5 points of FP32 on the 1,000 test images.
+        Assert.InRange(Math.Abs(int8.GetProperty("top1").GetDouble() - fp32.GetProperty("top1").GetDouble()) * 100, 0, 0.5);
+        Assert.Equal(100, quantized.GetProperty("calibrationSamples").GetInt32());
+        Assert.Equal("minmax", quantized.GetProperty("method").GetString());
+        var before = quantized.GetProperty("bytesBefore").GetInt64();
+        var after = quantized.GetProperty("bytesAfter").GetInt64();
+        Assert.True(after <= 0.3 * before, $"INT8 model is {after} bytes, more than 30% of {before}");
+        Assert.True(quantized.GetProperty("quantizedNodes").GetInt32() >= 5); // 3 Conv + 2 Gemm
+        Assert.True(int8.GetProperty("meanItemLatencyMs").GetDouble() > 0);
+    }
+
+    [Fact]
     public void Table_output_shows_accuracy_and_provenance()
     {
         var (code, stdout, stderr) = Run("demo");
@@ -72,6 +95,8 @@ public class DemoCommandTests
         Assert.Contains("fashion-cnn.onnx", stdout, StringComparison.Ordinal);
         Assert.Contains("Graph optimization (level extended, measured)", stdout, StringComparison.Ordinal);
         Assert.Contains("Optimized", stdout, StringComparison.Ordinal);
+        Assert.Contains("INT8 quantization (ONNX Runtime, measured)", stdout, StringComparison.Ordinal);
+        Assert.Contains("Model size", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Evaluating", stdout, StringComparison.Ordinal);
     }
 

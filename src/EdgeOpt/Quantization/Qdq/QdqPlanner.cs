@@ -8,8 +8,9 @@ namespace EdgeOpt.Quantization.Qdq;
 /// Computes a <see cref="QuantizationPlan"/> without touching the model. Walks the main graph in topological order:
 /// every quantizable node gets entries for its float data inputs and its output (activations from calibration
 /// ranges, constants from their values), Conv/Gemm/MatMul weights int8 symmetric (per output channel), and biases
-/// int32 with scale = input scale × weight scale. Scale-sharing ops copy their input's entry to their output. A Relu
-/// right after a quantized op (asymmetric activations only) is folded: the producer's output takes the Relu's range.
+/// int32 with scale = input scale × weight scale. Scale-sharing ops copy their input's entry to their output. A Relu,
+/// or a Clip whose constant bounds contain its calibrated range, right after a quantized op (asymmetric activations
+/// only) is folded: the producer's output takes the activation's range.
 /// </summary>
 internal sealed class QdqPlanner
 {
@@ -36,7 +37,7 @@ internal sealed class QdqPlanner
         var order = graph.TopologicalOrder();
         var (selected, excludedNames) = Select(order);
 
-        if (!_options.SymmetricActivations) FoldRelus(order, selected, excludedNames);
+        if (!_options.SymmetricActivations) FoldActivations(order, selected, excludedNames);
 
         foreach (var node in order.Where(selected.Contains))
         {
@@ -108,7 +109,7 @@ internal sealed class QdqPlanner
     {
         switch (node.OpType)
         {
-            case "Conv":
+            case "Conv" or "ConvTranspose":
                 return IsFloatConstant(node.Inputs.ElementAtOrDefault(1)) ? null : "its weight is not a constant float tensor";
             case "Gemm":
                 if (node.Attributes.GetInt("transA", 0) != 0) return "Gemm with transA = 1 is left in float";
@@ -130,19 +131,33 @@ internal sealed class QdqPlanner
                 Add(new TensorQuantization(input.Name, QuantizedPrecision.Float, [], [], Reason: $"input of {node.DisplayName}: {reason}"));
     }
 
-    private void FoldRelus(IReadOnlyList<Node> order, HashSet<Node> selected, HashSet<string> excludedNames)
+    /// <summary>
+    /// Removes a Relu, or a Clip with constant bounds, that directly follows a quantized compute op: the producer's
+    /// output takes the activation's calibrated range, and since that range (widened to include zero) lies within the
+    /// activation's bounds, quantizing to it clamps exactly as the activation did.
+    /// </summary>
+    private void FoldActivations(IReadOnlyList<Node> order, HashSet<Node> selected, HashSet<string> excludedNames)
     {
-        foreach (var relu in order)
+        foreach (var activation in order)
         {
-            if (relu is not { OpType: "Relu", IsOnnxDomain: true } || excludedNames.Contains(QdqOperators.Key(relu))
-                || _options.ExcludedOpTypes.Contains("Relu", StringComparer.Ordinal)) continue;
-            if (relu.Inputs[0] is not { Producer: { } producer } input || !selected.Contains(producer)
+            if (activation is not { OpType: "Relu" or "Clip", IsOnnxDomain: true } || excludedNames.Contains(QdqOperators.Key(activation))
+                || _options.ExcludedOpTypes.Contains(activation.OpType, StringComparer.Ordinal)) continue;
+            if (activation.Inputs[0] is not { Producer: { } producer } input || !selected.Contains(producer)
                 || !QdqOperators.Compute.Contains(producer.OpType)) continue;
-            if (!GraphQueries.HasSingleConsumer(input) || relu.Outputs[0].IsGraphOutput) continue;
-            _alias[relu.Outputs[0].Name] = input.Name;
-            _rangeSource[input.Name] = relu.Outputs[0].Name;
-            _folded.Add(QdqOperators.Key(relu));
+            if (!GraphQueries.HasSingleConsumer(input) || activation.Outputs[0].IsGraphOutput) continue;
+            if (activation.OpType == "Clip" && !ClipIsNoOpAfterQuantization(activation)) continue;
+            _alias[activation.Outputs[0].Name] = input.Name;
+            _rangeSource[input.Name] = activation.Outputs[0].Name;
+            _folded.Add(QdqOperators.Key(activation));
         }
+    }
+
+    private bool ClipIsNoOpAfterQuantization(Node clip)
+    {
+        if (QdqOperators.ClipBounds(clip, _model.GetOpset("") ?? 0) is not { } bounds
+            || !_ranges.TryGetValue(clip.Outputs[0].Name, out var range)) return false;
+        var quantized = range.WithZero();
+        return bounds.Min <= quantized.Min && quantized.Max <= bounds.Max;
     }
 
     private string Resolve(Value v) => _alias.GetValueOrDefault(v.Name, v.Name);
@@ -153,6 +168,10 @@ internal sealed class QdqPlanner
         {
             case "Conv":
                 PlanWeighted(node, weightAxis: 0);
+                break;
+            case "ConvTranspose":
+                // Weight is [C_in, C_out/group, k...]: output channels lie on axis 1, and only cover all of them when group = 1.
+                PlanWeighted(node, weightAxis: node.Attributes.GetInt("group", 1) == 1 ? 1 : null);
                 break;
             case "Gemm":
                 PlanWeighted(node, weightAxis: node.Attributes.GetInt("transB", 0) != 0 ? 0 : 1);
@@ -172,7 +191,7 @@ internal sealed class QdqPlanner
         PlanOutput(node);
     }
 
-    private void PlanWeighted(Node node, int weightAxis)
+    private void PlanWeighted(Node node, int? weightAxis)
     {
         var x = PlanActivation(node.Inputs[0]!, node);
         var w = PlanWeight(node.Inputs[1]!, weightAxis);
@@ -192,7 +211,7 @@ internal sealed class QdqPlanner
         Add(new TensorQuantization(bias.Name, QuantizedPrecision.Int32, scales, new int[scales.Length], axis));
     }
 
-    private TensorQuantization? PlanWeight(Value weight, int axis)
+    private TensorQuantization? PlanWeight(Value weight, int? axis)
     {
         if (_byName.TryGetValue(weight.Name, out var existing)) return existing.IsQuantized ? existing : null;
         var tensor = GraphQueries.TryGetConstant(weight)!;
@@ -201,7 +220,7 @@ internal sealed class QdqPlanner
             Add(new TensorQuantization(weight.Name, QuantizedPrecision.Float, [], [], Reason: "a Constant node output, not an initializer"));
             return null;
         }
-        int? channelAxis = _options.PerChannel ? axis : null;
+        var channelAxis = _options.PerChannel ? axis : null;
         var scales = QdqMath.WeightScales(tensor.ToSingleArray(), tensor.Dims, channelAxis);
         return Add(new TensorQuantization(weight.Name, QuantizedPrecision.Int8, scales, new int[scales.Length], channelAxis));
     }

@@ -4,7 +4,7 @@ using EdgeOpt.Passes.Internal;
 namespace EdgeOpt.Quantization.Qdq;
 
 /// <summary>
-/// Carries out a <see cref="QuantizationPlan"/> on a model: folds the listed Relus, replaces each quantized constant
+/// Carries out a <see cref="QuantizationPlan"/> on a model: folds the listed Relus and Clips, replaces each quantized constant
 /// by its integer initializer feeding a <c>DequantizeLinear</c>, and puts a <c>QuantizeLinear → DequantizeLinear</c>
 /// pair behind each quantized activation. Consumers listed as excluded keep reading the float tensor. Everything
 /// the plan names is checked before the first edit, so a mismatch leaves the model untouched.
@@ -34,8 +34,8 @@ internal sealed class QdqRewriter
         var relus = new List<Node>();
         foreach (var key in _plan.FoldedActivations)
         {
-            if (!nodes.TryGetValue(key, out var relu) || relu.OpType != "Relu" || !GraphQueries.CanReplaceValue(relu.Outputs[0], relu.Inputs[0]!))
-                ThrowHelper.Usage($"quantization plan folds Relu '{key}', but model '{graph.Name}' has no foldable Relu node of that name");
+            if (!nodes.TryGetValue(key, out var relu) || relu.OpType is not ("Relu" or "Clip") || !GraphQueries.CanReplaceValue(relu.Outputs[0], relu.Inputs[0]!))
+                ThrowHelper.Usage($"quantization plan folds activation '{key}', but model '{graph.Name}' has no foldable Relu or Clip node of that name");
             relus.Add(relu!);
         }
         var folded = relus.Select(r => r.Outputs[0].Name).ToHashSet(StringComparer.Ordinal);
@@ -52,7 +52,7 @@ internal sealed class QdqRewriter
         if (opset < needed) OpsetConverter.Convert(_model, 13);
 
         _names = new NameGenerator(_model);
-        foreach (var relu in relus) GraphQueries.RemoveNodeAndRewire(relu, relu.Inputs[0]!);
+        foreach (var relu in relus) RemoveActivation(graph, relu);
         values = ValuesByName(graph);
         foreach (var e in entries)
         {
@@ -68,6 +68,15 @@ internal sealed class QdqRewriter
             ExcludedNodes: _plan.ExcludedNodes.Select(n => n.Node).ToList(),
             FloatConstantBytes: _floatBytes,
             QuantizedConstantBytes: _quantizedBytes);
+    }
+
+    /// <summary>Bypasses a folded Relu/Clip and drops the Clip's bound initializers once nothing else reads them.</summary>
+    private static void RemoveActivation(Graph graph, Node activation)
+    {
+        var bounds = activation.Inputs.Skip(1).OfType<Value>().Where(v => v.Initializer is not null && !v.IsGraphInput).ToList();
+        GraphQueries.RemoveNodeAndRewire(activation, activation.Inputs[0]!);
+        foreach (var bound in bounds)
+            if (GraphQueries.IsUnused(bound)) graph.Initializers.Remove(bound);
     }
 
     private static Dictionary<string, Value> ValuesByName(Graph graph)

@@ -1,0 +1,313 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeOpt.Data;
+using EdgeOpt.Onnx;
+using EdgeOpt.Quantization;
+using EdgeOpt.Quantization.Calibration;
+using EdgeOpt.Runtime;
+using Spectre.Console;
+
+namespace EdgeOpt.Cli.Commands;
+
+/// <summary>
+/// <c>edgeopt quantize MODEL -o OUT --type int8|int8-dynamic|fp16|int4 ...</c>: runs <see cref="Quantizer"/>, optionally
+/// the accuracy-driven fallback search (<see cref="AccuracySearch"/>), evaluation and the per-tensor error report, then
+/// writes the model (and plan/report) atomically. Every option and input is checked before anything is written; an
+/// unmet accuracy target writes the best model found and exits 3.
+/// </summary>
+internal static class QuantizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string?>("model") { Description = "The float32 .onnx model (or --input); never modified", Arity = ArgumentArity.ZeroOrOne };
+        var input = new Option<string?>("--input", "-i") { Description = "The model to quantize (same as MODEL)", HelpName = "PATH" };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write the quantized model (required)", HelpName = "PATH" };
+        var type = new Option<string>("--type", "-t")
+        {
+            Description = "int8 (static QDQ, calibrated), int8-dynamic (MatMul/Gemm weights), fp16, or int4 (MatMul weights, MatMulNBits)",
+            DefaultValueFactory = _ => "int8",
+            HelpName = "int8|int8-dynamic|fp16|int4",
+        };
+        var calib = new Option<string?>("--calib")
+        {
+            Description = "Calibration data for int8: an image folder, .npy/.npz/.pb file or folder, ONNX test_data_set folders, an IDX file, or 'random[:N]' (not representative)",
+            HelpName = "DIR|FILE",
+        };
+        var samples = new Option<int?>("--samples") { Description = "Calibrate on at most N samples (default: all)", HelpName = "N" };
+        var method = new Option<string>("--method") { Description = "Calibration method", DefaultValueFactory = _ => "minmax", HelpName = "minmax|percentile|entropy" };
+        var percentile = new Option<double>("--percentile") { Description = "Percentile method: share of values kept, in (0, 100]", DefaultValueFactory = _ => 99.99, HelpName = "P" };
+        var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (more accurate; upgrades the model to opset 13 for int8)" };
+        var activationType = new Option<string>("--activation-type") { Description = "Integer type of int8 activations", DefaultValueFactory = _ => "uint8", HelpName = "uint8|int8" };
+        var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
+        var excludeNodes = new Option<string[]>("--exclude-nodes") { Description = "Node names to keep in float, comma-separated", HelpName = "a,b" };
+        var excludeOps = new Option<string[]>("--exclude-ops") { Description = "Operator types to keep in float, comma-separated (fp16: added to the block list)", HelpName = "Op1,Op2" };
+        var keepIo = new Option<bool>("--keep-io-types") { Description = "fp16: keep float32 graph inputs and outputs" };
+        var blockSize = new Option<int>("--block-size") { Description = "int4: weights per block (16..256, a power of two)", DefaultValueFactory = _ => 32, HelpName = "32|64|128" };
+        var plan = new Option<string?>("--plan") { Description = "int8: apply this plan (JSON, from --save-plan, possibly edited) instead of calibrating", HelpName = "FILE" };
+        var savePlan = new Option<string?>("--save-plan") { Description = "int8: write the applied plan (per tensor scale, zero point, precision) as JSON", HelpName = "FILE" };
+        var eval = new Option<string?>("--eval") { Description = "Evaluation data (same forms as --calib): accuracy/fidelity before and after, and the data of the accuracy search", HelpName = "DIR|FILE" };
+        var minAccuracy = new Option<double?>("--min-accuracy") { Description = "Fall back the most sensitive nodes to float until top-1 accuracy (percent) is at least X; needs --eval", HelpName = "X" };
+        var maxDrop = new Option<double?>("--max-accuracy-drop") { Description = "Fall back nodes until top-1 drops at most X percentage points below float; needs --eval", HelpName = "X" };
+        var budget = new Option<double?>("--time-budget") { Description = "Stop the accuracy search after S seconds with the best model so far", HelpName = "S" };
+        var report = new Option<string?>("--report") { Description = "Write the per-tensor quantization error report (scale, range, clipped fraction, SQNR) as JSON", HelpName = "FILE" };
+        var json = new Option<bool>("--json") { Description = "Write the summary as one JSON object on stdout, nothing else" };
+        var data = new DataOptions();
+
+        var command = new Command("quantize",
+            "Quantize a float32 ONNX model: static INT8 in QDQ form (calibrated; ONNX Runtime fuses it into integer kernels), " +
+            "dynamic INT8, FP16 or INT4 weight-only. Optionally evaluate it, search for the fewest float fallbacks that meet an " +
+            "accuracy target, and write a per-tensor error report. Exit 3 when the target cannot be met (the best model is written).")
+        {
+            model, input, output, type, calib, samples, method, percentile, perChannel, activationType, symmetric, excludeNodes, excludeOps,
+            keepIo, blockSize, plan, savePlan, eval, minAccuracy, maxDrop, budget, report, json,
+        };
+        foreach (var option in data.All) command.Options.Add(option);
+
+        CommandRunner.SetAction(command, (parse, context) =>
+        {
+            var request = new QuantizeRequest(
+                Arguments.ResolveInput(parse.GetValue(model), parse.GetValue(input)),
+                parse.GetValue(output) ?? throw new UsageException("missing output: give -o/--output PATH for the quantized model"),
+                parse.GetValue(calib), parse.GetValue(eval), parse.GetValue(plan), parse.GetValue(savePlan), parse.GetValue(report),
+                parse.GetValue(minAccuracy), parse.GetValue(maxDrop), parse.GetValue(budget));
+            var options = new QuantizerOptions
+            {
+                Type = ParseType(parse.GetValue(type)!),
+                Method = ParseMethod(parse.GetValue(method)!),
+                Percentile = parse.GetValue(percentile),
+                Samples = parse.GetValue(samples),
+                PerChannel = parse.GetValue(perChannel),
+                ActivationType = ParseActivationType(parse.GetValue(activationType)!),
+                SymmetricActivations = parse.GetValue(symmetric),
+                ExcludedNodes = Arguments.SplitNames(parse.GetValue(excludeNodes) ?? []),
+                ExcludedOpTypes = Arguments.SplitNames(parse.GetValue(excludeOps) ?? []),
+                KeepIoTypes = parse.GetValue(keepIo),
+                BlockSize = parse.GetValue(blockSize),
+            };
+            return Run(context, parse, data, request, options, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    private static int Run(CommandContext context, ParseResult parse, DataOptions data, QuantizeRequest request, QuantizerOptions options, bool asJson)
+    {
+        var total = Stopwatch.StartNew();
+        var (inputPath, outputPath) = Arguments.InputAndOutput(request.Input, request.Output, "quantized model");
+        CheckRequest(request, options, inputPath);
+        var labels = data.LoadLabels(parse);
+        var target = request.MinAccuracy is { } || request.MaxAccuracyDrop is { }
+            ? new AccuracyTarget { MinAccuracy = request.MinAccuracy, MaxAccuracyDrop = request.MaxAccuracyDrop }
+            : null;
+        if (request.Plan is { } planPath) options = options with { Plan = QuantizationPlan.Load(planPath) };
+
+        using var original = Model.Load(inputPath);
+        var calibration = request.Calib is { } calib ? data.Open(parse, calib, original, "calibration") : null;
+        var evaluation = request.Eval is { } evalSpec ? data.Open(parse, evalSpec, original, "evaluation") : null;
+        evaluation?.CheckFits(original);
+        if (labels is not null && evaluation is not null && labels.Count < evaluation.Count)
+            throw new UsageException($"--labels has {labels.Count} labels but the evaluation data has {evaluation.Count} samples");
+
+        var warnings = new List<string>();
+        using var result = WithProgress(context, $"Quantizing {Path.GetFileName(inputPath)} to {TypeName(options.Type)}",
+            progress => new Quantizer(options).Quantize(original, calibration, progress));
+        warnings.AddRange(result.Warnings);
+        foreach (var warning in result.Warnings) context.Error.WriteLine($"warning: {warning}");
+
+        var clock = Stopwatch.StartNew();
+        AccuracySearchResult? search = null;
+        if (target is not null)
+        {
+            search = WithStatus(context, "Searching for float fallbacks", status =>
+                AccuracySearch.Run(result, evaluation!, target, new AccuracySearchOptions
+                {
+                    TimeBudget = request.TimeBudgetSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+                    Labels = labels,
+                }, status));
+        }
+        var searchMs = clock.Elapsed.TotalMilliseconds;
+        using var _ = search;
+        var finalModel = search?.Model ?? result.Model;
+        var finalPlan = search?.Plan ?? result.Plan;
+
+        clock.Restart();
+        QuantizeEvaluation? evaluated = null;
+        if (evaluation is not null)
+        {
+            var measured = WithStatus(context, $"Evaluating on {evaluation.Count:N0} samples", status =>
+                ModelEvaluator.Evaluate(finalModel, evaluation, new EvaluationOptions { Reference = original, Labels = labels },
+                    new InlineProgress<int>(done => status.Report($"Evaluating: {done:N0}/{evaluation.Count:N0} samples"))));
+            evaluated = new QuantizeEvaluation(evaluation.Description, measured);
+        }
+        var evaluateMs = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        QuantizationErrorReport? errorReport = null;
+        if (request.Report is not null)
+        {
+            var reportData = evaluation ?? calibration!;
+            errorReport = WithStatus(context, "Measuring per-tensor quantization error", _ =>
+                QuantizationDebugger.Analyze(result.FloatModel, finalModel, finalPlan!, reportData, 100));
+        }
+        var reportMs = clock.Elapsed.TotalMilliseconds;
+
+        // Everything is computed: only now is anything written (each file atomically).
+        clock.Restart();
+        finalModel.Save(outputPath);
+        if (request.SavePlan is { } savePlanPath) finalPlan!.Save(savePlanPath);
+        if (request.Report is { } reportPath) errorReport!.Save(reportPath);
+        var writeMs = clock.Elapsed.TotalMilliseconds;
+
+        var calibrated = result.Calibration;
+        var summary = new QuantizeReport(
+            inputPath, outputPath, TypeName(options.Type),
+            new FileInfo(inputPath).Length, new FileInfo(outputPath).Length,
+            search is null ? result.QuantizedNodes : Math.Max(0, result.QuantizedNodes - search.FallbackNodes.Count),
+            search is null ? result.ExcludedNodes : [.. result.ExcludedNodes, .. search.FallbackNodes.Select(n => new ExcludedNode(n, "", "fell back to float by the accuracy search"))],
+            calibrated is null || calibration is null ? null
+                : new QuantizeCalibration(calibration.Description, calibrated.Method.ToString().ToLowerInvariant(), calibrated.Samples, calibration.IsRepresentative),
+            request.Plan is null ? null : Path.GetFullPath(request.Plan),
+            request.SavePlan is null ? null : Path.GetFullPath(request.SavePlan),
+            request.Report is null ? null : Path.GetFullPath(request.Report),
+            evaluated,
+            search is null ? null : new QuantizeSearch(search.Metric, search.RequiredAccuracy, search.TargetMet, search.BudgetExhausted,
+                search.FloatAccuracy, search.InitialAccuracy, search.Accuracy, search.FallbackNodes, search.Steps, search.Sensitivity),
+            new QuantizeTimings(
+                result.OptimizeTime.TotalMilliseconds,
+                calibrated?.InferenceTime.TotalMilliseconds ?? 0,
+                calibrated?.StatisticsTime.TotalMilliseconds ?? 0,
+                result.QuantizeTime.TotalMilliseconds,
+                searchMs, evaluateMs, reportMs, writeMs, total.Elapsed.TotalMilliseconds),
+            warnings);
+
+        if (asJson) CommandRunner.WriteJson(context, summary);
+        else QuantizeRenderer.Render(context.Console, summary);
+
+        if (search is { TargetMet: false })
+        {
+            context.Error.WriteLine(
+                $"error: accuracy target not met: the best model reaches {search.Accuracy.ToString("F2", CultureInfo.InvariantCulture)}% " +
+                $"{search.Metric}, {search.RequiredAccuracy.ToString("F2", CultureInfo.InvariantCulture)}% required" +
+                (search.BudgetExhausted ? " (time budget exhausted)" : "") + $"; wrote that best model to {outputPath}");
+            return ExitCodes.ConstraintsNotMet;
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Option combinations that cannot work, refused before the model is read.</summary>
+    private static void CheckRequest(QuantizeRequest request, QuantizerOptions options, string inputPath)
+    {
+        var int8 = options.Type == QuantizationType.Int8;
+        if (request.MinAccuracy is not null && request.MaxAccuracyDrop is not null)
+            throw new UsageException("give either --min-accuracy or --max-accuracy-drop, not both");
+        if ((request.MinAccuracy is not null || request.MaxAccuracyDrop is not null) && request.Eval is null)
+            throw new UsageException("an accuracy target (--min-accuracy/--max-accuracy-drop) needs --eval DATA to measure accuracy on");
+        if ((request.MinAccuracy is not null || request.MaxAccuracyDrop is not null) && !int8)
+            throw new UsageException($"the accuracy search falls back int8 nodes to float; it does not apply to --type {TypeName(options.Type)}");
+        if (request.MinAccuracy is { } min && !(min is >= 0 and <= 100))
+            throw new UsageException($"--min-accuracy {min}: expected a top-1 accuracy in percent, 0 to 100");
+        if (request.MaxAccuracyDrop is { } drop && !(drop is >= 0 and <= 100))
+            throw new UsageException($"--max-accuracy-drop {drop}: expected percentage points, 0 to 100");
+        if (request.TimeBudgetSeconds is { } budget && !(budget > 0))
+            throw new UsageException($"--time-budget {budget}: expected a positive number of seconds");
+        if (request.TimeBudgetSeconds is not null && request.MinAccuracy is null && request.MaxAccuracyDrop is null)
+            throw new UsageException("--time-budget limits the accuracy search: give --min-accuracy or --max-accuracy-drop too");
+        if (options.Samples is <= 0) throw new UsageException($"--samples {options.Samples}: expected a positive number");
+        if (!(options.Percentile is > 0 and <= 100)) throw new UsageException($"--percentile {options.Percentile}: expected a value in (0, 100]");
+        if (options.BlockSize is < 16 or > 256 || (options.BlockSize & (options.BlockSize - 1)) != 0)
+            throw new UsageException($"--block-size {options.BlockSize}: expected a power of two from 16 to 256 (32, 64 or 128 are usual)");
+        if (!int8 && (request.Plan ?? request.SavePlan) is not null)
+            throw new UsageException($"--plan/--save-plan describe int8 static quantization; not available for --type {TypeName(options.Type)}");
+        if (!int8 && request.Calib is not null)
+            throw new UsageException($"--calib is for int8 static quantization; --type {TypeName(options.Type)} needs no calibration");
+        if (!int8 && request.Report is not null)
+            throw new UsageException($"--report measures int8 static quantization error; not available for --type {TypeName(options.Type)}");
+        if (int8 && request.Calib is null && request.Plan is null)
+            throw new UsageException("--type int8 needs calibration data: --calib DIR|FILE (or --calib random for a non-representative smoke test), or --plan FILE");
+        if (request.Plan is not null && (request.MinAccuracy ?? request.MaxAccuracyDrop) is not null)
+            throw new UsageException("the accuracy search re-plans from calibrated ranges: use --calib instead of --plan with an accuracy target");
+        if (request.Report is not null && request.Calib is null && request.Eval is null)
+            throw new UsageException("--report needs data to run: give --calib or --eval");
+        foreach (var path in new[] { request.SavePlan, request.Report }.OfType<string>())
+        {
+            var full = Path.GetFullPath(path);
+            if (string.Equals(full, inputPath, StringComparison.Ordinal))
+                throw new UsageException($"'{path}' is the input model; choose another path");
+            if (!Directory.Exists(Path.GetDirectoryName(full)))
+                throw new DirectoryNotFoundException($"folder of '{path}' does not exist");
+        }
+    }
+
+    private static QuantizationType ParseType(string text) => text.ToLowerInvariant() switch
+    {
+        "int8" => QuantizationType.Int8,
+        "int8-dynamic" or "dynamic" => QuantizationType.Int8Dynamic,
+        "fp16" or "float16" => QuantizationType.Float16,
+        "int4" => QuantizationType.Int4,
+        _ => throw new UsageException($"--type '{text}': expected int8, int8-dynamic, fp16 or int4"),
+    };
+
+    internal static string TypeName(QuantizationType type) => type switch
+    {
+        QuantizationType.Int8 => "int8",
+        QuantizationType.Int8Dynamic => "int8-dynamic",
+        QuantizationType.Float16 => "fp16",
+        _ => "int4",
+    };
+
+    private static CalibrationMethod ParseMethod(string text) => text.ToLowerInvariant() switch
+    {
+        "minmax" => CalibrationMethod.MinMax,
+        "percentile" => CalibrationMethod.Percentile,
+        "entropy" => CalibrationMethod.Entropy,
+        _ => throw new UsageException($"--method '{text}': expected minmax, percentile or entropy"),
+    };
+
+    private static QuantizedPrecision ParseActivationType(string text) => text.ToLowerInvariant() switch
+    {
+        "uint8" => QuantizedPrecision.UInt8,
+        "int8" => QuantizedPrecision.Int8,
+        _ => throw new UsageException($"--activation-type '{text}': expected uint8 or int8"),
+    };
+
+    /// <summary>Runs the quantizer with a Spectre progress bar on stderr when it is a terminal, silently otherwise.</summary>
+    private static T WithProgress<T>(CommandContext context, string title, Func<IProgress<QuantizationProgress>?, T> work)
+    {
+        if (!context.Log.Profile.Capabilities.Ansi) return work(null);
+        return context.Log.Progress().AutoClear(true).Start(progress =>
+        {
+            var task = progress.AddTask(Markup.Escape(title), maxValue: 1);
+            task.IsIndeterminate = true;
+            var value = work(new InlineProgress<QuantizationProgress>(p =>
+            {
+                task.Description = Markup.Escape($"{title}: {p.Stage}");
+                task.IsIndeterminate = p.Total == 0;
+                if (p.Total > 0)
+                {
+                    task.MaxValue = p.Total;
+                    task.Value = p.Done;
+                }
+            }));
+            task.StopTask();
+            return value;
+        });
+    }
+
+    /// <summary>Runs work under a Spectre status line on stderr when it is a terminal, silently otherwise.</summary>
+    internal static T WithStatus<T>(CommandContext context, string title, Func<IProgress<string>, T> work)
+    {
+        if (!context.Log.Profile.Capabilities.Ansi) return work(new InlineProgress<string>(_ => { }));
+        return context.Log.Status().Start(Markup.Escape(title), status =>
+            work(new InlineProgress<string>(message => status.Status(Markup.Escape(message)))));
+    }
+
+    private sealed record QuantizeRequest(
+        string Input, string Output, string? Calib, string? Eval, string? Plan, string? SavePlan, string? Report,
+        double? MinAccuracy, double? MaxAccuracyDrop, double? TimeBudgetSeconds);
+}
+
+/// <summary>Reports on the calling thread (System.Progress would post to the thread pool, out of order).</summary>
+internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

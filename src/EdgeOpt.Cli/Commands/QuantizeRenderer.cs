@@ -1,0 +1,74 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace EdgeOpt.Cli.Commands;
+
+/// <summary>The human tables of <c>edgeopt quantize</c>.</summary>
+internal static class QuantizeRenderer
+{
+    public static void Render(IAnsiConsole console, QuantizeReport r)
+    {
+        var summary = new Table().Title($"[bold]Quantized to {Markup.Escape(r.Type)}[/]").AddColumns("Property", "Value").HideHeaders();
+        summary.AddRow("Input", Markup.Escape(r.Input));
+        summary.AddRow("Output", Markup.Escape(r.Output));
+        summary.AddRow("Size", $"{Bytes(r.BytesBefore)} -> [bold]{Bytes(r.BytesAfter)}[/] ({F(r.SizeReductionPercent, 1)}% smaller, {F((double)r.BytesAfter / Math.Max(1, r.BytesBefore), 3)}x)");
+        summary.AddRow("Nodes quantized", r.NodesQuantized.ToString("N0", CultureInfo.InvariantCulture));
+        summary.AddRow("Nodes left in float", r.NodesExcluded.Count == 0 ? "none"
+            : Markup.Escape(string.Join(", ", r.NodesExcluded.Take(12).Select(e => e.Node)) + (r.NodesExcluded.Count > 12 ? $", ... ({r.NodesExcluded.Count})" : "")));
+        if (r.Calibration is { } c)
+            summary.AddRow("Calibration", Markup.Escape($"{c.Method} on {c.Samples:N0} samples of {c.Data}") + (c.Representative ? "" : " [red](NOT representative)[/]"));
+        if (r.PlanApplied is { } applied) summary.AddRow("Plan applied", Markup.Escape(applied));
+        if (r.PlanSaved is { } saved) summary.AddRow("Plan saved", Markup.Escape(saved));
+        if (r.ErrorReport is { } report) summary.AddRow("Error report", Markup.Escape(report));
+        var t = r.Timings;
+        summary.AddRow("Time", Markup.Escape(
+            $"{F(t.TotalMs / 1000, 2)} s: optimize {F(t.OptimizeMs / 1000, 2)} s, calibration inference {F(t.CalibrationInferenceMs / 1000, 2)} s, " +
+            $"histograms/ranges {F(t.CalibrationStatisticsMs / 1000, 2)} s, quantize {F(t.QuantizeMs / 1000, 2)} s, search {F(t.SearchMs / 1000, 2)} s, " +
+            $"evaluate {F(t.EvaluateMs / 1000, 2)} s, report {F(t.ReportMs / 1000, 2)} s, write {F(t.WriteMs / 1000, 2)} s"));
+        console.Write(summary);
+
+        if (r.Evaluation is { } e)
+        {
+            var m = e.Result;
+            var table = new Table().Title($"[bold]Evaluation on {Markup.Escape(e.Data)} ({m.Samples:N0} samples, measured)[/]")
+                .AddColumns("Metric", "Float (input)", Markup.Escape(r.Type));
+            table.Columns[1].RightAligned();
+            table.Columns[2].RightAligned();
+            if (m.Top1 is { } top1) table.AddRow("Top-1 accuracy", P(m.ReferenceTop1), $"[bold]{P(top1)}[/]");
+            if (m.Top5 is { } top5) table.AddRow("Top-5 accuracy", P(m.ReferenceTop5), P(top5));
+            foreach (var f in m.Fidelity)
+            {
+                table.AddRow(Markup.Escape($"{f.Name}: cosine"), "1", F(f.Cosine, 6));
+                table.AddRow(Markup.Escape($"{f.Name}: top-1 agreement"), "100%", P(f.Top1Agreement));
+                table.AddRow(Markup.Escape($"{f.Name}: SQNR"), "", $"{F(f.SqnrDb, 1)} dB");
+                table.AddRow(Markup.Escape($"{f.Name}: max abs error"), "", F(f.MaxAbsError, 5));
+            }
+            table.AddRow("Latency / sample", m.ReferenceMeanLatencyMs is { } rl ? $"{F(rl, 3)} ms" : "", $"{F(m.MeanLatencyMs, 3)} ms");
+            table.AddRow("Measured on", "", Markup.Escape(m.MeasuredOn));
+            console.Write(table);
+        }
+
+        if (r.Search is { } s)
+        {
+            var verdict = s.TargetMet ? "[green]met[/]" : "[red]NOT met[/]";
+            var table = new Table().Title($"[bold]Accuracy search ({Markup.Escape(s.Metric)}, target {F(s.RequiredAccuracy, 2)}%: {verdict})[/]")
+                .AddColumns("Step", "Nodes in float", "Accuracy", "Latency / sample", "Meets target");
+            table.AddRow("float", "all", $"{F(s.FloatAccuracy, 2)}%", "", "");
+            table.AddRow("int8", "0", $"{F(s.InitialAccuracy, 2)}%", "", "");
+            foreach (var step in s.Steps)
+                table.AddRow("fallback", Markup.Escape($"{step.FallbackCount}: {string.Join(", ", step.FallbackNodes.Take(6))}{(step.FallbackNodes.Count > 6 ? ", ..." : "")}"),
+                    $"{F(step.Accuracy, 2)}%", $"{F(step.MeanLatencyMs, 3)} ms", step.Met ? "yes" : "no");
+            console.Write(table);
+            console.MarkupLine(Markup.Escape($"Final: {F(s.FinalAccuracy, 2)}% with {s.FallbackNodes.Count} node(s) in float" +
+                (s.FallbackNodes.Count > 0 ? $" ({string.Join(", ", s.FallbackNodes)})" : "") + (s.BudgetExhausted ? "; time budget exhausted" : "")));
+        }
+
+        foreach (var warning in r.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+    }
+
+    private static string F(double value, int digits) => value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private static string P(double? fraction) => fraction is { } f ? (f * 100).ToString("F2", CultureInfo.InvariantCulture) + "%" : "n/a";
+
+    private static string Bytes(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " B";
+}
