@@ -23,7 +23,7 @@ public static class OnnxTensorFile
     }
 
     /// <summary>Writes a tensor atomically (temporary sibling, then rename).</summary>
-    public static void Save(Tensor tensor, string path) => WriteAtomically(path, ToBytes(tensor));
+    public static void Save(Tensor tensor, string path) => AtomicFile.WriteAllBytes(path, ToBytes(tensor));
 
     /// <summary>
     /// Loads a value whose proto follows <paramref name="type"/> (e.g. a model input's type): <c>SequenceProto</c> for
@@ -43,7 +43,7 @@ public static class OnnxTensorFile
     }
 
     /// <summary>Writes a value atomically as the proto matching its kind.</summary>
-    public static void SaveValue(OnnxDataValue value, string path) => WriteAtomically(path, ToBytes(value));
+    public static void SaveValue(OnnxDataValue value, string path) => AtomicFile.WriteAllBytes(path, ToBytes(value));
 
     private static byte[] ReadFile(string path)
     {
@@ -54,23 +54,5 @@ public static class OnnxTensorFile
         if (FormatSniffer.Describe(bytes.AsSpan(0, Math.Min(64, bytes.Length)), Path.GetFileName(path)) is { } what)
             ThrowHelper.ModelFormat(what.Replace("not ONNX", "not a serialized ONNX tensor", StringComparison.Ordinal));
         return bytes;
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(directory)) ThrowHelper.Usage($"output folder '{directory}' does not exist");
-        var temp = OnnxWriter.TempSibling(full);
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
     }
 }

@@ -46,19 +46,5 @@ public sealed record QuantizationErrorReport
     }
 
     /// <summary>Writes the report as JSON atomically: a temporary sibling moved into place, so a failure leaves no partial file.</summary>
-    public void Save(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temp, ToJson());
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 }

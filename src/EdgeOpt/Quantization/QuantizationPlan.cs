@@ -83,21 +83,7 @@ public sealed record QuantizationPlan
     }
 
     /// <summary>Writes the plan as JSON atomically: a temporary sibling moved into place, so a failure leaves no partial file.</summary>
-    public void Save(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temp, ToJson());
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 
     /// <summary>Reads a plan written by <see cref="Save"/>.</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>

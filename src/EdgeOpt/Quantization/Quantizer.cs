@@ -174,25 +174,11 @@ public sealed class Quantizer
             && n.Inputs.Any(i => i is not null && plan.Find(i.Name) is { IsQuantized: true }));
     }
 
-    private QuantizationResult QuantizeDynamic(Model work, List<string> excluded)
-    {
-        var clock = Stopwatch.StartNew();
-        var quantized = work.Clone();
-        var report = DynamicQuantizer.Quantize(quantized, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded });
-        if (report.Quantized.Count == 0)
-        {
-            quantized.Dispose();
-            ThrowHelper.Usage($"model '{work.Graph.Name}' has nothing to quantize dynamically: no MatMul or Gemm with a constant float weight"
-                + (report.Skipped.Count > 0 ? $" (skipped: {string.Join("; ", report.Skipped)})" : ""));
-        }
-        return new QuantizationResult(quantized, work, QuantizationType.Int8Dynamic)
-        {
-            DynamicReport = report,
-            QuantizedNodes = report.Quantized.Count,
-            ExcludedNodes = report.Skipped.Select(s => new ExcludedNode(s, "", "skipped")).ToList(),
-            QuantizeTime = clock.Elapsed,
-        };
-    }
+    private QuantizationResult QuantizeDynamic(Model work, List<string> excluded) =>
+        QuantizeWeights(work, QuantizationType.Int8Dynamic, "to quantize dynamically: no MatMul or Gemm with a constant float weight",
+            model => DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded }),
+            report => (report.Quantized.Count, report.Skipped),
+            (result, report) => result.DynamicReport = report);
 
     private QuantizationResult ConvertFloat16(Model work, List<string> excluded)
     {
@@ -213,28 +199,44 @@ public sealed class Quantizer
         };
     }
 
-    private QuantizationResult QuantizeInt4(Model work, List<string> excluded)
+    private QuantizationResult QuantizeInt4(Model work, List<string> excluded) =>
+        QuantizeWeights(work, QuantizationType.Int4, "to quantize to int4: no MatMul with a constant 2-D float weight",
+            model => Int4WeightQuantizer.Quantize(model, new Int4QuantizationOptions
+            {
+                BlockSize = Options.BlockSize,
+                Symmetric = Options.SymmetricWeights,
+                ExcludedNodes = excluded,
+            }),
+            report => (report.Quantized.Count, report.Skipped),
+            (result, report) => result.Int4Report = report);
+
+    /// <summary>Runs a weight-only quantizer on a copy of <paramref name="work"/>; replacing nothing is a usage error.</summary>
+    private static QuantizationResult QuantizeWeights<TReport>(Model work, QuantizationType type, string nothingMessage,
+        Func<Model, TReport> quantize, Func<TReport, (int Quantized, IReadOnlyList<string> Skipped)> summarize,
+        Action<QuantizationResult, TReport> attach)
     {
         var clock = Stopwatch.StartNew();
         var quantized = work.Clone();
-        var report = Int4WeightQuantizer.Quantize(quantized, new Int4QuantizationOptions
+        try
         {
-            BlockSize = Options.BlockSize,
-            Symmetric = Options.SymmetricWeights,
-            ExcludedNodes = excluded,
-        });
-        if (report.Quantized.Count == 0)
+            var report = quantize(quantized);
+            var (count, skipped) = summarize(report);
+            if (count == 0)
+                ThrowHelper.Usage($"model '{work.Graph.Name}' has nothing {nothingMessage}"
+                    + (skipped.Count > 0 ? $" (skipped: {string.Join("; ", skipped)})" : ""));
+            var result = new QuantizationResult(quantized, work, type)
+            {
+                QuantizedNodes = count,
+                ExcludedNodes = skipped.Select(s => new ExcludedNode(s, "", "skipped")).ToList(),
+                QuantizeTime = clock.Elapsed,
+            };
+            attach(result, report);
+            return result;
+        }
+        catch
         {
             quantized.Dispose();
-            ThrowHelper.Usage($"model '{work.Graph.Name}' has nothing to quantize to int4: no MatMul with a constant 2-D float weight"
-                + (report.Skipped.Count > 0 ? $" (skipped: {string.Join("; ", report.Skipped)})" : ""));
+            throw;
         }
-        return new QuantizationResult(quantized, work, QuantizationType.Int4)
-        {
-            Int4Report = report,
-            QuantizedNodes = report.Quantized.Count,
-            ExcludedNodes = report.Skipped.Select(s => new ExcludedNode(s, "MatMul", "skipped")).ToList(),
-            QuantizeTime = clock.Elapsed,
-        };
     }
 }

@@ -129,8 +129,8 @@ public static class ClassificationEvaluator
         return output.GetTensorDataAsSpan<float>();
     }
 
-    // How many classes outscore the label (ties go to the lower index, like argmax); a NaN score never counts as right.
-    private static int Rank(ReadOnlySpan<float> scores, int label)
+    /// <summary>How many classes outscore the label (ties go to the lower index, like argmax); a NaN score never counts as right.</summary>
+    internal static int Rank(ReadOnlySpan<float> scores, int label)
     {
         var target = scores[label];
         if (float.IsNaN(target)) return scores.Length;

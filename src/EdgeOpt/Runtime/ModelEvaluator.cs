@@ -206,20 +206,9 @@ public static class ModelEvaluator
                     $"{data.Description}: label {label} of sample {index} is not one of the {scores.Length} classes of output '{output.Name}'"));
             _classes = scores.Length;
             _samples++;
-            var rank = Rank(scores, label);
+            var rank = ClassificationEvaluator.Rank(scores, label);
             if (rank == 0) _top1++;
             if (rank < 5) _top5++;
-        }
-
-        // Classes that outscore the label (ties go to the lower index, like argmax); a NaN score is never right.
-        private static int Rank(float[] scores, int label)
-        {
-            var target = scores[label];
-            if (float.IsNaN(target)) return scores.Length;
-            var rank = 0;
-            for (var c = 0; c < scores.Length; c++)
-                if (scores[c] > target || (c < label && scores[c] == target)) rank++;
-            return rank;
         }
     }
 }

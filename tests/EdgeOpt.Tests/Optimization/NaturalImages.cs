@@ -34,7 +34,12 @@ internal static class NaturalImages
             using var image = SKImage.FromBitmap(decoded);
             canvas.DrawImage(image, new SKRect(0, 0, size, size), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         }
-        var pixels = resized.GetPixelSpan();
+        return RgbaToChw(resized.GetPixelSpan(), size);
+    }
+
+    /// <summary>RGBA8888 pixels of a <paramref name="size"/>² bitmap as RGB CHW floats (0..255), alpha dropped.</summary>
+    public static float[] RgbaToChw(ReadOnlySpan<byte> pixels, int size)
+    {
         var plane = size * size;
         var chw = new float[3 * plane];
         for (var i = 0; i < plane; i++)

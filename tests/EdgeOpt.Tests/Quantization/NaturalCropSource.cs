@@ -78,16 +78,7 @@ internal sealed class NaturalCropSource : ISampleSource, IDisposable
             canvas.DrawImage(image, SKRect.Create(left, top, side, side), new SKRect(0, 0, Size, Size),
                 new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         }
-        var pixels = resized.GetPixelSpan();
-        const int plane = Size * Size;
-        var chw = new float[3 * plane];
-        for (var i = 0; i < plane; i++)
-        {
-            chw[i] = pixels[(4 * i) + 0];
-            chw[plane + i] = pixels[(4 * i) + 1];
-            chw[(2 * plane) + i] = pixels[(4 * i) + 2];
-        }
-        return chw;
+        return NaturalImages.RgbaToChw(resized.GetPixelSpan(), Size);
     }
 
     private static SKBitmap Decode(string path)
