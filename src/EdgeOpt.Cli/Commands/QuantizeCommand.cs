@@ -25,7 +25,7 @@ internal static class QuantizeCommand
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the quantized model (required)", HelpName = "PATH" };
         var type = new Option<string>("--type", "-t")
         {
-            Description = "int8 (static QDQ, calibrated), int8-dynamic (MatMul/Gemm weights), fp16, or int4 (MatMul weights, MatMulNBits)",
+            Description = "int8 (static QDQ, calibrated), int8-dynamic (MatMul/Gemm/Conv weights), fp16, or int4 (MatMul weights, MatMulNBits)",
             DefaultValueFactory = _ => "int8",
             HelpName = "int8|int8-dynamic|fp16|int4",
         };

@@ -16,7 +16,8 @@ internal static class QuantizeRenderer
         summary.AddRow("Nodes left in float", r.NodesExcluded.Count == 0 ? "none"
             : Markup.Escape(string.Join(", ", r.NodesExcluded.Take(12).Select(e => e.Node)) + (r.NodesExcluded.Count > 12 ? $", ... ({r.NodesExcluded.Count})" : "")));
         if (r.Calibration is { } c)
-            summary.AddRow("Calibration", Markup.Escape($"{c.Method} on {c.Samples:N0} samples of {c.Data}") + (c.Representative ? "" : " [red](NOT representative)[/]"));
+            summary.AddRow("Calibration", Markup.Escape($"{c.Method} on {c.Samples:N0} samples of {c.Data}")
+                + (c.Representative || c.Data.Contains("NOT representative", StringComparison.Ordinal) ? "" : " [red](NOT representative)[/]"));
         if (r.PlanApplied is { } applied) summary.AddRow("Plan applied", Markup.Escape(applied));
         if (r.PlanSaved is { } saved) summary.AddRow("Plan saved", Markup.Escape(saved));
         if (r.ErrorReport is { } report) summary.AddRow("Error report", Markup.Escape(report));
@@ -62,8 +63,6 @@ internal static class QuantizeRenderer
             console.MarkupLine(Markup.Escape($"Final: {F(s.FinalAccuracy, 2)}% with {s.FallbackNodes.Count} node(s) in float" +
                 (s.FallbackNodes.Count > 0 ? $" ({string.Join(", ", s.FallbackNodes)})" : "") + (s.BudgetExhausted ? "; time budget exhausted" : "")));
         }
-
-        foreach (var warning in r.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
     }
 
     private static string F(double value, int digits) => value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

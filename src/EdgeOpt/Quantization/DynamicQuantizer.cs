@@ -5,7 +5,8 @@ using EdgeOpt.Quantization.Internal;
 namespace EdgeOpt.Quantization;
 
 /// <summary>
-/// Dynamic (weight-only calibrated) int8 quantization of fully connected layers, for ONNX Runtime's CPU provider.
+/// Dynamic (weight-only calibrated) int8 quantization of fully connected and convolution layers, for ONNX Runtime's
+/// CPU provider.
 /// <para>
 /// Rule: a main-graph <c>MatMul</c> whose B is a constant float <c>[K, N]</c> matrix, or a <c>Gemm</c> (transA = 0)
 /// whose B is constant (transB honoured, alpha folded into the weight) and whose C is absent or a constant with N
@@ -19,12 +20,18 @@ namespace EdgeOpt.Quantization;
 /// runs the integer GEMM on pre-packed weights and rescales (+ bias) in one pass; ORT's own optimizer fuses the chain
 /// into it anyway, so emitting it directly keeps the model fast even with graph optimizations off.
 /// </para>
+/// <para>
+/// A main-graph <c>Conv</c> (any rank, group, padding or stride) with a constant float weight and an absent or
+/// constant bias becomes <c>DynamicQuantizeLinear → ConvInteger → Cast → Mul(x_scale × w_scale) [→ Add(bias)]</c>,
+/// with the same symmetric int8 weights, per output channel or per tensor (ORT has no fused dynamic Conv kernel).
+/// Convs reading the same activation share one <c>DynamicQuantizeLinear</c>.
+/// </para>
 /// The model is changed in place; all checks happen before the first edit, so a failure leaves it untouched.
 /// </summary>
 public static class DynamicQuantizer
 {
     /// <summary>The operators this quantizer knows how to replace.</summary>
-    public static IReadOnlyList<string> SupportedOpTypes { get; } = ["MatMul", "Gemm"];
+    public static IReadOnlyList<string> SupportedOpTypes { get; } = ["MatMul", "Gemm", "Conv"];
 
     private const string MicrosoftDomain = "com.microsoft";
 
@@ -40,31 +47,54 @@ public static class DynamicQuantizer
                 ThrowHelper.Usage($"cannot dynamically quantize operator '{op}': supported operators are {string.Join(", ", SupportedOpTypes)}");
         var excluded = NodeSelection.Excluded(graph, options.ExcludedNodes);
 
-        var plans = new List<Plan>();
+        // Every check runs before the first edit; the rewrites are queued in graph order and run afterwards.
+        var names = new NameGenerator(model);
+        var convRewriter = new DynamicConv.Rewriter(graph, names);
+        var rewrites = new List<Func<QuantizedWeight>>();
+        var needsMicrosoftDomain = false;
         var skipped = new List<string>();
         foreach (var node in graph.Nodes)
         {
             if (!node.IsOnnxDomain || !options.OpTypes.Contains(node.OpType, StringComparer.Ordinal)) continue;
-            if (GraphQueries.TryGetConstant(node.Inputs.ElementAtOrDefault(1)) is not { DataType: DataType.Float, Dims.Count: 2 }) continue;
+            if (!IsFullyConnectedCandidate(node) && !DynamicConv.IsCandidate(node)) continue;
             var name = NodeSelection.NameOf(node);
             if (excluded.Contains(node.Name))
             {
                 skipped.Add($"{name}: excluded");
                 continue;
             }
-            if (TryPlan(node, options.PerChannel, out var reason) is { } plan) plans.Add(plan);
-            else skipped.Add($"{name}: {reason}");
+            string reason;
+            if (node.OpType == "Conv")
+            {
+                if (DynamicConv.TryPlan(model, node, options.PerChannel, out reason) is { } convPlan)
+                {
+                    rewrites.Add(() => convRewriter.Apply(convPlan));
+                    continue;
+                }
+            }
+            else if (TryPlan(node, options.PerChannel, out reason) is { } plan)
+            {
+                rewrites.Add(() => Apply(graph, names, plan));
+                needsMicrosoftDomain = true;
+                continue;
+            }
+            skipped.Add($"{name}: {reason}");
         }
-        if (plans.Count == 0)
+        if (rewrites.Count == 0)
             ThrowHelper.Usage(skipped.Count == 0
-                ? "no MatMul/Gemm with constant weights to quantize"
-                : $"no MatMul/Gemm with constant weights to quantize (skipped: {string.Join("; ", skipped)})");
+                ? NothingToQuantize
+                : $"{NothingToQuantize} (skipped: {string.Join("; ", skipped)})");
 
-        var names = new NameGenerator(model);
-        if (model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
-        var quantized = plans.Select(p => Apply(graph, names, p)).ToList();
+        if (needsMicrosoftDomain && model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
+        var quantized = rewrites.Select(rewrite => rewrite()).ToList();
         return new DynamicQuantizationReport(quantized, skipped);
     }
+
+    private const string NothingToQuantize = "no MatMul, Gemm or Conv with constant weights to quantize";
+
+    private static bool IsFullyConnectedCandidate(Node node) =>
+        node.OpType is "MatMul" or "Gemm"
+        && GraphQueries.TryGetConstant(node.Inputs.ElementAtOrDefault(1)) is { DataType: DataType.Float, Dims.Count: 2 };
 
     private sealed record Plan(Node Node, Value Weight, int K, int N, sbyte[] Weights, float[] Scales, float[]? Bias, long FloatBytes);
 

@@ -175,7 +175,7 @@ public sealed class Quantizer
     }
 
     private QuantizationResult QuantizeDynamic(Model work, List<string> excluded) =>
-        QuantizeWeights(work, QuantizationType.Int8Dynamic, "to quantize dynamically: no MatMul or Gemm with a constant float weight",
+        QuantizeWeights(work, QuantizationType.Int8Dynamic, "to quantize dynamically: no MatMul, Gemm or Conv with a constant float weight",
             model => DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded }),
             report => (report.Quantized.Count, report.Skipped),
             (result, report) => result.DynamicReport = report);

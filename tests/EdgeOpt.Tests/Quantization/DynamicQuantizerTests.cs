@@ -1,5 +1,6 @@
 using EdgeOpt.Cli;
 using EdgeOpt.Onnx;
+using EdgeOpt.Passes;
 using EdgeOpt.Quantization;
 using EdgeOpt.Runtime;
 using Xunit.Abstractions;
@@ -150,7 +151,7 @@ public class DynamicQuantizerTests(ITestOutputHelper output)
 
         var e = Assert.Throws<UsageException>(() => DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { OpTypes = ["Gemm"] }));
 
-        Assert.StartsWith("no MatMul/Gemm with constant weights to quantize", e.Message);
+        Assert.StartsWith("no MatMul, Gemm or Conv with constant weights to quantize", e.Message);
         Assert.Equal(["MatMul", "Add", "Relu", "MatMul"], OpTypes(model));
     }
 
@@ -171,9 +172,9 @@ public class DynamicQuantizerTests(ITestOutputHelper output)
     {
         using var model = Mlp();
 
-        var e = Assert.Throws<UsageException>(() => DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { OpTypes = ["Conv"] }));
+        var e = Assert.Throws<UsageException>(() => DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { OpTypes = ["LSTM"] }));
 
-        Assert.Contains("'Conv'", e.Message);
+        Assert.Contains("'LSTM'", e.Message);
     }
 
     [Fact]
@@ -186,26 +187,198 @@ public class DynamicQuantizerTests(ITestOutputHelper output)
 
         var e = Assert.Throws<UsageException>(() => DynamicQuantizer.Quantize(model));
 
-        Assert.Equal("no MatMul/Gemm with constant weights to quantize", e.Message);
+        Assert.Equal("no MatMul, Gemm or Conv with constant weights to quantize", e.Message);
+    }
+
+    /// <summary>
+    /// x[batch,3,16,16] → conv1 (8×3×3×3, bias, pads 1, strides 2) → Relu → conv2 (16×8×3×3, no bias, dilations 2,
+    /// pads 2) → Relu → conv3 (4×16×1×1, bias) → y[batch,4,8,8]; weights ~ N(0, 1/fan-in).
+    /// </summary>
+    internal static Model ConvNet(long opset = 17)
+    {
+        var b = new GraphBuilder("convnet", opset);
+        var x = b.Input("x", DataType.Float, Dim.Symbolic("batch"), 3, 16, 16);
+        var h = b.Op("Conv", [x, b.Initializer("w1", Gaussian(8 * 3 * 9, 11, 1 / MathF.Sqrt(27)), 8, 3, 3, 3), b.Initializer("b1", Gaussian(8, 12, 0.1f), 8)],
+            ("pads", new long[] { 1, 1, 1, 1 }), ("strides", new long[] { 2, 2 }), ("kernel_shape", new long[] { 3, 3 }));
+        b.Graph.Nodes[^1].Name = "conv1";
+        h = b.Op("Relu", [h]);
+        h = b.Op("Conv", [h, b.Initializer("w2", Gaussian(16 * 8 * 9, 13, 1 / MathF.Sqrt(72)), 16, 8, 3, 3)],
+            ("pads", new long[] { 2, 2, 2, 2 }), ("dilations", new long[] { 2, 2 }));
+        b.Graph.Nodes[^1].Name = "conv2";
+        h = b.Op("Relu", [h]);
+        var y = b.Op("Conv", [h, b.Initializer("w3", Gaussian(4 * 16, 14, 0.25f), 4, 16, 1, 1), b.Initializer("b3", Gaussian(4, 15, 0.1f), 4)]);
+        b.Graph.Nodes[^1].Name = "conv3";
+        b.Output(y, "y", FloatType(Dim.Symbolic("batch"), 4, 8, 8));
+        return b.Build();
+    }
+
+    private static readonly string[] QuantizedConvOps = ["DynamicQuantizeLinear", "ConvInteger", "Cast", "Mul", "Mul"];
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Replaces_each_conv_with_conv_integer_that_ort_runs_within_tolerance(bool perChannel)
+    {
+        using var original = ConvNet();
+        using var model = original.Clone();
+
+        var report = DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = perChannel });
+
+        Assert.Equal([.. QuantizedConvOps, "Add", "Relu", .. QuantizedConvOps, "Relu", .. QuantizedConvOps, "Add"], OpTypes(model));
+        Assert.Null(model.GetOpset("com.microsoft"));
+        var conv1 = model.Graph.Nodes[1];
+        Assert.Equal([2L, 2L], conv1.Attributes.GetInts("strides")!);
+        Assert.Equal([1L, 1L, 1L, 1L], conv1.Attributes.GetInts("pads")!);
+        Assert.Equal([2L, 2L], model.Graph.Nodes[8].Attributes.GetInts("dilations")!);
+        var weight = conv1.Inputs[1]!.Initializer!;
+        Assert.Equal(DataType.Int8, weight.DataType);
+        Assert.Equal([8L, 3L, 3L, 3L], weight.Dims);
+        var weightScale = model.Graph.Nodes[3].Inputs[1]!.Initializer!;
+        Assert.Equal(perChannel ? [1L, 8L, 1L, 1L] : [], weightScale.Dims);
+        Assert.Equal([1L, 8L, 1L, 1L], model.Graph.Nodes[5].Inputs[1]!.Initializer!.Dims); // bias, broadcast over [N, M, H, W]
+        Assert.DoesNotContain(model.Graph.Initializers, v => v.Name is "w1" or "w2" or "w3" or "b1" or "b3");
+        Assert.Equal("y", model.Graph.Outputs[0].Name);
+
+        Assert.Equal(["conv1", "conv2", "conv3"], report.Quantized.Select(q => q.NodeName));
+        Assert.All(report.Quantized, q => Assert.Equal("Conv", q.OpType));
+        Assert.Equal([27L, 72L, 16L], report.Quantized.Select(q => q.K));
+        Assert.Equal([8L, 16L, 4L], report.Quantized.Select(q => q.N));
+        long weights = 8 * 27 + 16 * 72 + 4 * 16, biases = 8 + 4, scales = perChannel ? 8 + 16 + 4 : 3;
+        Assert.Equal((weights + biases) * 4, report.FloatWeightBytes);
+        // One int8 per weight, plus per layer a zero-point byte and float scales; the biases stay float.
+        Assert.Equal(weights + 3 + (scales + biases) * 4, report.QuantizedWeightBytes);
+        Assert.InRange(report.SizeRatio, 0.25, 0.30);
+
+        // The model survives serialization; dynamic int8 keeps cosine ≥ 0.999 on 8 random batches of 16.
+        using var reloaded = Model.Parse(model.ToBytes());
+        var fidelity = ModelEquivalence.Compare(original, reloaded, samples: 8, seed: 5, dims: Batch);
+        output.WriteLine($"conv per-channel {perChannel}: cosine {fidelity.Outputs[0].Cosine:F6}, SQNR {fidelity.Outputs[0].SqnrDb:F1} dB, max rel {fidelity.MaxRelativeError:F4}, size ratio {report.SizeRatio:F4}");
+        Assert.True(fidelity.Outputs[0].Cosine >= 0.999, $"cosine {fidelity.Outputs[0].Cosine}");
+        Assert.True(fidelity.MaxRelativeError <= 0.05, $"max relative error {fidelity.MaxRelativeError}");
+    }
+
+    [Theory]
+    [InlineData(2, true)]
+    [InlineData(8, true)] // depthwise
+    [InlineData(8, false)]
+    public void Quantizes_grouped_and_depthwise_conv(int group, bool perChannel)
+    {
+        var b = new GraphBuilder("grouped", 17);
+        var x = b.Input("x", DataType.Float, Dim.Symbolic("batch"), 8, 12, 12);
+        var fanIn = 8 / group * 9;
+        // Channels of very different magnitude, as depthwise filters often are.
+        var w = Gaussian(8 * fanIn, 21, 1 / MathF.Sqrt(fanIn));
+        for (var i = 0; i < w.Length; i++) w[i] *= 1 + i / fanIn;
+        var y = b.Op("Conv", [x, b.Initializer("w", w, 8, 8 / group, 3, 3), b.Initializer("b", Gaussian(8, 22, 0.1f), 8)],
+            ("group", (long)group), ("pads", new long[] { 1, 1, 1, 1 }));
+        b.Output(y, "y", FloatType(Dim.Symbolic("batch"), 8, 12, 12));
+        using var original = b.Build();
+        using var model = original.Clone();
+
+        var report = DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = perChannel });
+
+        Assert.Equal([.. QuantizedConvOps, "Add"], OpTypes(model));
+        Assert.Equal(group, model.Graph.Nodes[1].Attributes.GetInt("group", 1));
+        Assert.Equal(fanIn, Assert.Single(report.Quantized).K);
+        var fidelity = ModelEquivalence.Compare(original, model, samples: 4, seed: 3, dims: Batch);
+        output.WriteLine($"group {group} per-channel {perChannel}: cosine {fidelity.Outputs[0].Cosine:F6}, SQNR {fidelity.Outputs[0].SqnrDb:F1} dB, max rel {fidelity.MaxRelativeError:F4}");
+        Assert.True(fidelity.Outputs[0].Cosine >= 0.999, $"cosine {fidelity.Outputs[0].Cosine}");
+        Assert.True(fidelity.MaxRelativeError <= 0.05, $"max relative error {fidelity.MaxRelativeError}");
+    }
+
+    [Fact]
+    public void Quantizes_an_input_shared_by_two_convs_once()
+    {
+        var b = new GraphBuilder("branches", 17);
+        var x = b.Input("x", DataType.Float, Dim.Symbolic("batch"), 4, 8, 8);
+        var left = b.Op("Conv", [x, b.Initializer("wl", Gaussian(6 * 4, 31, 0.5f), 6, 4, 1, 1)]);
+        var right = b.Op("Conv", [x, b.Initializer("wr", Gaussian(6 * 4 * 9, 32, 0.2f), 6, 4, 3, 3)], ("pads", new long[] { 1, 1, 1, 1 }));
+        b.Output(b.Op("Add", [left, right]), "y", FloatType(Dim.Symbolic("batch"), 6, 8, 8));
+        using var original = b.Build();
+        using var model = original.Clone();
+
+        var report = DynamicQuantizer.Quantize(model);
+
+        Assert.Equal(2, report.Quantized.Count);
+        Assert.Single(model.Graph.Nodes, n => n.OpType == "DynamicQuantizeLinear");
+        Assert.Equal(2, model.Graph.Nodes.Count(n => n.OpType == "ConvInteger"));
+        Assert.True(ModelEquivalence.Compare(original, model, samples: 4, dims: Batch).Outputs[0].Cosine >= 0.999);
+    }
+
+    [Fact]
+    public void Leaves_excluded_and_unsupported_convs_in_float()
+    {
+        using var original = ConvNet();
+        using var model = original.Clone();
+
+        var report = DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { ExcludedNodes = ["conv2"] });
+
+        Assert.Equal(["conv1", "conv3"], report.Quantized.Select(q => q.NodeName));
+        Assert.Equal(["conv2: excluded"], report.Skipped);
+        var conv2 = Assert.Single(model.Graph.Nodes, n => n.OpType == "Conv");
+        Assert.Equal("conv2", conv2.Name);
+        Assert.Equal(DataType.Float, conv2.Inputs[1]!.Initializer!.DataType);
+        Assert.True(ModelEquivalence.Compare(original, model, samples: 4, dims: Batch).Outputs[0].Cosine >= 0.999);
+
+        // Conv alone is selectable, and MatMul-only leaves every Conv alone.
+        using var convOnly = original.Clone();
+        Assert.Equal(3, DynamicQuantizer.Quantize(convOnly, new DynamicQuantizationOptions { OpTypes = ["Conv"] }).Quantized.Count);
+        using var matMulOnly = original.Clone();
+        Assert.Throws<UsageException>(() => DynamicQuantizer.Quantize(matMulOnly, new DynamicQuantizationOptions { OpTypes = ["MatMul", "Gemm"] }));
+        Assert.Equal(OpTypes(original), OpTypes(matMulOnly));
+    }
+
+    [Fact]
+    public void Leaves_conv_with_a_runtime_bias_in_float_and_says_why()
+    {
+        var b = new GraphBuilder("conv_runtime_bias", 17);
+        var x = b.Input("x", DataType.Float, 1, 2, 6, 6);
+        var y = b.Op("Conv", [x, b.Initializer("w", Gaussian(3 * 2 * 9, 41, 0.3f), 3, 2, 3, 3), b.Input("bias", DataType.Float, 3)]);
+        b.Graph.Nodes[^1].Name = "head";
+        b.Output(y, "y", FloatType(1, 3, 4, 4));
+        using var model = b.Build();
+        var before = model.ToBytes();
+
+        var e = Assert.Throws<UsageException>(() => DynamicQuantizer.Quantize(model));
+
+        Assert.Equal("no MatMul, Gemm or Conv with constant weights to quantize (skipped: head: its bias 'bias' is not a constant float vector of 3 elements)", e.Message);
+        Assert.Equal(before, model.ToBytes());
+    }
+
+    [Fact]
+    public void Leaves_conv_in_float_below_opset_11()
+    {
+        using var model = ConvNet(opset: 10);
+
+        var e = Assert.Throws<UsageException>(() => DynamicQuantizer.Quantize(model));
+
+        Assert.Contains("conv1: Conv needs opset 11 or later for DynamicQuantizeLinear (the model imports opset 10)", e.Message);
+        Assert.Equal(OpTypes(ConvNet()), OpTypes(model));
     }
 
     [Fact]
     public void Keeps_demo_model_top1_within_one_point_of_float()
     {
+        // Optimized first, as the Quantizer facade does, so BatchNormalization is folded into the Conv weights.
         using var original = Model.Parse(DemoAssets.ModelBytes());
+        ModelOptimizer.Optimize(original, new OptimizationOptions { Level = PassLevel.Extended });
         using var model = original.Clone();
         var images = DemoAssets.TestSet();
 
         var report = DynamicQuantizer.Quantize(model);
 
-        Assert.NotEmpty(report.Quantized);
-        Assert.All(report.Quantized, q => Assert.Equal("Gemm", q.OpType));
-        Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == "Gemm");
+        Assert.Contains(report.Quantized, q => q.OpType == "Conv");
+        Assert.Contains(report.Quantized, q => q.OpType == "Gemm");
+        Assert.Empty(report.Skipped);
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType is "Gemm" or "Conv");
+        var conv = report.Quantized.Where(q => q.OpType == "Conv").ToList();
+        var convRatio = (double)conv.Sum(q => q.QuantizedBytes) / conv.Sum(q => q.FloatBytes);
         using var floatSession = SessionFactory.Create(original);
         using var int8Session = SessionFactory.Create(model);
         var float32 = ClassificationEvaluator.Evaluate(floatSession, images);
         var int8 = ClassificationEvaluator.Evaluate(int8Session, images);
-        output.WriteLine($"demo top-1: float {float32.Top1:P1}, dynamic int8 {int8.Top1:P1}; Gemm weights {report.FloatWeightBytes} → {report.QuantizedWeightBytes} bytes");
+        output.WriteLine($"demo top-1: float {float32.Top1:P1}, dynamic int8 {int8.Top1:P1}; {report.Quantized.Count} layers, weights {report.FloatWeightBytes} → {report.QuantizedWeightBytes} bytes (Conv ratio {convRatio:F4}, all {report.SizeRatio:F4})");
+        Assert.InRange(convRatio, 0.25, 0.27);
         Assert.Equal(1000, int8.Samples);
         Assert.True(Math.Abs(float32.Top1 - int8.Top1) <= 0.01, $"top-1 float {float32.Top1:P1} vs dynamic int8 {int8.Top1:P1}");
     }
