@@ -15,6 +15,9 @@ if (args is ["interleaved-latency", .. var models]) return InterleavedLatency.Ru
 // `quantize-speed [MODEL] [--samples N] [--method M]` times one calibrate + quantize + write, step by step.
 if (args is ["quantize-speed", .. var quantizeArgs]) return QuantizeSpeed.Run(quantizeArgs);
 
+// `estimate-calibration [--runs N]` compares the roofline estimate for this host with measured ORT latency.
+if (args is ["estimate-calibration", .. var calibrationArgs]) return EstimateCalibration.Run(calibrationArgs);
+
 // A short in-process job (3 warmups, 10 iterations, one launch): a separate benchmark build of the library and ONNX
 // Runtime takes minutes on a 2-core machine, and for I/O-bound work in the 10-1000 ms range the extra isolation
 // of a child process buys little. Ten iterations rather than ShortRun's three, because file writes are noisy.

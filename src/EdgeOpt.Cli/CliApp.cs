@@ -34,6 +34,10 @@ public static class CliApp
         OptimizeCommand.Create(),
         QuantizeCommand.Create(),
         EvaluateCommand.Create(),
+        DevicesCommand.Create(),
+        CompatCommand.Create(),
+        BenchmarkCommand.Create(),
+        EstimateCommand.Create(),
     ];
 
     /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met).</summary>

@@ -49,7 +49,7 @@ internal static class InspectCommand
         return ExitCodes.Ok;
     }
 
-    private static Dictionary<string, long> ParseDims(string[] dims)
+    internal static Dictionary<string, long> ParseDims(string[] dims)
     {
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var d in dims)

@@ -1,0 +1,24 @@
+using EdgeOpt.Devices;
+
+namespace EdgeOpt.Analysis;
+
+/// <summary>Options for <see cref="LatencyEstimator.Estimate"/>.</summary>
+public sealed record EstimateOptions
+{
+    public static EstimateOptions Default { get; } = new();
+
+    /// <summary>The number format the model would run in on the device (weights and activations).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>
+    /// The processor to estimate for; null picks the usual one for the precision: the NPU for int8 where the
+    /// device has one, the GPU for fp16, else the CPU (the estimate says which and why).
+    /// </summary>
+    public ComputeUnitKind? Unit { get; init; }
+
+    /// <summary>Items per inference: binds a symbolic leading input dim, or scales a model exported with batch 1.</summary>
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Sizes for other symbolic dims (e.g. <c>seq = 128</c>); a node whose shapes keep an unsized symbol cannot be estimated.</summary>
+    public IReadOnlyDictionary<string, long>? DimensionValues { get; init; }
+}

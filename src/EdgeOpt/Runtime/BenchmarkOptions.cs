@@ -1,0 +1,43 @@
+namespace EdgeOpt.Runtime;
+
+/// <summary>How <see cref="ModelBenchmark.Run"/> measures models.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>Intra-op thread counts to measure; every model runs once per count.</summary>
+    public IReadOnlyList<int> Threads { get; init; } = [1];
+
+    /// <summary>Untimed inferences per model after the first (cold) one, before the measured runs.</summary>
+    public int Warmup { get; init; } = 5;
+
+    /// <summary>Measured inferences per model; null means 50, or as many as fit in <see cref="Duration"/> when that is set.</summary>
+    public int? Runs { get; init; }
+
+    /// <summary>Measure for this long (all models together, interleaved) instead of a fixed run count.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Execution provider short name (<c>cpu</c>, <c>xnnpack</c>, <c>cuda</c>, ...); must be in this ONNX Runtime build.</summary>
+    public string ExecutionProvider { get; init; } = "cpu";
+
+    /// <summary>
+    /// Full shapes of inputs by input name (e.g. <c>input → [1,3,224,224]</c>); needed for inputs with free dims other
+    /// than the leading batch dim. Fixed dims in the model must match.
+    /// </summary>
+    public IReadOnlyDictionary<string, long[]> Shapes { get; init; } = new Dictionary<string, long[]>();
+
+    /// <summary>
+    /// Real inputs instead of generated ones: a <see cref="Data.SampleSources"/> spec (image folder, .npy/.npz/.pb,
+    /// test_data_set folders, IDX file). Up to <see cref="MaxDataSamples"/> samples are decoded up front and cycled.
+    /// </summary>
+    public string? Data { get; init; }
+
+    /// <summary>Items per inference: the size of a free leading (batch) dim; samples from <see cref="Data"/> are stacked.</summary>
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Graph rewrites ONNX Runtime applies when creating each session.</summary>
+    public GraphOptimization Optimization { get; init; } = GraphOptimization.All;
+
+    /// <summary>How many distinct inputs are prepared and cycled (decoded before timing, so I/O is never measured).</summary>
+    public int MaxDataSamples { get; init; } = 32;
+
+    internal const int DefaultRuns = 50;
+}
