@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeOpt.Analysis;
 using EdgeOpt.Onnx;
 using EdgeOpt.Data;
+using EdgeOpt.Devices;
 using EdgeOpt.Passes;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
@@ -70,13 +71,29 @@ internal static class DemoCommand
             optimizedAccuracy);
 
         var quantized = Quantize(context, model, testSet, settings);
-        var report = new DemoReport(summary, new DemoEvaluation("fp32", "onnxruntime", settings.ExecutionProvider, TestData, accuracy), optimized, quantized);
+        var host = context.Log.Status().Start("Probing this host...", _ => HostProbe.Current);
+        var estimates = Estimate(optimizedModel);
+        var report = new DemoReport(summary, new DemoEvaluation("fp32", "onnxruntime", settings.ExecutionProvider, TestData, accuracy), optimized, quantized,
+            new DemoHost(host.Summary, host.MeasuredPeakGops.GetValueOrDefault(Precision.Fp32), host.MeasuredBandwidthGBps), estimates);
         if (asJson) CommandRunner.WriteJson(context, report);
         else Render(context.Console, report);
         return ExitCodes.Ok;
     }
 
     private const int CalibrationImages = 100;
+
+    /// <summary>The devices the demo estimates for: one phone and one Jetson, at FP32 and INT8.</summary>
+    private static readonly string[] EstimatedDevices = ["pixel-8", "jetson-orin-nano"];
+
+    private static List<DemoEstimate> Estimate(Model optimized) =>
+    [
+        .. from id in EstimatedDevices
+           from precision in new[] { Precision.Fp32, Precision.Int8 }
+           let device = DeviceCatalog.Find(id)
+           let estimate = Analysis.LatencyEstimator.Estimate(optimized, device, new Analysis.EstimateOptions { Precision = precision })
+           select new DemoEstimate(device.Id, device.Name, precision.ToString().ToLowerInvariant(), estimate.Unit.ToString().ToUpperInvariant(),
+               estimate.UnitName, estimate.TotalMs, estimate.PeakMemoryBytes, estimate.FitsClassTarget, estimate.Provenance, estimate.Method),
+    ];
 
     /// <summary>Static INT8 (QDQ, per-channel weights, MinMax ranges) calibrated on embedded images the test set does not contain.</summary>
     private static DemoQuantization Quantize(CommandContext context, Model model, LabelledImages testSet, SessionSettings settings)
@@ -150,6 +167,19 @@ internal static class DemoCommand
         int8.AddRow("Calibration", "", Markup.Escape($"{q.Method} on {q.CalibrationSamples} images ({q.CalibrationData})"));
         int8.AddRow("Quantization time", "", $"{q.QuantizeMs:F1} ms");
         console.Write(int8);
+
+        console.MarkupLine($"[bold]Host[/] (probed): {Markup.Escape(report.Host.Summary)}");
+        console.MarkupLine(Markup.Escape($"Measured FP32 latency of the demo model here: {r.MeanItemLatencyMs:F4} ms per image (batch {r.BatchSize})."));
+        var estimates = new Table().Title("[bold]ESTIMATED latency on target devices[/] (roofline from catalogue specs, not measured)")
+            .AddColumns("Device", "Precision", "Unit", "Latency / image", "Peak memory", "Fits class target");
+        estimates.Columns[3].RightAligned();
+        estimates.Columns[4].RightAligned();
+        foreach (var e in report.Estimates)
+            estimates.AddRow(Markup.Escape(e.DeviceName), e.Precision, Markup.Escape(e.Unit), $"{e.EstimatedMs:F4} ms (est.)",
+                $"{e.PeakMemoryBytes / 1e6:F1} MB", e.FitsClassTarget ? "yes" : "[red]no[/]");
+        console.Write(estimates);
+        console.MarkupLine("[dim]Method: roofline max(compute/peak, bytes/bandwidth) with per-unit efficiency and per-node overhead; " +
+                           "'edgeopt estimate MODEL --device NAME' shows it per node with its sources.[/]");
     }
 
     // Reports on the evaluating thread (System.Progress would post to the thread pool, out of order).
@@ -158,7 +188,16 @@ internal static class DemoCommand
         public void Report(int value) => report(value);
     }
 
-    internal sealed record DemoReport(ModelSummary Model, DemoEvaluation Evaluation, DemoOptimization Optimized, DemoQuantization Quantized);
+    internal sealed record DemoReport(ModelSummary Model, DemoEvaluation Evaluation, DemoOptimization Optimized, DemoQuantization Quantized,
+        DemoHost Host, IReadOnlyList<DemoEstimate> Estimates);
+
+    /// <summary>This machine as <see cref="HostProbe"/> measured it.</summary>
+    internal sealed record DemoHost(string Summary, double MeasuredFp32Gops, double? MeasuredBandwidthGBps);
+
+    /// <summary>A roofline estimate of the optimized demo model on a catalogue device (never measured).</summary>
+    internal sealed record DemoEstimate(
+        string DeviceId, string DeviceName, string Precision, string Unit, string UnitName, double EstimatedMs, long PeakMemoryBytes,
+        bool FitsClassTarget, string Provenance, string Method);
 
     /// <summary>The demo model quantized to INT8 with <see cref="Quantizer"/>, evaluated on the same images as FP32.</summary>
     internal sealed record DemoQuantization(

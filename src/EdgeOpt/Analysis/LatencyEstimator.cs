@@ -145,7 +145,10 @@ public static class LatencyEstimator
                 ?? throw new UsageException($"device '{device.Name}' has no {kind.ToString().ToUpperInvariant()} with a {label} peak ({Available(device)})");
             return (unit, "given");
         }
-        ComputeUnitKind[] preference = precision switch
+        // Jetson-class devices run through TensorRT/CUDA: the GPU is the default unit at every precision there.
+        ComputeUnitKind[] preference = device.Backends.FirstOrDefault() is AccelerationBackend.TensorRt or AccelerationBackend.Cuda
+            ? [ComputeUnitKind.Gpu, ComputeUnitKind.Npu, ComputeUnitKind.Cpu]
+            : precision switch
         {
             Precision.Int8 => [ComputeUnitKind.Npu, ComputeUnitKind.Cpu, ComputeUnitKind.Gpu],
             Precision.Fp16 => [ComputeUnitKind.Gpu, ComputeUnitKind.Npu, ComputeUnitKind.Cpu],

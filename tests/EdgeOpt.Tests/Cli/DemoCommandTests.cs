@@ -85,6 +85,27 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void Json_reports_the_host_probe_and_labelled_estimates_for_a_phone_and_a_jetson()
+    {
+        var (code, stdout, stderr) = Run("demo", "--json");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var host = json.RootElement.GetProperty("host");
+        Assert.Contains("cores", host.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.True(host.GetProperty("measuredFp32Gops").GetDouble() > 0);
+        var estimates = json.RootElement.GetProperty("estimates").EnumerateArray().ToList();
+        Assert.Contains(estimates, e => e.GetProperty("deviceId").GetString() == "pixel-8");
+        Assert.Contains(estimates, e => e.GetProperty("deviceId").GetString() == "jetson-orin-nano");
+        Assert.All(estimates, e =>
+        {
+            Assert.Equal("estimated", e.GetProperty("provenance").GetString());
+            Assert.StartsWith("roofline", e.GetProperty("method").GetString(), StringComparison.Ordinal);
+            Assert.True(e.GetProperty("estimatedMs").GetDouble() > 0);
+        });
+    }
+
+    [Fact]
     public void Table_output_shows_accuracy_and_provenance()
     {
         var (code, stdout, stderr) = Run("demo");
@@ -97,6 +118,8 @@ public class DemoCommandTests
         Assert.Contains("Optimized", stdout, StringComparison.Ordinal);
         Assert.Contains("INT8 quantization (ONNX Runtime, measured)", stdout, StringComparison.Ordinal);
         Assert.Contains("Model size", stdout, StringComparison.Ordinal);
+        Assert.Contains("Host (probed)", stdout, StringComparison.Ordinal);
+        Assert.Contains("ESTIMATED latency on target devices", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Evaluating", stdout, StringComparison.Ordinal);
     }
 

@@ -25,14 +25,14 @@ internal sealed record UnitEfficiency(
     /// </summary>
     public static UnitEfficiency For(ComputeUnitKind kind) => kind switch
     {
-        ComputeUnitKind.Cpu => new(Conv: 0.55, DepthwiseConv: 0.15, MatMul: 0.60, Elementwise: 0.20, Memory: 0.60, OverheadUs: 1),
+        ComputeUnitKind.Cpu => new(Conv: 0.85, DepthwiseConv: 0.25, MatMul: 0.70, Elementwise: 0.30, Memory: 0.60, OverheadUs: 1),
         ComputeUnitKind.Gpu => new(Conv: 0.40, DepthwiseConv: 0.10, MatMul: 0.45, Elementwise: 0.25, Memory: 0.70, OverheadUs: 15),
         _ => new(Conv: 0.50, DepthwiseConv: 0.20, MatMul: 0.30, Elementwise: 0.10, Memory: 0.50, OverheadUs: 10),
     };
 
     /// <summary>Where the CPU factors come from and how close they got (filled from the bench run in docs/benchmarks.md).</summary>
     public const string CalibrationNote =
-        "CPU factors fitted on a 2-core AMD EPYC host against ONNX Runtime 1.31.1 on 1 thread (ResNet18 -21%, transformer-like -35%, demo CNN +60%; see docs/benchmarks.md)";
+        "CPU factors fitted on a 2-core AMD EPYC host (idle) against ONNX Runtime 1.31.1 with the probe's measured peak: 1 thread ResNet18 +13%, transformer-like +13%, demo CNN +19%; see docs/benchmarks.md";
 
     public string Describe(ComputeUnitKind kind) => string.Create(CultureInfo.InvariantCulture,
         $"efficiency for {kind.ToString().ToUpperInvariant()}: conv {Conv:0.##}, depthwise-conv {DepthwiseConv:0.##}, matmul {MatMul:0.##}, " +
