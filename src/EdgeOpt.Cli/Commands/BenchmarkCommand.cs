@@ -64,7 +64,8 @@ internal static class BenchmarkCommand
                 Batch = parse.GetValue(batch),
                 Optimization = ParseOptimization(parse.GetValue(optimization)!),
             };
-            var report = WithProgress(context, progress => ModelBenchmark.Run(parse.GetValue(models)!, options, progress));
+            var report = ProgressDisplay.WithBar<BenchmarkProgress, BenchmarkReport>(context, "Benchmarking", p => (p.Stage, p.Done, p.Total),
+                progress => ModelBenchmark.Run(parse.GetValue(models)!, options, progress));
             if (parse.GetValue(json)) CommandRunner.WriteJson(context, report);
             else BenchmarkRenderer.Render(context.Console, report);
             return ExitCodes.Ok;
@@ -111,27 +112,4 @@ internal static class BenchmarkCommand
         "all" => GraphOptimization.All,
         _ => throw new UsageException($"--graph-optimization '{text}': expected none, basic, extended or all"),
     };
-
-    /// <summary>Runs the benchmark under a Spectre progress bar on stderr when it is a terminal, silently otherwise.</summary>
-    private static BenchmarkReport WithProgress(CommandContext context, Func<IProgress<BenchmarkProgress>?, BenchmarkReport> work)
-    {
-        if (!context.Log.Profile.Capabilities.Ansi) return work(null);
-        return context.Log.Progress().AutoClear(true).Start(progress =>
-        {
-            var task = progress.AddTask("Benchmarking", maxValue: 1);
-            task.IsIndeterminate = true;
-            var report = work(new InlineProgress<BenchmarkProgress>(p =>
-            {
-                task.Description = Markup.Escape($"Benchmarking: {p.Stage}");
-                task.IsIndeterminate = p.Total == 0;
-                if (p.Total > 0)
-                {
-                    task.MaxValue = p.Total;
-                    task.Value = p.Done;
-                }
-            }));
-            task.StopTask();
-            return report;
-        });
-    }
 }

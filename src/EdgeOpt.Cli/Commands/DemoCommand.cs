@@ -48,7 +48,7 @@ internal static class DemoCommand
         using (var session = SessionFactory.Create(modelBytes, settings, $"embedded {DemoAssets.ModelName}"))
         {
             accuracy = context.Log.Status().Start($"Evaluating FP32 on {testSet.Count:N0} test images...", status =>
-                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress(done =>
+                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
                     status.Status($"Evaluating FP32: {done:N0}/{testSet.Count:N0} images"))));
         }
 
@@ -59,7 +59,7 @@ internal static class DemoCommand
         using (var session = SessionFactory.Create(optimizedModel, settings))
         {
             optimizedAccuracy = context.Log.Status().Start($"Evaluating the optimized model on {testSet.Count:N0} test images...", status =>
-                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress(done =>
+                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
                     status.Status($"Evaluating optimized FP32: {done:N0}/{testSet.Count:N0} images"))));
         }
         var optimized = new DemoOptimization(
@@ -106,7 +106,7 @@ internal static class DemoCommand
         using (var session = SessionFactory.Create(result.Model, settings))
         {
             int8 = context.Log.Status().Start($"Evaluating INT8 on {testSet.Count:N0} test images...", status =>
-                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress(done =>
+                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
                     status.Status($"Evaluating INT8: {done:N0}/{testSet.Count:N0} images"))));
         }
         var ms = (result.OptimizeTime + result.QuantizeTime + (result.Calibration?.InferenceTime ?? TimeSpan.Zero)
@@ -180,12 +180,6 @@ internal static class DemoCommand
         console.Write(estimates);
         console.MarkupLine("[dim]Method: roofline max(compute/peak, bytes/bandwidth) with per-unit efficiency and per-node overhead; " +
                            "'edgeopt estimate MODEL --device NAME' shows it per node with its sources.[/]");
-    }
-
-    // Reports on the evaluating thread (System.Progress would post to the thread pool, out of order).
-    private sealed class InlineProgress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 
     internal sealed record DemoReport(ModelSummary Model, DemoEvaluation Evaluation, DemoOptimization Optimized, DemoQuantization Quantized,

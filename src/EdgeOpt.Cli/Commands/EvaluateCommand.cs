@@ -55,7 +55,7 @@ internal static class EvaluateCommand
             if (labels is not null && labels.Count < total)
                 throw new UsageException($"--labels has {labels.Count} labels but {total} samples are evaluated");
 
-            var result = QuantizeCommand.WithStatus(context, $"Evaluating on {total:N0} samples", status =>
+            var result = ProgressDisplay.WithStatus(context, $"Evaluating on {total:N0} samples", status =>
                 ModelEvaluator.Evaluate(candidate, source, new EvaluationOptions { Reference = referenceModel, Labels = labels?.Take(total).ToList(), Samples = count },
                     new InlineProgress<int>(done => status.Report($"Evaluating: {done:N0}/{total:N0} samples"))));
             var report = new EvaluateReport(path, referencePath, source.Description, source.IsRepresentative, result);

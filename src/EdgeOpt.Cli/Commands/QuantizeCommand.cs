@@ -109,8 +109,8 @@ internal static class QuantizeCommand
             throw new UsageException($"--labels has {labels.Count} labels but the evaluation data has {evaluation.Count} samples");
 
         var warnings = new List<string>();
-        using var result = WithProgress(context, $"Quantizing {Path.GetFileName(inputPath)} to {TypeName(options.Type)}",
-            progress => new Quantizer(options).Quantize(original, calibration, progress));
+        using var result = ProgressDisplay.WithBar<QuantizationProgress, QuantizationResult>(context, $"Quantizing {Path.GetFileName(inputPath)} to {TypeName(options.Type)}",
+            p => (p.Stage, p.Done, p.Total), progress => new Quantizer(options).Quantize(original, calibration, progress));
         warnings.AddRange(result.Warnings);
         foreach (var warning in result.Warnings) context.Error.WriteLine($"warning: {warning}");
 
@@ -118,7 +118,7 @@ internal static class QuantizeCommand
         AccuracySearchResult? search = null;
         if (target is not null)
         {
-            search = WithStatus(context, "Searching for float fallbacks", status =>
+            search = ProgressDisplay.WithStatus(context, "Searching for float fallbacks", status =>
                 AccuracySearch.Run(result, evaluation!, target, new AccuracySearchOptions
                 {
                     TimeBudget = request.TimeBudgetSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
@@ -134,7 +134,7 @@ internal static class QuantizeCommand
         QuantizeEvaluation? evaluated = null;
         if (evaluation is not null)
         {
-            var measured = WithStatus(context, $"Evaluating on {evaluation.Count:N0} samples", status =>
+            var measured = ProgressDisplay.WithStatus(context, $"Evaluating on {evaluation.Count:N0} samples", status =>
                 ModelEvaluator.Evaluate(finalModel, evaluation, new EvaluationOptions { Reference = original, Labels = labels },
                     new InlineProgress<int>(done => status.Report($"Evaluating: {done:N0}/{evaluation.Count:N0} samples"))));
             evaluated = new QuantizeEvaluation(evaluation.Description, measured);
@@ -146,7 +146,7 @@ internal static class QuantizeCommand
         if (request.Report is not null)
         {
             var reportData = evaluation ?? calibration!;
-            errorReport = WithStatus(context, "Measuring per-tensor quantization error", _ =>
+            errorReport = ProgressDisplay.WithStatus(context, "Measuring per-tensor quantization error", _ =>
                 QuantizationDebugger.Analyze(result.FloatModel, finalModel, finalPlan!, reportData, 100));
         }
         var reportMs = clock.Elapsed.TotalMilliseconds;
@@ -270,44 +270,7 @@ internal static class QuantizeCommand
         _ => throw new UsageException($"--activation-type '{text}': expected uint8 or int8"),
     };
 
-    /// <summary>Runs the quantizer with a Spectre progress bar on stderr when it is a terminal, silently otherwise.</summary>
-    private static T WithProgress<T>(CommandContext context, string title, Func<IProgress<QuantizationProgress>?, T> work)
-    {
-        if (!context.Log.Profile.Capabilities.Ansi) return work(null);
-        return context.Log.Progress().AutoClear(true).Start(progress =>
-        {
-            var task = progress.AddTask(Markup.Escape(title), maxValue: 1);
-            task.IsIndeterminate = true;
-            var value = work(new InlineProgress<QuantizationProgress>(p =>
-            {
-                task.Description = Markup.Escape($"{title}: {p.Stage}");
-                task.IsIndeterminate = p.Total == 0;
-                if (p.Total > 0)
-                {
-                    task.MaxValue = p.Total;
-                    task.Value = p.Done;
-                }
-            }));
-            task.StopTask();
-            return value;
-        });
-    }
-
-    /// <summary>Runs work under a Spectre status line on stderr when it is a terminal, silently otherwise.</summary>
-    internal static T WithStatus<T>(CommandContext context, string title, Func<IProgress<string>, T> work)
-    {
-        if (!context.Log.Profile.Capabilities.Ansi) return work(new InlineProgress<string>(_ => { }));
-        return context.Log.Status().Start(Markup.Escape(title), status =>
-            work(new InlineProgress<string>(message => status.Status(Markup.Escape(message)))));
-    }
-
     private sealed record QuantizeRequest(
         string Input, string Output, string? Calib, string? Eval, string? Plan, string? SavePlan, string? Report,
         double? MinAccuracy, double? MaxAccuracyDrop, double? TimeBudgetSeconds);
-}
-
-/// <summary>Reports on the calling thread (System.Progress would post to the thread pool, out of order).</summary>
-internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }
