@@ -18,6 +18,9 @@ if (args is ["quantize-speed", .. var quantizeArgs]) return QuantizeSpeed.Run(qu
 // `estimate-calibration [--runs N]` compares the roofline estimate for this host with measured ORT latency.
 if (args is ["estimate-calibration", .. var calibrationArgs]) return EstimateCalibration.Run(calibrationArgs);
 
+// `progressive-throughput [MODEL] [--runs N]` compares packaging (chunk + hash + write) with a plain copy of the model.
+if (args is ["progressive-throughput", .. var progressiveArgs]) return ProgressiveThroughput.Run(progressiveArgs);
+
 // A short in-process job (3 warmups, 10 iterations, one launch): a separate benchmark build of the library and ONNX
 // Runtime takes minutes on a 2-core machine, and for I/O-bound work in the 10-1000 ms range the extra isolation
 // of a child process buys little. Ten iterations rather than ShortRun's three, because file writes are noisy.

@@ -38,6 +38,7 @@ public static class CliApp
         CompatCommand.Create(),
         BenchmarkCommand.Create(),
         EstimateCommand.Create(),
+        ProgressiveCommand.Create(),
     ];
 
     /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met).</summary>

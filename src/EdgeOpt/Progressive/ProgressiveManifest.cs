@@ -1,3 +1,6 @@
+using System.Text.Json;
+using EdgeOpt.Progressive.Packaging;
+
 namespace EdgeOpt.Progressive;
 
 /// <summary>
@@ -29,6 +32,70 @@ public sealed record ProgressiveManifest
 
     /// <summary>Weight chunks in priority order (the order a loader should fetch them).</summary>
     public required IReadOnlyList<ManifestChunk> Chunks { get; init; }
+
+    /// <summary>The manifest as UTF-8 JSON (camelCase, indented; deterministic for a given manifest).</summary>
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ProgressiveManifestJsonContext.Default.ProgressiveManifest);
+
+    /// <summary>
+    /// Reads and validates <c>manifest.json</c> in <paramref name="folder"/>: format version, every referenced file a plain
+    /// name inside the folder, present with the recorded size, tensor ranges inside their chunks, and with
+    /// <paramref name="verify"/> every file's SHA-256.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The manifest is missing, malformed, points outside its folder, or a file does not match.</exception>
+    public static ProgressiveManifest Load(string folder, bool verify = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!Directory.Exists(folder)) ThrowHelper.Usage($"package folder '{folder}' does not exist");
+        var path = Path.Combine(folder, ProgressivePackager.ManifestFileName);
+        if (!File.Exists(path)) ThrowHelper.ModelFormat($"'{folder}' is not a progressive package: {ProgressivePackager.ManifestFileName} is missing");
+
+        ProgressiveManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(File.ReadAllBytes(path), ProgressiveManifestJsonContext.Default.ProgressiveManifest);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{path}: not a valid manifest ({e.Message})");
+        }
+        if (manifest is null) return ThrowHelper.ModelFormat<ProgressiveManifest>($"{path}: the manifest is empty (null)");
+        manifest.Validate(folder, path, verify);
+        return manifest;
+    }
+
+    private void Validate(string folder, string path, bool verify)
+    {
+        if (FormatVersion != CurrentFormatVersion)
+            ThrowHelper.ModelFormat($"{path}: manifest format version {FormatVersion} is not supported; expected {CurrentFormatVersion}");
+        if (Graph is null || Chunks is null) ThrowHelper.ModelFormat($"{path}: the manifest has no graph or chunk list");
+        CheckFile(folder, path, "graph", Graph.File, Graph.Size, Graph.Sha256, verify);
+        foreach (var chunk in Chunks)
+        {
+            CheckFile(folder, path, "chunk", chunk.File, chunk.Size, chunk.Sha256, verify);
+            foreach (var dependency in chunk.Dependencies) CheckName(path, dependency);
+            foreach (var t in chunk.Tensors ?? [])
+                if (t.Offset < 0 || t.Length < 0 || t.Offset + t.Length > chunk.Size)
+                    ThrowHelper.ModelFormat($"{path}: tensor '{t.Name}' range [{t.Offset}, {t.Offset + t.Length}) lies outside chunk '{chunk.File}' ({chunk.Size} bytes)");
+        }
+    }
+
+    private static void CheckFile(string folder, string path, string kind, string name, long size, string sha256, bool verify)
+    {
+        CheckName(path, name);
+        var file = new FileInfo(Path.Combine(folder, name));
+        if (!file.Exists) ThrowHelper.ModelFormat($"{path}: {kind} '{name}' is missing from the package");
+        if (file.Length != size) ThrowHelper.ModelFormat($"{path}: {kind} '{name}' is {file.Length} bytes; the manifest says {size} (truncated or replaced)");
+        if (verify && !string.Equals(ContentHash.Hex(ContentHash.OfFile(file.FullName)), sha256, StringComparison.OrdinalIgnoreCase))
+            ThrowHelper.ModelFormat($"{path}: {kind} '{name}' does not match its SHA-256 in the manifest (corrupt or tampered)");
+    }
+
+    /// <summary>Only plain file names: a manifest must never make a loader read or write outside the package folder.</summary>
+    private static void CheckName(string path, string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name is "." or ".." || name.Contains('/') || name.Contains('\\') || name.Contains('\0')
+            || name.Contains(':') || Path.IsPathRooted(name))
+            ThrowHelper.ModelFormat($"{path}: manifest references '{name}' outside its folder");
+    }
 }
 
 /// <summary>A file of the package with its integrity data.</summary>

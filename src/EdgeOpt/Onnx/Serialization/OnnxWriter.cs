@@ -10,8 +10,20 @@ internal sealed class OnnxWriter
 {
     private const long ProtobufLimit = int.MaxValue;
     private readonly ExternalPlan? _external;
+    private readonly Func<Tensor, (string Location, long Offset)?>? _placer;
 
-    private OnnxWriter(ExternalPlan? external) => _external = external;
+    private OnnxWriter(ExternalPlan? external, Func<Tensor, (string Location, long Offset)?>? placer = null)
+    {
+        _external = external;
+        _placer = placer;
+    }
+
+    /// <summary>
+    /// Encodes the model with each initializer that <paramref name="placer"/> places written as an external data reference
+    /// (location, offset, length) instead of inline bytes; writes no data files (the caller lays them out itself).
+    /// </summary>
+    internal static byte[] ToBytesWithExternalReferences(Model model, Func<Tensor, (string Location, long Offset)?> placer) =>
+        new OnnxWriter(null, placer).WriteModel(model).ToArray();
 
     public static byte[] ToBytes(Model model)
     {
@@ -264,9 +276,12 @@ internal sealed class OnnxWriter
         w.WriteStringIfAny(8, name);
         if (t.DataType != DataType.String)
         {
-            if (external && _external is not null && t.ByteLength >= _external.Options.ExternalDataThreshold)
+            var placed = !external ? null
+                : _placer is not null ? _placer(t)
+                : _external is not null && t.ByteLength >= _external.Options.ExternalDataThreshold ? _external.Place(t)
+                : null;
+            if (placed is var (location, offset))
             {
-                var (location, offset) = _external.Place(t);
                 w.WriteStringIfAny(12, t.DocString);
                 w.WriteMessage(13, WriteEntry(new("location", location)));
                 w.WriteMessage(13, WriteEntry(new("offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture))));

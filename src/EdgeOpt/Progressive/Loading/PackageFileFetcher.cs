@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace EdgeOpt.Progressive.Loading;
+
+/// <summary>A file the manifest promises: its name, exact size and SHA-256.</summary>
+internal sealed record PackageFile(string File, long Size, string Sha256, bool IsChunk)
+{
+    public string Kind => IsChunk ? "chunk" : "graph file";
+}
+
+/// <summary>
+/// Gets one package file as verified bytes. A valid cached copy is used as is (its hash checked once); otherwise the
+/// file is streamed from the source into a <c>.part</c> file while being hashed, and renamed into the cache only when
+/// length and SHA-256 match. A bad attempt (wrong hash or length, HTML, HTTP error) is discarded and retried after a
+/// delay, up to <see cref="LoaderOptions.MaxRetries"/> times; then the load fails with the last reason.
+/// </summary>
+internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFolder, LoaderOptions options, LoadCounters counters)
+{
+    private const int BufferSize = 1 << 16;
+
+    public const string PartSuffix = ".part";
+
+    public async Task<byte[]> FetchAsync(PackageFile file, CancellationToken cancellationToken)
+    {
+        if (cacheFolder is not null && await TryCachedAsync(file, cancellationToken).ConfigureAwait(false) is { } cached)
+        {
+            counters.AddCacheHit();
+            counters.Verified(file.File, file.Size, file.IsChunk);
+            return cached;
+        }
+
+        var attempts = options.MaxRetries + 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            AttemptFailure failure;
+            try
+            {
+                var bytes = await DownloadOnceAsync(file, cancellationToken).ConfigureAwait(false);
+                counters.Verified(file.File, file.Size, file.IsChunk);
+                return bytes;
+            }
+            catch (AttemptFailure f)
+            {
+                failure = f;
+            }
+            catch (SourceFetchException e)
+            {
+                failure = new AttemptFailure(n => $"{file.Kind} '{file.File}': {e.Message} ({n} attempts)", isVerification: false);
+            }
+            if (attempt >= attempts)
+                throw failure.IsVerification ? new DataFormatException(failure.Describe(attempt)) : new EdgeOptException(failure.Describe(attempt));
+            counters.AddRetry();
+            await Task.Delay(options.RetryDelay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The cached bytes if the cache holds a copy that verifies; a bad copy is evicted.</summary>
+    private async Task<byte[]?> TryCachedAsync(PackageFile file, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(cacheFolder!, file.File);
+        if (!File.Exists(path)) return null;
+        byte[] bytes;
+        try
+        {
+            if (new FileInfo(path).Length != file.Size)
+            {
+                Evict(path);
+                return null;
+            }
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        if (bytes.LongLength == file.Size && Convert.ToHexStringLower(SHA256.HashData(bytes)) == file.Sha256) return bytes;
+        Evict(path);
+        return null;
+    }
+
+    private async Task<byte[]> DownloadOnceAsync(PackageFile file, CancellationToken cancellationToken)
+    {
+        var where = source.Describe(file.File);
+        using var response = await source.OpenAsync(file.File, cancellationToken).ConfigureAwait(false);
+        if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
+            throw new AttemptFailure(n => $"{file.Kind} '{file.File}': {where} returned HTML instead of binary (Content-Type {response.MediaType}; {n} attempts)", isVerification: true);
+
+        var result = new byte[file.Size];
+        var partPath = cacheFolder is null ? null : Path.Combine(cacheFolder, file.File + PartSuffix);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            long received = 0;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var part = partPath is null ? null : new FileStream(partPath, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+            {
+                int n;
+                while ((n = await response.Content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    counters.AddDownloaded(n);
+                    hash.AppendData(buffer, 0, n);
+                    // Bytes past the promised size are hashed (for the message) but not kept.
+                    if (received < file.Size)
+                    {
+                        var keep = (int)Math.Min(n, file.Size - received);
+                        buffer.AsSpan(0, keep).CopyTo(result.AsSpan((int)received));
+                        if (part is not null) await part.WriteAsync(buffer.AsMemory(0, keep), cancellationToken).ConfigureAwait(false);
+                    }
+                    received += n;
+                }
+            }
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (received != file.Size || actual != file.Sha256)
+            {
+                if (HtmlSniffer.LooksLikeHtml(result.AsSpan(0, (int)Math.Min(received, Math.Min(file.Size, 64)))))
+                    throw new AttemptFailure(n => $"{file.Kind} '{file.File}': {where} returned HTML instead of binary ({n} attempts)", isVerification: true);
+                throw new AttemptFailure(n => $"{file.Kind} '{file.File}' failed verification {n} times: expected sha256 {file.Sha256} ({file.Size} bytes), got {actual} ({received} bytes) from {where}", isVerification: true);
+            }
+            if (partPath is not null) File.Move(partPath, Path.Combine(cacheFolder!, file.File), overwrite: true);
+            return result;
+        }
+        catch
+        {
+            if (partPath is not null) Evict(partPath);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Evict(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Why one attempt failed; <see cref="Describe"/> words it for the final error given the attempt count.</summary>
+    private sealed class AttemptFailure(Func<int, string> describe, bool isVerification) : Exception
+    {
+        public bool IsVerification { get; } = isVerification;
+        public string Describe(int attempts) => describe(attempts);
+    }
+}

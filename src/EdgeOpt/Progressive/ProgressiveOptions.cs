@@ -1,0 +1,20 @@
+namespace EdgeOpt.Progressive;
+
+/// <summary>How <see cref="ProgressivePackager"/> cuts a model into a progressive package.</summary>
+public sealed record ProgressiveOptions
+{
+    /// <summary>Smallest accepted chunk size: below this the per-request overhead dominates the transfer.</summary>
+    public const long MinChunkSize = 4 * 1024;
+
+    /// <summary>Largest accepted chunk size (2 GiB): larger files defeat progressive loading and strain 32-bit loaders.</summary>
+    public const long MaxChunkSize = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Target bytes per chunk (default 4 MiB). A tensor larger than this gets a chunk of its own.</summary>
+    public long ChunkSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Initializers of at least this many bytes go to chunks; smaller ones stay inline in the graph file.</summary>
+    public long MinChunkedTensorBytes { get; init; } = 1024;
+
+    /// <summary>Replace a non-empty output folder instead of refusing.</summary>
+    public bool Force { get; init; }
+}

@@ -1,0 +1,145 @@
+using EdgeOpt.Onnx;
+using EdgeOpt.Onnx.Serialization;
+using EdgeOpt.Progressive.Packaging;
+
+namespace EdgeOpt.Progressive;
+
+/// <summary>
+/// Cuts a model into a progressive package: a small graph file whose large initializers are external data pointing into
+/// content-addressed weight chunks, plus <c>manifest.json</c>. ONNX Runtime loads the graph file straight from the folder.
+/// </summary>
+public static class ProgressivePackager
+{
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>
+    /// Writes the package for <paramref name="modelPath"/> into <paramref name="outputFolder"/>. Deterministic (same input,
+    /// byte-identical folder) and atomic: everything goes to a temporary sibling folder, manifest last, then moves into place.
+    /// </summary>
+    /// <exception cref="UsageException">Bad chunk size, output folder is the model's folder, or non-empty without <see cref="ProgressiveOptions.Force"/>.</exception>
+    public static ProgressiveManifest Package(string modelPath, string outputFolder, ProgressiveOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        ArgumentException.ThrowIfNullOrEmpty(outputFolder);
+        ArgumentNullException.ThrowIfNull(options);
+        var input = Path.GetFullPath(modelPath);
+        var output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder));
+        Validate(modelPath, input, outputFolder, output, options);
+
+        var modelHash = ContentHash.OfFile(input);
+        using var model = Model.Load(input);
+        var slots = ChunkLayout.Plan(model.Graph, options);
+
+        var parent = Path.GetDirectoryName(output)!;
+        var temp = Path.Combine(parent, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");
+        var backup = Path.Combine(parent, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.old");
+        try
+        {
+            Directory.CreateDirectory(temp);
+            var placements = new Dictionary<Tensor, (string Location, long Offset)>(ReferenceEqualityComparer.Instance);
+            // Chunks are independent: hash and write them on every core; the result does not depend on the schedule.
+            var chunks = new ManifestChunk[slots.Count];
+            Parallel.For(0, slots.Count, i => chunks[i] = WriteChunk(temp, i, slots[i]));
+            for (var i = 0; i < slots.Count; i++)
+                foreach (var placed in slots[i].Tensors) placements[placed.Tensor] = (chunks[i].File, placed.Offset);
+
+            var graphBytes = OnnxWriter.ToBytesWithExternalReferences(model, t => placements.TryGetValue(t, out var p) ? p : null);
+            var graphHash = ContentHash.Of(graphBytes);
+            var graph = new ChunkFile(ContentHash.Hex(graphHash) + ".onnx", graphBytes.Length, ContentHash.Hex(graphHash), ContentHash.Integrity(graphHash));
+            File.WriteAllBytes(Path.Combine(temp, graph.File), graphBytes);
+
+            var manifest = new ProgressiveManifest
+            {
+                ModelName = model.Graph.Name.Length > 0 ? model.Graph.Name : Path.GetFileNameWithoutExtension(input),
+                ModelSha256 = ContentHash.Hex(modelHash),
+                Graph = graph,
+                TotalBytes = graph.Size + chunks.Sum(c => c.Size),
+                ChunkSize = options.ChunkSize,
+                Chunks = chunks.Select(c => c with { Dependencies = [graph.File] }).ToList(),
+            };
+            // Last, so a folder without a manifest is never taken for a complete package.
+            File.WriteAllBytes(Path.Combine(temp, ManifestFileName), manifest.ToJsonBytes());
+
+            if (Directory.Exists(output))
+            {
+                if (Directory.EnumerateFileSystemEntries(output).Any()) Directory.Move(output, backup);
+                else Directory.Delete(output);
+            }
+            Directory.Move(temp, output);
+            TryDeleteFolder(backup);
+            return manifest;
+        }
+        catch
+        {
+            TryDeleteFolder(temp);
+            if (Directory.Exists(backup) && !Directory.Exists(output)) Directory.Move(backup, output);
+            throw;
+        }
+    }
+
+    private static void Validate(string modelPath, string input, string outputFolder, string output, ProgressiveOptions options)
+    {
+        if (options.ChunkSize is < ProgressiveOptions.MinChunkSize or > ProgressiveOptions.MaxChunkSize)
+            ThrowHelper.Usage($"chunk size {options.ChunkSize} bytes is out of range; expected {ProgressiveOptions.MinChunkSize} bytes (4 KiB) to {ProgressiveOptions.MaxChunkSize} bytes (2 GiB), e.g. 4MB");
+        if (options.MinChunkedTensorBytes < 1)
+            ThrowHelper.Usage($"minimum chunked tensor size {options.MinChunkedTensorBytes} must be at least 1 byte");
+        if (!File.Exists(input))
+            throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
+        if (string.Equals(output, Path.GetDirectoryName(input), StringComparison.Ordinal))
+            ThrowHelper.Usage($"output folder '{outputFolder}' is the model's own folder; give a separate folder for the package");
+        if (File.Exists(output))
+            ThrowHelper.Usage($"output '{outputFolder}' is a file; expected a folder for the package");
+        var parent = Path.GetDirectoryName(output);
+        if (parent is null || !Directory.Exists(parent))
+            ThrowHelper.Usage($"the folder containing '{outputFolder}' does not exist");
+        if (!options.Force && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+            ThrowHelper.Usage($"output folder '{outputFolder}' is not empty; use --force to replace it");
+    }
+
+    /// <summary>
+    /// Streams the chunk's tensors from where they live (mapped model, external data) straight to a file, hashing as it
+    /// goes, then renames the file to its hash. No chunk-sized buffer: fresh large allocations cost more than the hashing.
+    /// </summary>
+    private static ManifestChunk WriteChunk(string folder, int index, ChunkSlot slot)
+    {
+        ReadOnlySpan<byte> padding = stackalloc byte[ChunkLayout.Alignment];
+        var tensors = new List<ChunkTensor>(slot.Tensors.Count);
+        var temp = Path.Combine(folder, $".chunk{index}.tmp");
+        byte[] hash;
+        using (var chunkHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
+        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            long position = 0;
+            foreach (var placed in slot.Tensors)
+            {
+                var gap = padding[..(int)(placed.Offset - position)];
+                chunkHash.AppendData(gap);
+                stream.Write(gap);
+                var bytes = placed.Tensor.RawBytes;
+                chunkHash.AppendData(bytes);
+                stream.Write(bytes);
+                position = placed.Offset + bytes.Length;
+                tensors.Add(new ChunkTensor(placed.Tensor.Name, placed.Offset, bytes.Length, ContentHash.Hex(ContentHash.Of(bytes))));
+            }
+            hash = chunkHash.GetHashAndReset();
+        }
+        var file = ContentHash.Hex(hash) + ".bin";
+        File.Move(temp, Path.Combine(folder, file), overwrite: true);
+        return new ManifestChunk
+        {
+            File = file,
+            Size = slot.Length,
+            Sha256 = ContentHash.Hex(hash),
+            Integrity = ContentHash.Integrity(hash),
+            Priority = slot.Priority,
+            Tensors = tensors,
+        };
+    }
+
+    private static void TryDeleteFolder(string path)
+    {
+        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
