@@ -39,6 +39,7 @@ public static class CliApp
         BenchmarkCommand.Create(),
         EstimateCommand.Create(),
         ProgressiveCommand.Create(),
+        ServeCommand.Create(),
     ];
 
     /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met).</summary>

@@ -1,0 +1,127 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeOpt.Cli.Serving;
+
+/// <summary>
+/// A static file server for a web bundle or progressive package (Kestrel, bound to 127.0.0.1 only). Every response is
+/// cross-origin isolated (COOP/COEP, so onnxruntime-web can use threads); content-addressed files are cached as
+/// immutable and everything else (manifest.json, pages) revalidated; Range and HEAD requests work, so downloads resume.
+/// Only files inside the folder are served: traversal (encoded or not), dotfiles and symlinks leading out answer 404.
+/// </summary>
+public sealed class BundleServer : IAsyncDisposable
+{
+    private readonly TextWriter? _log;
+    private WebApplication? _app;
+    private string _root = "";
+
+    /// <param name="log">Where to write one line per request (e.g. stderr); null for silence.</param>
+    public BundleServer(TextWriter? log = null) => _log = log is null ? null : TextWriter.Synchronized(log);
+
+    /// <summary>The base URL once started, e.g. <c>http://127.0.0.1:5173/</c>.</summary>
+    public Uri? Url { get; private set; }
+
+    /// <summary>Starts serving <paramref name="folder"/> on 127.0.0.1:<paramref name="port"/> (0: a free port) and returns the bound URL.</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="UsageException">The port is out of range or already in use.</exception>
+    public async Task<Uri> StartAsync(string folder, int port = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (_app is not null) throw new InvalidOperationException("the server is already started");
+        if (port is < 0 or > IPEndPoint.MaxPort)
+            throw new UsageException($"port {port} is out of range; expected 1 to {IPEndPoint.MaxPort}, or 0 for a free port");
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"bundle folder '{folder}' does not exist");
+        _root = BundlePath.RealFolder(folder) ?? throw new DirectoryNotFoundException($"bundle folder '{folder}' cannot be resolved");
+
+        // The empty builder reads no configuration files or environment: nothing outside this method changes what is served.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = _root });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, port);
+        });
+        var app = builder.Build();
+        app.Run(HandleAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (IsAddressInUse(e))
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new UsageException($"port {port} on 127.0.0.1 is already in use; choose another with --port, or --port 0 for a free one", e);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _app = app;
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        Url = new Uri(address.EndsWith('/') ? address : address + "/");
+        return Url;
+    }
+
+    /// <summary>Stops accepting requests and lets the ones in flight finish.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_app is { } app) await app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+        foreach (var (name, value) in BundleHeaders.Security) response.Headers[name] = value;
+        try
+        {
+            if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+            {
+                response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                response.Headers.Allow = "GET, HEAD";
+                return;
+            }
+            if (BundlePath.Resolve(_root, rawTarget) is not { } file)
+            {
+                response.StatusCode = StatusCodes.Status404NotFound;
+                response.Headers.CacheControl = BundleHeaders.NoCache;
+                return;
+            }
+            var info = new FileInfo(file);
+            response.Headers.CacheControl = BundleHeaders.CacheControlOf(file);
+            var etag = new EntityTagHeaderValue($"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"");
+            await TypedResults.PhysicalFile(file, BundleHeaders.MediaTypeOf(file), lastModified: info.LastWriteTimeUtc, entityTag: etag, enableRangeProcessing: true)
+                .ExecuteAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            _log?.WriteLine($"{request.Method} {rawTarget} {response.StatusCode}");
+        }
+    }
+
+    private static bool IsAddressInUse(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is AddressInUseException) return true;
+        return false;
+    }
+}
