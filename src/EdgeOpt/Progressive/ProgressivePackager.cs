@@ -26,7 +26,8 @@ public static class ProgressivePackager
         var output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder));
         Validate(modelPath, input, outputFolder, output, options);
 
-        var modelHash = ContentHash.OfFile(input);
+        // The model-file hash is a separate read of the file; run it alongside loading, chunking and writing.
+        var modelHash = Task.Run(() => ContentHash.OfFile(input));
         using var model = Model.Load(input);
         var slots = ChunkLayout.Plan(model.Graph, options);
 
@@ -39,7 +40,7 @@ public static class ProgressivePackager
             var placements = new Dictionary<Tensor, (string Location, long Offset)>(ReferenceEqualityComparer.Instance);
             // Chunks are independent: hash and write them on every core; the result does not depend on the schedule.
             var chunks = new ManifestChunk[slots.Count];
-            Parallel.For(0, slots.Count, i => chunks[i] = WriteChunk(temp, i, slots[i]));
+            Parallel.For(0, slots.Count, i => chunks[i] = ChunkWriter.Write(temp, i, slots[i]));
             for (var i = 0; i < slots.Count; i++)
                 foreach (var placed in slots[i].Tensors) placements[placed.Tensor] = (chunks[i].File, placed.Offset);
 
@@ -51,7 +52,7 @@ public static class ProgressivePackager
             var manifest = new ProgressiveManifest
             {
                 ModelName = model.Graph.Name.Length > 0 ? model.Graph.Name : Path.GetFileNameWithoutExtension(input),
-                ModelSha256 = ContentHash.Hex(modelHash),
+                ModelSha256 = ContentHash.Hex(modelHash.GetAwaiter().GetResult()),
                 Graph = graph,
                 TotalBytes = graph.Size + chunks.Sum(c => c.Size),
                 ChunkSize = options.ChunkSize,
@@ -94,46 +95,6 @@ public static class ProgressivePackager
             ThrowHelper.Usage($"the folder containing '{outputFolder}' does not exist");
         if (!options.Force && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
             ThrowHelper.Usage($"output folder '{outputFolder}' is not empty; use --force to replace it");
-    }
-
-    /// <summary>
-    /// Streams the chunk's tensors from where they live (mapped model, external data) straight to a file, hashing as it
-    /// goes, then renames the file to its hash. No chunk-sized buffer: fresh large allocations cost more than the hashing.
-    /// </summary>
-    private static ManifestChunk WriteChunk(string folder, int index, ChunkSlot slot)
-    {
-        ReadOnlySpan<byte> padding = stackalloc byte[ChunkLayout.Alignment];
-        var tensors = new List<ChunkTensor>(slot.Tensors.Count);
-        var temp = Path.Combine(folder, $".chunk{index}.tmp");
-        byte[] hash;
-        using (var chunkHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-        {
-            long position = 0;
-            foreach (var placed in slot.Tensors)
-            {
-                var gap = padding[..(int)(placed.Offset - position)];
-                chunkHash.AppendData(gap);
-                stream.Write(gap);
-                var bytes = placed.Tensor.RawBytes;
-                chunkHash.AppendData(bytes);
-                stream.Write(bytes);
-                position = placed.Offset + bytes.Length;
-                tensors.Add(new ChunkTensor(placed.Tensor.Name, placed.Offset, bytes.Length, ContentHash.Hex(ContentHash.Of(bytes))));
-            }
-            hash = chunkHash.GetHashAndReset();
-        }
-        var file = ContentHash.Hex(hash) + ".bin";
-        File.Move(temp, Path.Combine(folder, file), overwrite: true);
-        return new ManifestChunk
-        {
-            File = file,
-            Size = slot.Length,
-            Sha256 = ContentHash.Hex(hash),
-            Integrity = ContentHash.Integrity(hash),
-            Priority = slot.Priority,
-            Tensors = tensors,
-        };
     }
 
     private static void TryDeleteFolder(string path)

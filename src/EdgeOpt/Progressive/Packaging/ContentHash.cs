@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace EdgeOpt.Progressive.Packaging;
@@ -11,9 +12,26 @@ internal static class ContentHash
 
     public static string Integrity(ReadOnlySpan<byte> hash) => "sha256-" + Convert.ToBase64String(hash);
 
+    /// <summary>Hashes a file with large positional reads into one pooled buffer (no FileStream buffering or copying).</summary>
     public static byte[] OfFile(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return SHA256.HashData(stream);
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long position = 0;
+            int read;
+            while ((read = RandomAccess.Read(handle, buffer, position)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                position += read;
+            }
+            return hash.GetHashAndReset();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
