@@ -52,18 +52,23 @@ public sealed class QdqDemoFixture
 
 public sealed class QdqQuantizerTests(QdqDemoFixture demo, ITestOutputHelper output) : IClassFixture<QdqDemoFixture>
 {
+    /// <summary>The optimized float model and <paramref name="quantized"/> evaluated on the same 1,000 embedded test images.</summary>
+    private (ClassificationResult Fp32, ClassificationResult Int8) Top1(Model quantized)
+    {
+        var test = DemoAssets.TestSet();
+        using var floatSession = SessionFactory.Create(demo.Optimized);
+        using var intSession = SessionFactory.Create(quantized);
+        return (ClassificationEvaluator.Evaluate(floatSession, test), ClassificationEvaluator.Evaluate(intSession, test));
+    }
+
     [Fact]
     public void Demo_QuantizedModel_KeepsTop1WithinHalfAPoint_AndShrinksBelowThirtyPercent()
     {
         using var quantized = demo.Quantized();
-        var test = DemoAssets.TestSet();
-        using var floatSession = SessionFactory.Create(demo.Optimized);
-        using var intSession = SessionFactory.Create(quantized);
-        var fp32 = ClassificationEvaluator.Evaluate(floatSession, test);
-        var int8 = ClassificationEvaluator.Evaluate(intSession, test);
+        var (fp32, int8) = Top1(quantized);
         var floatBytes = demo.Optimized.ToBytes().Length;
         var intBytes = quantized.ToBytes().Length;
-        output.WriteLine($"top-1 fp32 {fp32.Top1:P2}, int8 {int8.Top1:P2} on {test.Count} images; size {floatBytes} -> {intBytes} bytes ({(double)intBytes / floatBytes:P1})");
+        output.WriteLine($"top-1 fp32 {fp32.Top1:P2}, int8 {int8.Top1:P2} on {int8.Samples} images; size {floatBytes} -> {intBytes} bytes ({(double)intBytes / floatBytes:P1})");
 
         Assert.Equal(1000, int8.Samples);
         Assert.InRange(Math.Abs(int8.Top1 - fp32.Top1) * 100, 0, 0.5);
@@ -79,11 +84,7 @@ public sealed class QdqQuantizerTests(QdqDemoFixture demo, ITestOutputHelper out
         // KL divergence clips to those spikes (84% top-1); docs/architecture.md explains, the accuracy search repairs it.
         var ranges = QdqDemoFixture.ActivationRanges(demo.Optimized, DemoAssets.CalibrationSet().Take(100), method);
         using var quantized = demo.Quantized(QdqQuantizer.CreatePlan(demo.Optimized, ranges));
-        var test = DemoAssets.TestSet();
-        using var floatSession = SessionFactory.Create(demo.Optimized);
-        using var intSession = SessionFactory.Create(quantized);
-        var fp32 = ClassificationEvaluator.Evaluate(floatSession, test);
-        var int8 = ClassificationEvaluator.Evaluate(intSession, test);
+        var (fp32, int8) = Top1(quantized);
         output.WriteLine($"{method}: top-1 fp32 {fp32.Top1:P2}, int8 {int8.Top1:P2}");
         Assert.InRange(Math.Abs(int8.Top1 - fp32.Top1) * 100, 0, 0.5);
     }
@@ -168,11 +169,7 @@ public sealed class QdqQuantizerTests(QdqDemoFixture demo, ITestOutputHelper out
         Assert.Empty(plan.FoldedActivations);
         Assert.All(plan.Tensors.Where(t => t.Precision == QuantizedPrecision.Int8 && t.Axis is null), t => Assert.Equal(0, t.ZeroPoints[0]));
         Assert.Equal(4, quantized.Graph.Nodes.Count(n => n.OpType == "Relu"));
-        var test = DemoAssets.TestSet();
-        using var floatSession = SessionFactory.Create(demo.Optimized);
-        using var intSession = SessionFactory.Create(quantized);
-        var fp32 = ClassificationEvaluator.Evaluate(floatSession, test);
-        var int8 = ClassificationEvaluator.Evaluate(intSession, test);
+        var (fp32, int8) = Top1(quantized);
         output.WriteLine($"int8 symmetric: top-1 fp32 {fp32.Top1:P2}, int8 {int8.Top1:P2}");
         Assert.InRange(Math.Abs(int8.Top1 - fp32.Top1) * 100, 0, 1.0);
     }
