@@ -18,6 +18,9 @@ internal static class ThrowHelper
     public static void Usage(string message) => throw new UsageException(message);
 
     [DoesNotReturn]
+    public static T Usage<T>(string message) => throw new UsageException(message);
+
+    [DoesNotReturn]
     public static void InvalidOperation(string message) => throw new InvalidOperationException(message);
 
     [DoesNotReturn]

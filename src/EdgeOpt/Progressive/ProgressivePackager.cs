@@ -31,12 +31,8 @@ public static class ProgressivePackager
         using var model = Model.Load(input);
         var slots = ChunkLayout.Plan(model.Graph, options);
 
-        var parent = Path.GetDirectoryName(output)!;
-        var temp = Path.Combine(parent, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");
-        var backup = Path.Combine(parent, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.old");
-        try
+        return AtomicFolder.Write(output, temp =>
         {
-            Directory.CreateDirectory(temp);
             var placements = new Dictionary<Tensor, (string Location, long Offset)>(ReferenceEqualityComparer.Instance);
             // Chunks are independent: hash and write them on every core; the result does not depend on the schedule.
             var chunks = new ManifestChunk[slots.Count];
@@ -60,22 +56,8 @@ public static class ProgressivePackager
             };
             // Last, so a folder without a manifest is never taken for a complete package.
             File.WriteAllBytes(Path.Combine(temp, ManifestFileName), manifest.ToJsonBytes());
-
-            if (Directory.Exists(output))
-            {
-                if (Directory.EnumerateFileSystemEntries(output).Any()) Directory.Move(output, backup);
-                else Directory.Delete(output);
-            }
-            Directory.Move(temp, output);
-            TryDeleteFolder(backup);
             return manifest;
-        }
-        catch
-        {
-            TryDeleteFolder(temp);
-            if (Directory.Exists(backup) && !Directory.Exists(output)) Directory.Move(backup, output);
-            throw;
-        }
+        });
     }
 
     private static void Validate(string modelPath, string input, string outputFolder, string output, ProgressiveOptions options)
@@ -86,21 +68,6 @@ public static class ProgressivePackager
             ThrowHelper.Usage($"minimum chunked tensor size {options.MinChunkedTensorBytes} must be at least 1 byte");
         if (!File.Exists(input))
             throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
-        if (string.Equals(output, Path.GetDirectoryName(input), StringComparison.Ordinal))
-            ThrowHelper.Usage($"output folder '{outputFolder}' is the model's own folder; give a separate folder for the package");
-        if (File.Exists(output))
-            ThrowHelper.Usage($"output '{outputFolder}' is a file; expected a folder for the package");
-        var parent = Path.GetDirectoryName(output);
-        if (parent is null || !Directory.Exists(parent))
-            ThrowHelper.Usage($"the folder containing '{outputFolder}' does not exist");
-        if (!options.Force && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            ThrowHelper.Usage($"output folder '{outputFolder}' is not empty; use --force to replace it");
-    }
-
-    private static void TryDeleteFolder(string path)
-    {
-        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        AtomicFolder.Validate(input, outputFolder, output, options.Force, "package");
     }
 }

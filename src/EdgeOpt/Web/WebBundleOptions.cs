@@ -1,0 +1,44 @@
+using EdgeOpt.Data;
+using EdgeOpt.Onnx;
+
+namespace EdgeOpt.Web;
+
+/// <summary>How <see cref="WebBundler"/> builds a browser bundle for a model.</summary>
+public sealed record WebBundleOptions
+{
+    /// <summary>Most threads a bundle may ask for: onnxruntime-web's thread pool gains little beyond this.</summary>
+    public const int MaxThreads = 16;
+
+    /// <summary>Execution provider the page uses.</summary>
+    public WebBackend Backend { get; init; } = WebBackend.Auto;
+
+    /// <summary>Cut the weights into content-addressed chunks (progress per chunk, delta updates); otherwise one model file.</summary>
+    public bool Progressive { get; init; }
+
+    /// <summary>Chunk size when <see cref="Progressive"/> (default 4 MiB).</summary>
+    public long ChunkSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Add the service worker (offline after the first visit) and the web app manifest with icons.</summary>
+    public bool Pwa { get; init; }
+
+    /// <summary>WebAssembly threads; 0: the browser's logical core count, capped at <see cref="MaxThreads"/>.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Page title; null: the model's name.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The sample input the page runs on load (input name → tensor); null: seeded random values (labelled synthetic).</summary>
+    public IReadOnlyDictionary<string, Tensor>? Sample { get; init; }
+
+    /// <summary>What <see cref="Sample"/> is, shown on the page (e.g. "Fashion-MNIST test image 0").</summary>
+    public string? SampleDescription { get; init; }
+
+    /// <summary>Class names by output index, for the top-classes table; null: indices.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>How a user-chosen image becomes the input; null: taken from the model input (size, layout, channels) with pixels / 255.</summary>
+    public ImagePreprocessing? Image { get; init; }
+
+    /// <summary>Replace a non-empty output folder instead of refusing.</summary>
+    public bool Force { get; init; }
+}

@@ -1,0 +1,244 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EdgeOpt.Data;
+using EdgeOpt.Onnx;
+using EdgeOpt.Progressive;
+
+namespace EdgeOpt.Web;
+
+/// <summary>
+/// Builds a static web bundle that runs a model in the browser with onnxruntime-web: the demo page (index.html, app.js),
+/// the verifying model loader (loader.js), the model as a package (<c>model/</c>, chunked with
+/// <see cref="WebBundleOptions.Progressive"/>), onnxruntime-web's files (<c>ort/</c>), a sample input, and with
+/// <see cref="WebBundleOptions.Pwa"/> a service worker, web app manifest and icons. Serve it with COOP/COEP headers
+/// (<c>edgeopt serve</c>) so WebAssembly threads work.
+/// </summary>
+public static class WebBundler
+{
+    public const string ConfigFileName = "bundle.json";
+    public const string ModelFolder = "model";
+    public const string RuntimeFolder = "ort";
+
+    private static readonly string[] AppAssets = ["index.html", "app.js", "loader.js", "style.css"];
+
+    /// <summary>
+    /// Writes the bundle for <paramref name="modelPath"/> into <paramref name="outputFolder"/>, atomically (a temporary
+    /// sibling moved into place) and deterministically (same inputs, byte-identical files).
+    /// </summary>
+    /// <exception cref="UsageException">Bad options, unsupported inputs, sample mismatch, runtime files missing, or the output folder refused.</exception>
+    /// <exception cref="FileNotFoundException">The model does not exist.</exception>
+    public static WebBundle Build(string modelPath, string outputFolder, WebBundleOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        ArgumentException.ThrowIfNullOrEmpty(outputFolder);
+        ArgumentNullException.ThrowIfNull(options);
+        var input = Path.GetFullPath(modelPath);
+        var output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder));
+        if (options.Threads is < 0 or > WebBundleOptions.MaxThreads)
+            ThrowHelper.Usage($"threads {options.Threads} is out of range; expected 1 to {WebBundleOptions.MaxThreads}, or 0 for the browser's core count");
+        if (!Enum.IsDefined(options.Backend)) ThrowHelper.Usage($"unknown backend {options.Backend}");
+        if (!File.Exists(input)) throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
+        AtomicFolder.Validate(input, outputFolder, output, options.Force, "web bundle");
+        var runtimeFiles = OnnxRuntimeWeb.FilesFor(options.Backend);
+        var runtimeFolder = OnnxRuntimeWeb.Locate(runtimeFiles);
+
+        using var model = Model.Load(input);
+        var (sample, sampleDescription) = options.Sample is { } given
+            ? (given, options.SampleDescription ?? "the sample input given")
+            : (SampleSources.Open("random:1", model).Read(0), "synthetic: seeded random values, not a real input");
+        var inputs = DescribeInputs(model, sample);
+        var image = ImageConfig(inputs, options.Image);
+
+        return AtomicFolder.Write(output, temp =>
+        {
+            var manifest = ProgressivePackager.Package(input, Path.Combine(temp, ModelFolder), new ProgressiveOptions
+            {
+                ChunkSize = options.ChunkSize,
+                // One file: every initializer stays inline, so the graph file is the whole model.
+                MinChunkedTensorBytes = options.Progressive ? new ProgressiveOptions().MinChunkedTensorBytes : long.MaxValue,
+            });
+
+            Directory.CreateDirectory(Path.Combine(temp, RuntimeFolder));
+            foreach (var file in runtimeFiles) File.Copy(Path.Combine(runtimeFolder, file), Path.Combine(temp, RuntimeFolder, file));
+
+            Directory.CreateDirectory(Path.Combine(temp, "sample"));
+            foreach (var (config, tensor) in inputs) File.WriteAllBytes(Path.Combine(temp, config.Sample), tensor.RawBytes.ToArray());
+
+            var bundleConfig = new WebBundleConfig
+            {
+                Title = options.Title ?? manifest.ModelName,
+                Backend = BackendName(options.Backend),
+                Threads = options.Threads,
+                MaxThreads = WebBundleOptions.MaxThreads,
+                Pwa = options.Pwa,
+                Runtime = new WebRuntimeConfig(
+                    OnnxRuntimeWeb.Version,
+                    options.Backend is WebBackend.Auto or WebBackend.Wasm ? OnnxRuntimeWeb.EntryModule(WebBackend.Wasm) : null,
+                    options.Backend is WebBackend.Auto or WebBackend.WebGpu ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGpu) : null,
+                    options.Backend is WebBackend.WebGl ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGl) : null),
+                Model = new WebModelConfig(ModelFolder + "/", options.Progressive, manifest.ModelName, manifest.ModelSha256, manifest.TotalBytes, manifest.Chunks.Count),
+                Inputs = inputs.Select(i => i.Config).ToList(),
+                Outputs = model.Graph.Outputs.Select(o => o.Name).ToList(),
+                SampleDescription = sampleDescription,
+                Image = image,
+                Labels = options.Labels,
+            };
+            File.WriteAllBytes(Path.Combine(temp, ConfigFileName), JsonSerializer.SerializeToUtf8Bytes(bundleConfig, WebBundleJsonContext.Default.WebBundleConfig));
+
+            foreach (var asset in AppAssets)
+            {
+                var text = ReadAsset(asset);
+                if (asset == "index.html")
+                    text = text.Replace("<!--MANIFEST-->", options.Pwa ? """<link rel="manifest" href="manifest.webmanifest">""" : "", StringComparison.Ordinal);
+                File.WriteAllText(Path.Combine(temp, asset), text);
+            }
+
+            if (options.Pwa) WritePwa(temp, bundleConfig.Title);
+            var version = BundleVersion(temp);
+            if (options.Pwa) WriteServiceWorker(temp, version);
+
+            return new WebBundle
+            {
+                Folder = output,
+                Backend = options.Backend,
+                Threads = options.Threads,
+                Progressive = options.Progressive,
+                Pwa = options.Pwa,
+                RuntimeVersion = OnnxRuntimeWeb.Version,
+                Manifest = manifest,
+                Files = ListFiles(temp),
+                SampleDescription = sampleDescription,
+                Version = version,
+            };
+        });
+    }
+
+    /// <summary>The backend as the page and the CLI spell it: auto, wasm, webgpu, webgl.</summary>
+    public static string BackendName(WebBackend backend) => backend switch
+    {
+        WebBackend.Auto => "auto",
+        WebBackend.Wasm => "wasm",
+        WebBackend.WebGpu => "webgpu",
+        WebBackend.WebGl => "webgl",
+        _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, null),
+    };
+
+    private static List<(WebInputConfig Config, Tensor Tensor)> DescribeInputs(Model model, IReadOnlyDictionary<string, Tensor> sample)
+    {
+        var graph = model.Graph;
+        var result = new List<(WebInputConfig, Tensor)>();
+        foreach (var value in graph.Inputs.Where(v => !graph.Initializers.TryGet(v.Name, out _)))
+        {
+            if (value.Type is not TensorType { } type)
+                return ThrowHelper.Usage<List<(WebInputConfig, Tensor)>>($"input '{value.Name}' is {value.Type?.ToString() ?? "untyped"}; web bundles feed tensor inputs only");
+            var typeName = JsTypeName(type.ElementType)
+                ?? ThrowHelper.Usage<string>($"input '{value.Name}' is {type.ElementType.OnnxName()}; the web page feeds float, int32, int64, uint8 or int8 inputs");
+            if (!sample.TryGetValue(value.Name, out var tensor))
+                return ThrowHelper.Usage<List<(WebInputConfig, Tensor)>>($"the sample has no tensor for input '{value.Name}'");
+            if (tensor.DataType != type.ElementType)
+                ThrowHelper.Usage($"sample for input '{value.Name}' is {tensor.DataType.OnnxName()}; the model expects {type.ElementType.OnnxName()}");
+            if (type.Shape is { } shape && (shape.Rank != tensor.Dims.Count || shape.Where((d, i) => d.IsKnown && d.Value != tensor.Dims[i]).Any()))
+                ThrowHelper.Usage($"sample for input '{value.Name}' has shape [{string.Join(",", tensor.Dims)}]; the model expects {shape}");
+            var file = $"sample/{result.Count}.bin";
+            result.Add((new WebInputConfig(value.Name, typeName, tensor.Dims.ToList(), file), tensor));
+        }
+        if (result.Count == 0) ThrowHelper.Usage("the model has no inputs to feed");
+        return result;
+    }
+
+    private static string? JsTypeName(DataType type) => type switch
+    {
+        DataType.Float => "float32",
+        DataType.Int32 => "int32",
+        DataType.Int64 => "int64",
+        DataType.UInt8 => "uint8",
+        DataType.Int8 => "int8",
+        _ => null,
+    };
+
+    // An image-like input (float, rank 4, 1 or 3 channels on axis 1 or 3) lets the page accept pictures.
+    private static WebImageConfig? ImageConfig(List<(WebInputConfig Config, Tensor Tensor)> inputs, ImagePreprocessing? given)
+    {
+        var candidate = inputs.FirstOrDefault(i => i.Config.Type == "float32" && i.Config.Shape.Count == 4);
+        if (candidate.Config is null) return null;
+        var shape = candidate.Config.Shape;
+        var layout = given?.Layout ?? (shape[1] is 1 or 3 ? ImageLayout.Nchw : shape[3] is 1 or 3 ? ImageLayout.Nhwc : (ImageLayout?)null);
+        if (layout is null) return null;
+        var (channels, height, width) = layout == ImageLayout.Nchw ? (shape[1], shape[2], shape[3]) : (shape[3], shape[1], shape[2]);
+        if (given?.Color is { } color && (color == ImageColor.Grayscale ? 1 : 3) != channels)
+            ThrowHelper.Usage($"image colour {color} gives {(color == ImageColor.Grayscale ? 1 : 3)} channels; input '{candidate.Config.Name}' has {channels}");
+        if (given?.Width is { } w && w != width || given?.Height is { } h && h != height)
+            ThrowHelper.Usage($"image size {given.Width}x{given.Height} does not match input '{candidate.Config.Name}' ({width}x{height})");
+        return new WebImageConfig(
+            candidate.Config.Name, (int)width, (int)height, (int)channels, layout == ImageLayout.Nchw ? "nchw" : "nhwc", given?.Bgr ?? false,
+            given?.Scale ?? 1 / 255f, given?.Mean ?? [0f], given?.Std ?? [1f],
+            given?.Resize == ResizeMode.CenterCrop ? "center-crop" : "stretch", given?.CropFraction ?? 0.875f);
+    }
+
+    private static void WritePwa(string folder, string title)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "icons"));
+        foreach (var size in WebIcons.Sizes) File.WriteAllBytes(Path.Combine(folder, "icons", $"icon-{size}.png"), WebIcons.Png(size));
+        var manifest = new WebAppManifest(
+            title, title.Length <= 12 ? title : title[..12], StartUrl: "./", Scope: "./", Display: "standalone",
+            BackgroundColor: "#f6f7f9", ThemeColor: "#1b4965",
+            [.. WebIcons.Sizes.Select(s => new WebAppIcon($"icons/icon-{s}.png", $"{s}x{s}", "image/png", "any maskable"))]);
+        File.WriteAllText(Path.Combine(folder, "manifest.webmanifest"), JsonSerializer.Serialize(manifest, WebManifestJsonContext.Default.WebAppManifest));
+    }
+
+    // The service worker precaches the shell (everything but the runtime and model files, which it caches as they are used).
+    private static void WriteServiceWorker(string folder, string version)
+    {
+        var shell = ListFiles(folder)
+            .Where(f => f.Kind is WebBundleFileKind.App or WebBundleFileKind.Sample or WebBundleFileKind.Pwa)
+            .Select(f => f.Path)
+            .Prepend("./")
+            .Append($"{ModelFolder}/{ProgressivePackager.ManifestFileName}")
+            .Append("sw.js");
+        var precache = JsonSerializer.Serialize(shell.ToArray(), WebManifestJsonContext.Default.StringArray);
+        var text = ReadAsset("sw.js")
+            .Replace("__BUNDLE_VERSION__", version, StringComparison.Ordinal)
+            .Replace("__ORT_VERSION__", OnnxRuntimeWeb.Version, StringComparison.Ordinal)
+            .Replace("__PRECACHE__", precache, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(folder, "sw.js"), text);
+    }
+
+    // Over every file's path and bytes (the runtime by version: its files are pinned), so any change to the page, sample
+    // or model gives the service worker a new version and browsers pick up the update.
+    private static string BundleVersion(string folder)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes("onnxruntime-web " + OnnxRuntimeWeb.Version + "\n"));
+        foreach (var file in ListFiles(folder).Where(f => f.Kind != WebBundleFileKind.Runtime))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(file.Path + "\n"));
+            hash.AppendData(File.ReadAllBytes(Path.Combine(folder, file.Path)));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
+    private static List<WebBundleFile> ListFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(folder, path).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .Select(path => new WebBundleFile(path, new FileInfo(Path.Combine(folder, path)).Length, KindOf(path)))
+            .ToList();
+
+    private static WebBundleFileKind KindOf(string path) => path switch
+    {
+        _ when path.StartsWith(RuntimeFolder + "/", StringComparison.Ordinal) => WebBundleFileKind.Runtime,
+        _ when path.StartsWith(ModelFolder + "/", StringComparison.Ordinal) => WebBundleFileKind.Model,
+        _ when path.StartsWith("sample/", StringComparison.Ordinal) => WebBundleFileKind.Sample,
+        _ when path.StartsWith("icons/", StringComparison.Ordinal) || path is "sw.js" or "manifest.webmanifest" => WebBundleFileKind.Pwa,
+        _ => WebBundleFileKind.App,
+    };
+
+    private static string ReadAsset(string name)
+    {
+        using var stream = typeof(WebBundler).Assembly.GetManifestResourceStream("EdgeOpt.Web.Assets." + name)
+            ?? throw new InvalidOperationException($"embedded web asset '{name}' is missing from this EdgeOpt build (src/EdgeOpt/Web/Assets/{name})");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+}
