@@ -12,7 +12,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # locales: generates en_US.UTF-8 (below)
 # python3-onnx: the reference ONNX checker (onnx.checker.check_model) that optimized/converted models must pass
 # python3-skimage: natural photos (skimage/data/*.png) used as real inputs when verifying optimized models
-packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage)
+# chromium: the browser tests/EdgeOpt.BrowserTests drives through Playwright (Playwright never downloads one)
+packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium)
+# nodejs, npm: the build runs `npm ci` for onnxruntime-web (the web bundle); only when npm is not already on PATH
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for package in "${packages[@]}"; do

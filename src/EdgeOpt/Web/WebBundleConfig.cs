@@ -12,6 +12,9 @@ internal sealed record WebBundleConfig
     public required int MaxThreads { get; init; }
     public required bool Pwa { get; init; }
     public required WebRuntimeConfig Runtime { get; init; }
+
+    /// <summary>Backend (wasm, webgpu, webgl) → every file under <c>ort/</c> it loads: what the service worker keeps for offline use.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyList<string>> RuntimeFiles { get; init; }
     public required WebModelConfig Model { get; init; }
     public required IReadOnlyList<WebInputConfig> Inputs { get; init; }
     public required IReadOnlyList<string> Outputs { get; init; }

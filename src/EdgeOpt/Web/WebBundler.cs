@@ -77,6 +77,9 @@ public static class WebBundler
                     options.Backend is WebBackend.Auto or WebBackend.Wasm ? OnnxRuntimeWeb.EntryModule(WebBackend.Wasm) : null,
                     options.Backend is WebBackend.Auto or WebBackend.WebGpu ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGpu) : null,
                     options.Backend is WebBackend.WebGl ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGl) : null),
+                RuntimeFiles = new[] { WebBackend.Wasm, WebBackend.WebGpu, WebBackend.WebGl }
+                    .Where(b => runtimeFiles.Contains(OnnxRuntimeWeb.EntryModule(b)))
+                    .ToDictionary(BackendName, b => OnnxRuntimeWeb.FilesFor(b)),
                 Model = new WebModelConfig(ModelFolder + "/", options.Progressive, manifest.ModelName, manifest.ModelSha256, manifest.TotalBytes, manifest.Chunks.Count),
                 Inputs = inputs.Select(i => i.Config).ToList(),
                 Outputs = model.Graph.Outputs.Select(o => o.Name).ToList(),

@@ -1,7 +1,8 @@
 // EdgeOpt web demo page: loads the model progressively (loader.js), picks the backend, runs the bundled sample input or
 // a file the user chooses, and shows outputs, latency, backend and threads. `window.edgeopt` exposes the same state to
 // scripts and tests: { state, progress, progressEvents, backend, threads, crossOriginIsolated, loadStats, outputs,
-// firstInferenceMs, timeToFirstInferenceMs, error, run(feedsOrNull), benchmark({ runs, warmup }) }.
+// firstInferenceMs, timeToFirstInferenceMs, offlineReady (PWA: runtime kept by the service worker), error,
+// run(feedsOrNull), benchmark({ runs, warmup }) }.
 
 import { loadModel } from './loader.js';
 
@@ -157,6 +158,23 @@ async function tensorFileFeeds(ort, config, file) {
   return { [input.name]: new ort.Tensor(input.type, new Typed(bytes.buffer, bytes.byteOffset, count), input.shape) };
 }
 
+// The service worker precaches the page at install; the runtime files are many megabytes per backend, so it keeps only
+// those of the backend this browser actually uses, once the page knows which.
+async function keepForOffline(config, backend) {
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    const urls = (config.runtimeFiles[backend] ?? []).map((f) => new URL(`ort/${f}`, location.href).href);
+    return await new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => resolve(event.data.ok === true);
+      registration.active.postMessage({ type: 'keep-runtime', urls }, [channel.port2]);
+    });
+  } catch (error) {
+    console.warn('offline caching failed', error);
+    return false;
+  }
+}
+
 async function main() {
   const config = await (await fetch('bundle.json', { cache: 'no-cache' })).json();
   page.config = config;
@@ -255,6 +273,7 @@ async function main() {
       setStatus(error.message, 'error');
     }
   };
+  if (config.pwa && 'serviceWorker' in navigator) keepForOffline(config, choice.backend).then((ok) => (page.offlineReady = ok));
 }
 
 main().catch(fail);

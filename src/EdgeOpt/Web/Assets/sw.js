@@ -22,6 +22,26 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// The page names the runtime files of the backend it runs; they are stored (from the HTTP cache when fresh) so the next
+// visit works offline. The reply says whether every file is kept.
+self.addEventListener('message', (event) => {
+  if (event.data?.type !== 'keep-runtime') return;
+  event.waitUntil((async () => {
+    const cache = await caches.open(RUNTIME);
+    let ok = true;
+    for (const url of event.data.urls) {
+      if (new URL(url).origin !== self.location.origin) continue;
+      if (await cache.match(url)) continue;
+      try {
+        await cache.add(url);
+      } catch (error) {
+        ok = false;
+      }
+    }
+    event.ports[0]?.postMessage({ ok });
+  })());
+});
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
