@@ -27,7 +27,7 @@ internal static class WebCommand
             Description = "auto (WebGPU when available, else WebAssembly), wasm, webgpu or webgl",
             DefaultValueFactory = _ => "auto",
         };
-        backend.AcceptOnlyFromAmong("auto", "wasm", "webgpu", "webgl");
+        // Checked in ParseBackend rather than AcceptOnlyFromAmong: one line naming --backend instead of a multi-line list.
         var progressive = new Option<bool>("--progressive") { Description = "Cut the weights into content-addressed chunks (per-chunk progress, cache and delta updates)" };
         var chunkSize = new Option<string>("--chunk-size") { Description = "With --progressive: bytes per chunk, e.g. 4MB", DefaultValueFactory = _ => "4MiB" };
         var pwa = new Option<bool>("--pwa") { Description = "Add a service worker (works offline after one visit), manifest.webmanifest and icons" };

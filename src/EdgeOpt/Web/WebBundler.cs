@@ -44,10 +44,11 @@ public static class WebBundler
         var runtimeFolder = OnnxRuntimeWeb.Locate(runtimeFiles);
 
         using var model = Model.Load(input);
+        var feedable = FeedableInputs(model);
         var (sample, sampleDescription) = options.Sample is { } given
             ? (given, options.SampleDescription ?? "the sample input given")
             : (SampleSources.Open("random:1", model).Read(0), "synthetic: seeded random values, not a real input");
-        var inputs = DescribeInputs(model, sample);
+        var inputs = DescribeInputs(feedable, sample);
         var image = ImageConfig(inputs, options.Image);
 
         return AtomicFolder.Write(output, temp =>
@@ -127,16 +128,28 @@ public static class WebBundler
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, null),
     };
 
-    private static List<(WebInputConfig Config, Tensor Tensor)> DescribeInputs(Model model, IReadOnlyDictionary<string, Tensor> sample)
+    // Checked before a sample is generated or read, so an unsupported input is reported as such, not as a sampling failure.
+    private static List<(Value Value, TensorType Type, string JsType)> FeedableInputs(Model model)
     {
         var graph = model.Graph;
-        var result = new List<(WebInputConfig, Tensor)>();
+        var result = new List<(Value, TensorType, string)>();
         foreach (var value in graph.Inputs.Where(v => !graph.Initializers.TryGet(v.Name, out _)))
         {
             if (value.Type is not TensorType { } type)
-                return ThrowHelper.Usage<List<(WebInputConfig, Tensor)>>($"input '{value.Name}' is {value.Type?.ToString() ?? "untyped"}; web bundles feed tensor inputs only");
+                return ThrowHelper.Usage<List<(Value, TensorType, string)>>($"input '{value.Name}' is {value.Type?.ToString() ?? "untyped"}; web bundles feed tensor inputs only");
             var typeName = JsTypeName(type.ElementType)
                 ?? ThrowHelper.Usage<string>($"input '{value.Name}' is {type.ElementType.OnnxName()}; the web page feeds float, int32, int64, uint8 or int8 inputs");
+            result.Add((value, type, typeName));
+        }
+        if (result.Count == 0) ThrowHelper.Usage("the model has no inputs to feed");
+        return result;
+    }
+
+    private static List<(WebInputConfig Config, Tensor Tensor)> DescribeInputs(List<(Value Value, TensorType Type, string JsType)> feedable, IReadOnlyDictionary<string, Tensor> sample)
+    {
+        var result = new List<(WebInputConfig, Tensor)>();
+        foreach (var (value, type, typeName) in feedable)
+        {
             if (!sample.TryGetValue(value.Name, out var tensor))
                 return ThrowHelper.Usage<List<(WebInputConfig, Tensor)>>($"the sample has no tensor for input '{value.Name}'");
             if (tensor.DataType != type.ElementType)
@@ -146,7 +159,6 @@ public static class WebBundler
             var file = $"sample/{result.Count}.bin";
             result.Add((new WebInputConfig(value.Name, typeName, tensor.Dims.ToList(), file), tensor));
         }
-        if (result.Count == 0) ThrowHelper.Usage("the model has no inputs to feed");
         return result;
     }
 
