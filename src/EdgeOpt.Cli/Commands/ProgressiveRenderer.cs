@@ -1,6 +1,6 @@
-using System.Globalization;
 using EdgeOpt.Progressive;
 using Spectre.Console;
+using static EdgeOpt.Cli.Commands.Units;
 
 namespace EdgeOpt.Cli.Commands;
 
@@ -52,15 +52,6 @@ internal static class ProgressiveRenderer
         console.Write(table);
         foreach (var f in d.FilesToFetch) console.WriteLine("fetch " + f);
     }
-
-    private static string Bytes(long n) => n switch
-    {
-        >= 1 << 20 => F($"{n / 1048576.0:0.##} MiB"),
-        >= 1 << 10 => F($"{n / 1024.0:0.##} KiB"),
-        _ => F($"{n} B"),
-    };
-
-    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static string Esc(string s) => Markup.Escape(s);
 }

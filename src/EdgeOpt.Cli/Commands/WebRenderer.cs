@@ -1,6 +1,6 @@
-using System.Globalization;
 using EdgeOpt.Web;
 using Spectre.Console;
+using static EdgeOpt.Cli.Commands.Units;
 
 namespace EdgeOpt.Cli.Commands;
 
@@ -25,15 +25,6 @@ internal static class WebRenderer
         console.Write(table);
         console.MarkupLine(Esc($"Serve it with COOP/COEP headers (threads need them): edgeopt serve {b.Folder}"));
     }
-
-    private static string Bytes(long n) => n switch
-    {
-        >= 1 << 20 => F($"{n / 1048576.0:0.##} MiB"),
-        >= 1 << 10 => F($"{n / 1024.0:0.##} KiB"),
-        _ => F($"{n} B"),
-    };
-
-    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static string Esc(string s) => Markup.Escape(s);
 }

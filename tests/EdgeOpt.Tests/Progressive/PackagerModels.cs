@@ -32,6 +32,12 @@ internal static class PackagerModels
     {
         Dictionary<string, Tensor> inputs;
         using (var model = Model.Load(path)) inputs = InputGenerator.Random(model, seed);
+        return Run(path, inputs);
+    }
+
+    /// <summary>Runs the model file at <paramref name="path"/> (external data resolved next to it) on <paramref name="inputs"/>, one thread, no graph rewrites.</summary>
+    public static Dictionary<string, float[]> Run(string path, IReadOnlyDictionary<string, Tensor> inputs)
+    {
         using var session = SessionFactory.Create(path, new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 });
         var names = session.InputMetadata.Keys.ToList();
         var values = names.Select(n => OrtTensors.ToOrtValue(inputs[n])).ToList();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;
 using EdgeOpt.Tests.Data;
+using EdgeOpt.Tests.Progressive;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeOpt.Tests.Web;
@@ -42,23 +43,7 @@ internal static class WebTestKit
     }
 
     /// <summary>Runs the model file at <paramref name="path"/> (external data resolved next to it) on <paramref name="inputs"/>, one thread, no graph rewrites.</summary>
-    public static Dictionary<string, float[]> Run(string path, IReadOnlyDictionary<string, Tensor> inputs)
-    {
-        using var session = SessionFactory.Create(path, new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 });
-        var names = session.InputMetadata.Keys.ToList();
-        var values = names.Select(n => OrtTensors.ToOrtValue(inputs[n])).ToList();
-        try
-        {
-            using var runOptions = new RunOptions();
-            var outputNames = session.OutputMetadata.Keys.ToList();
-            using var outputs = session.Run(runOptions, names, values, outputNames);
-            return outputNames.Select((n, i) => (n, v: OrtTensors.ToTensor(outputs[i], n).ToSingleArray())).ToDictionary(p => p.n, p => p.v);
-        }
-        finally
-        {
-            foreach (var v in values) v.Dispose();
-        }
-    }
+    public static Dictionary<string, float[]> Run(string path, IReadOnlyDictionary<string, Tensor> inputs) => PackagerModels.Run(path, inputs);
 
     /// <summary>Asserts the two runs have the same outputs, bit for bit (same graph and weights, one thread: nothing may differ).</summary>
     public static void AssertIdentical(Dictionary<string, float[]> expected, Dictionary<string, float[]> actual)
