@@ -21,6 +21,13 @@ if (args is ["estimate-calibration", .. var calibrationArgs]) return EstimateCal
 // `progressive-throughput [MODEL] [--runs N]` compares packaging (chunk + hash + write) with a plain copy of the model.
 if (args is ["progressive-throughput", .. var progressiveArgs]) return ProgressiveThroughput.Run(progressiveArgs);
 
+// `browser-latency [MODEL] [--threads N] [--runs N] [--rounds N]`: onnxruntime-web (WASM, threads) in Chromium vs native ORT.
+if (args is ["browser-latency", .. var browserArgs]) return BrowserLatency.Run(browserArgs);
+
+// `time-to-first-inference [MODEL] [--bandwidth MBps] [--latency-ms N] [--rounds N] [--chunk-size SIZE]`: progressive vs
+// monolithic web bundle under Chromium network throttling, cold and warm.
+if (args is ["time-to-first-inference", .. var ttfiArgs]) return TimeToFirstInference.Run(ttfiArgs);
+
 // A short in-process job (3 warmups, 10 iterations, one launch): a separate benchmark build of the library and ONNX
 // Runtime takes minutes on a 2-core machine, and for I/O-bound work in the 10-1000 ms range the extra isolation
 // of a child process buys little. Ten iterations rather than ShortRun's three, because file writes are noisy.
