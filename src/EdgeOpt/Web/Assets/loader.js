@@ -23,7 +23,8 @@ export class ModelLoadError extends Error {
  * Loads the package at `baseUrl` (the folder holding manifest.json).
  * Options: onProgress({ loaded, total, fraction, file }), concurrency (parallel downloads, default 4),
  * maxAttempts (per file, default 3), signal (AbortSignal).
- * Returns { manifest, graph: Uint8Array, externalData: [{ path, data }], stats }.
+ * Returns { manifest, graph: Uint8Array, externalData: [{ path, data }], stats, persisted } where `persisted` settles once
+ * every verified file fetched from the network is stored in the Cache API.
  */
 export async function loadModel(baseUrl, options = {}) {
   const { onProgress = () => {}, concurrency = 4, maxAttempts = 3, signal } = options;
@@ -52,10 +53,11 @@ export async function loadModel(baseUrl, options = {}) {
   };
 
   const results = new Map();
+  const writes = [];
   const queue = [...files];
   const worker = async () => {
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      results.set(entry.file, await loadFile(entry, new URL(entry.file, base).href, cache, stats, report, maxAttempts, signal));
+      results.set(entry.file, await loadFile(entry, new URL(entry.file, base).href, cache, stats, report, maxAttempts, signal, writes));
       if (entry !== manifest.graph) stats.loadedChunks++;
     }
   };
@@ -68,6 +70,7 @@ export async function loadModel(baseUrl, options = {}) {
     graph: results.get(manifest.graph.file),
     externalData: manifest.chunks.map((c) => ({ path: c.file, data: results.get(c.file) })),
     stats,
+    persisted: Promise.all(writes),
   };
 }
 
@@ -132,7 +135,7 @@ async function dropStaleEntries(cache, base, files, stats) {
   }
 }
 
-async function loadFile(entry, url, cache, stats, report, maxAttempts, signal) {
+async function loadFile(entry, url, cache, stats, report, maxAttempts, signal, writes) {
   if (cache) {
     const kept = await cache.match(url);
     if (kept) {
@@ -154,8 +157,11 @@ async function loadFile(entry, url, cache, stats, report, maxAttempts, signal) {
       const bytes = await download(entry, url, report, signal);
       const digest = await sha256Hex(bytes);
       if (digest !== entry.sha256) throw new Error(`SHA-256 mismatch (corrupt): expected ${entry.sha256}, got ${digest}`);
+      // The Cache API write is slow (about as long as the download on localhost) and nothing waits for it but the next
+      // visit: it runs alongside the remaining downloads and session creation; `persisted` settles when all are stored.
       if (cache) {
-        await cache.put(url, new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) } }));
+        const response = new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) } });
+        writes.push(cache.put(url, response).catch((error) => console.warn(`${entry.file}: not cached (${error.message})`)));
       }
       stats.fetched++;
       stats.bytesFetched += bytes.length;
