@@ -5,7 +5,7 @@ namespace EdgeOpt.BrowserTests;
 /// <summary>
 /// Backend choice as the page makes it in headless Chromium on a machine without a GPU: <c>auto</c> falls back to
 /// WebAssembly and says why; an explicit <c>webgpu</c> is honoured, so the page fails with a clear message instead of
-/// silently running something else.
+/// silently running something else; <c>webgl</c> runs on Chromium's software WebGL 2.
 /// </summary>
 [Collection(Chromium.Collection)]
 public sealed class BackendSelectionTests(ChromiumFixture chromium, ITestOutputHelper output)
@@ -36,6 +36,25 @@ public sealed class BackendSelectionTests(ChromiumFixture chromium, ITestOutputH
         Assert.Equal("wasm", page.Backend);
         Assert.Equal("wasm (no WebGPU adapter)", await session.Page.TextContentAsync("#backend"));
         Assert.Equal(2, page.Threads);
+    }
+
+    [Fact]
+    public async Task A_webgl_bundle_runs_on_webgl_with_its_input_dims_fixed_and_matches_native_onnx_runtime()
+    {
+        using var work = new TempDir();
+        var model = DemoModel.WriteTo(work.Path);
+        var bundle = Path.Combine(work.Path, "web");
+        var built = WebBundler.Build(model, bundle, new WebBundleOptions { Backend = WebBackend.WebGl });
+        Assert.Contains(built.Notes, n => n.Contains("input dims fixed", StringComparison.Ordinal));
+        var expected = NativeOrt.RunOnBundleSample(model, bundle);
+
+        await using var served = await ServedFolder.StartAsync(bundle, output);
+        await using var session = await chromium.OpenAsync(output);
+        var page = await BundlePage.OpenAsync(session.Page, served["index.html"]);
+
+        Assert.Equal("webgl", page.Backend);
+        // WebGL computes in float32 shaders (SwiftShader here): measured ~2e-6 on these logits, same bound as wasm.
+        Outputs.AssertClose(expected, page.ReadyOutput().Data, LogitTolerance, output);
     }
 
     [Fact]

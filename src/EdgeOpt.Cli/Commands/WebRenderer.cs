@@ -22,6 +22,7 @@ internal static class WebRenderer
         table.AddRow("PWA", b.Pwa ? "service worker (offline after the first visit), manifest.webmanifest, icons" : "no (add --pwa)");
         table.AddRow("Sample", Esc(b.SampleDescription));
         table.AddRow("Total", F($"{b.Files.Count} files, {Bytes(b.TotalBytes)}"));
+        foreach (var note in b.Notes) table.AddRow("Note", Esc(note));
         console.Write(table);
         console.MarkupLine(Esc($"Serve it with COOP/COEP headers (threads need them): edgeopt serve {b.Folder}"));
     }

@@ -33,6 +33,9 @@ public sealed record WebBundle
     /// <summary>Hash of the whole bundle (every file's path and content): the service worker's cache version.</summary>
     public required string Version { get; init; }
 
+    /// <summary>Changes the bundler made for the backend (e.g. symbolic input dims fixed for WebGL); empty when none.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     public long TotalBytes => Files.Sum(f => f.Size);
 
     public long BytesOf(WebBundleFileKind kind) => Files.Where(f => f.Kind == kind).Sum(f => f.Size);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
+using EdgeOpt.Passes;
 using EdgeOpt.Progressive;
 
 namespace EdgeOpt.Web;
@@ -51,71 +52,108 @@ public static class WebBundler
         var inputs = DescribeInputs(feedable, sample);
         var image = ImageConfig(inputs, options.Image);
 
-        return AtomicFolder.Write(output, temp =>
+        var notes = new List<string>();
+        var packaged = FixShapesForWebGl(model, inputs, options.Backend, notes);
+        try
         {
-            var manifest = ProgressivePackager.Package(input, Path.Combine(temp, ModelFolder), new ProgressiveOptions
-            {
-                ChunkSize = options.ChunkSize,
-                // One file: every initializer stays inline, so the graph file is the whole model.
-                MinChunkedTensorBytes = options.Progressive ? new ProgressiveOptions().MinChunkedTensorBytes : long.MaxValue,
-            });
+            var plan = new BundlePlan(packaged ?? input, model, inputs, image, runtimeFolder, runtimeFiles, sampleDescription, notes);
+            return AtomicFolder.Write(output, temp => Write(temp, output, plan, options));
+        }
+        finally
+        {
+            if (packaged is not null) File.Delete(packaged);
+        }
+    }
 
-            Directory.CreateDirectory(Path.Combine(temp, RuntimeFolder));
-            foreach (var file in runtimeFiles) File.Copy(Path.Combine(runtimeFolder, file), Path.Combine(temp, RuntimeFolder, file));
+    /// <summary>Everything decided before writing: the model file to package, its feeds, the runtime files, notes.</summary>
+    private sealed record BundlePlan(
+        string ModelFile, Model Model, List<(WebInputConfig Config, Tensor Tensor)> Inputs, WebImageConfig? Image,
+        string RuntimeFolder, IReadOnlyList<string> RuntimeFiles, string SampleDescription, List<string> Notes);
 
-            Directory.CreateDirectory(Path.Combine(temp, "sample"));
-            foreach (var (config, tensor) in inputs) File.WriteAllBytes(Path.Combine(temp, config.Sample), tensor.RawBytes.ToArray());
-
-            var bundleConfig = new WebBundleConfig
-            {
-                Title = options.Title ?? manifest.ModelName,
-                Backend = BackendName(options.Backend),
-                Threads = options.Threads,
-                MaxThreads = WebBundleOptions.MaxThreads,
-                Pwa = options.Pwa,
-                Runtime = new WebRuntimeConfig(
-                    OnnxRuntimeWeb.Version,
-                    options.Backend is WebBackend.Auto or WebBackend.Wasm ? OnnxRuntimeWeb.EntryModule(WebBackend.Wasm) : null,
-                    options.Backend is WebBackend.Auto or WebBackend.WebGpu ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGpu) : null,
-                    options.Backend is WebBackend.WebGl ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGl) : null),
-                RuntimeFiles = new[] { WebBackend.Wasm, WebBackend.WebGpu, WebBackend.WebGl }
-                    .Where(b => runtimeFiles.Contains(OnnxRuntimeWeb.EntryModule(b)))
-                    .ToDictionary(BackendName, b => OnnxRuntimeWeb.FilesFor(b)),
-                Model = new WebModelConfig(ModelFolder + "/", options.Progressive, manifest.ModelName, manifest.ModelSha256, manifest.TotalBytes, manifest.Chunks.Count),
-                Inputs = inputs.Select(i => i.Config).ToList(),
-                Outputs = model.Graph.Outputs.Select(o => o.Name).ToList(),
-                SampleDescription = sampleDescription,
-                Image = image,
-                Labels = options.Labels,
-            };
-            File.WriteAllBytes(Path.Combine(temp, ConfigFileName), JsonSerializer.SerializeToUtf8Bytes(bundleConfig, WebBundleJsonContext.Default.WebBundleConfig));
-
-            foreach (var asset in AppAssets)
-            {
-                var text = ReadAsset(asset);
-                if (asset == "index.html")
-                    text = text.Replace("<!--MANIFEST-->", options.Pwa ? """<link rel="manifest" href="manifest.webmanifest">""" : "", StringComparison.Ordinal);
-                File.WriteAllText(Path.Combine(temp, asset), text);
-            }
-
-            if (options.Pwa) WritePwa(temp, bundleConfig.Title);
-            var version = BundleVersion(temp);
-            if (options.Pwa) WriteServiceWorker(temp, version);
-
-            return new WebBundle
-            {
-                Folder = output,
-                Backend = options.Backend,
-                Threads = options.Threads,
-                Progressive = options.Progressive,
-                Pwa = options.Pwa,
-                RuntimeVersion = OnnxRuntimeWeb.Version,
-                Manifest = manifest,
-                Files = ListFiles(temp),
-                SampleDescription = sampleDescription,
-                Version = version,
-            };
+    private static WebBundle Write(string temp, string output, BundlePlan plan, WebBundleOptions options)
+    {
+        var (modelFile, model, inputs, image, runtimeFolder, runtimeFiles, sampleDescription, notes) = plan;
+        var manifest = ProgressivePackager.Package(modelFile, Path.Combine(temp, ModelFolder), new ProgressiveOptions
+        {
+            ChunkSize = options.ChunkSize,
+            // One file: every initializer stays inline, so the graph file is the whole model.
+            MinChunkedTensorBytes = options.Progressive ? new ProgressiveOptions().MinChunkedTensorBytes : long.MaxValue,
         });
+
+        Directory.CreateDirectory(Path.Combine(temp, RuntimeFolder));
+        foreach (var file in runtimeFiles) File.Copy(Path.Combine(runtimeFolder, file), Path.Combine(temp, RuntimeFolder, file));
+
+        Directory.CreateDirectory(Path.Combine(temp, "sample"));
+        foreach (var (config, tensor) in inputs) File.WriteAllBytes(Path.Combine(temp, config.Sample), tensor.RawBytes.ToArray());
+
+        var bundleConfig = new WebBundleConfig
+        {
+            Title = options.Title ?? manifest.ModelName,
+            Backend = BackendName(options.Backend),
+            Threads = options.Threads,
+            MaxThreads = WebBundleOptions.MaxThreads,
+            Pwa = options.Pwa,
+            Runtime = new WebRuntimeConfig(
+                OnnxRuntimeWeb.Version,
+                options.Backend is WebBackend.Auto or WebBackend.Wasm ? OnnxRuntimeWeb.EntryModule(WebBackend.Wasm) : null,
+                options.Backend is WebBackend.Auto or WebBackend.WebGpu ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGpu) : null,
+                options.Backend is WebBackend.WebGl ? OnnxRuntimeWeb.EntryModule(WebBackend.WebGl) : null),
+            RuntimeFiles = new[] { WebBackend.Wasm, WebBackend.WebGpu, WebBackend.WebGl }
+                .Where(b => runtimeFiles.Contains(OnnxRuntimeWeb.EntryModule(b)))
+                .ToDictionary(BackendName, b => OnnxRuntimeWeb.FilesFor(b)),
+            Model = new WebModelConfig(ModelFolder + "/", options.Progressive, manifest.ModelName, manifest.ModelSha256, manifest.TotalBytes, manifest.Chunks.Count),
+            Inputs = inputs.Select(i => i.Config).ToList(),
+            Outputs = model.Graph.Outputs.Select(o => o.Name).ToList(),
+            SampleDescription = sampleDescription,
+            Image = image,
+            Labels = options.Labels,
+        };
+        File.WriteAllBytes(Path.Combine(temp, ConfigFileName), JsonSerializer.SerializeToUtf8Bytes(bundleConfig, WebBundleJsonContext.Default.WebBundleConfig));
+
+        foreach (var asset in AppAssets)
+        {
+            var text = ReadAsset(asset);
+            if (asset == "index.html")
+                text = text.Replace("<!--MANIFEST-->", options.Pwa ? """<link rel="manifest" href="manifest.webmanifest">""" : "", StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(temp, asset), text);
+        }
+
+        if (options.Pwa) WritePwa(temp, bundleConfig.Title);
+        var version = BundleVersion(temp);
+        if (options.Pwa) WriteServiceWorker(temp, version);
+
+        return new WebBundle
+        {
+            Folder = output,
+            Backend = options.Backend,
+            Threads = options.Threads,
+            Progressive = options.Progressive,
+            Pwa = options.Pwa,
+            RuntimeVersion = OnnxRuntimeWeb.Version,
+            Manifest = manifest,
+            Files = ListFiles(temp),
+            SampleDescription = sampleDescription,
+            Version = version,
+            Notes = notes,
+        };
+    }
+
+    // onnxruntime-web's WebGL backend compares feeds with the declared input dims and refuses a symbolic one (it reads
+    // as empty: "expected shape '[,1,28,28]'"), so a WebGL bundle gets the sample's shape fixed into the graph; the model
+    // file packaged is then a temporary copy, checked like every transform by the tests (same outputs with ORT).
+    private static string? FixShapesForWebGl(Model model, List<(WebInputConfig Config, Tensor Tensor)> inputs, WebBackend backend, List<string> notes)
+    {
+        if (backend != WebBackend.WebGl) return null;
+        var symbolic = inputs.Where(i => model.Graph.Inputs.First(v => v.Name == i.Config.Name).Type is TensorType { Shape: var shape } && shape is not { IsStatic: true }).ToList();
+        if (symbolic.Count == 0) return null;
+        var shapes = symbolic.ToDictionary(i => i.Config.Name, i => i.Config.Shape.ToArray());
+        using var copy = model.Clone();
+        new FixInputShapes().Run(copy, new PassContext(new OptimizationOptions { FixedShapes = shapes }));
+        var path = Path.Combine(Path.GetTempPath(), $"edgeopt-webgl-{Guid.NewGuid():N}.onnx");
+        copy.Save(path);
+        notes.Add("webgl: input dims fixed to the sample's shape (" + string.Join(", ", shapes.Select(p => $"{p.Key} [{string.Join(",", p.Value)}]"))
+            + "): onnxruntime-web's WebGL backend rejects symbolic dims");
+        return path;
     }
 
     /// <summary>The backend as the page and the CLI spell it: auto, wasm, webgpu, webgl.</summary>
