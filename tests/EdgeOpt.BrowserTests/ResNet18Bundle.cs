@@ -3,10 +3,10 @@ using EdgeOpt.Web;
 namespace EdgeOpt.BrowserTests;
 
 /// <summary>
-/// One progressive ResNet18 bundle (4 MB chunks, WASM, 2 threads) served by BundleServer, with native ONNX Runtime's
-/// output on its sample: built once per test class, as each build is ~45 MB of model plus the runtime.
+/// One progressive ResNet18 bundle (4 MB chunks, WASM, 2 threads): built once per test class, as each build is ~45 MB
+/// of model plus the runtime.
 /// </summary>
-public sealed class ResNet18Bundle : IAsyncLifetime
+public sealed class ResNet18Bundle : ServedBundle
 {
     /// <summary>
     /// Explicit rather than 0 (the browser's core count): the page must report exactly this, whatever CI machine runs the
@@ -14,32 +14,15 @@ public sealed class ResNet18Bundle : IAsyncLifetime
     /// </summary>
     public const int Threads = 2;
 
-    private readonly TempDir _work = new();
-    private ServedFolder? _served;
-
-    public string Folder => Path.Combine(_work.Path, "web");
-
-    public ServedFolder Served => _served ?? throw new InvalidOperationException("the bundle is not served yet");
-
-    /// <summary>Native ONNX Runtime's first output on the bundle's sample (sample/0.bin, seeded random values).</summary>
-    public float[] Expected { get; private set; } = [];
-
-    public async Task InitializeAsync()
+    protected override string Build(string workFolder, string bundleFolder)
     {
-        WebBundler.Build(Fixtures.ResNet18, Folder, new WebBundleOptions
+        WebBundler.Build(Fixtures.ResNet18, bundleFolder, new WebBundleOptions
         {
             Backend = WebBackend.Wasm,
             Progressive = true,
             ChunkSize = 4 * 1024 * 1024,
             Threads = Threads,
         });
-        Expected = NativeOrt.RunOnBundleSample(Fixtures.ResNet18, Folder);
-        _served = await ServedFolder.StartAsync(Folder);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_served is not null) await _served.DisposeAsync();
-        _work.Dispose();
+        return Fixtures.ResNet18;
     }
 }

@@ -2,33 +2,13 @@ using EdgeOpt.Web;
 
 namespace EdgeOpt.BrowserTests;
 
-/// <summary>
-/// A progressive WASM bundle of the demo model (64 KB chunks) served by BundleServer, with native ONNX Runtime's output on
-/// its sample; shared by a test class whose tests each open a fresh browser context (own Cache API and HTTP cache).
-/// </summary>
-public sealed class ServedDemoBundle : IAsyncLifetime
+/// <summary>A progressive WASM bundle of the demo model (64 KB chunks, so several chunks) shared by a test class.</summary>
+public sealed class ServedDemoBundle : ServedBundle
 {
-    private readonly TempDir _work = new();
-    private ServedFolder? _served;
-
-    public string Folder => Path.Combine(_work.Path, "web");
-
-    public ServedFolder Served => _served ?? throw new InvalidOperationException("the bundle is not served yet");
-
-    /// <summary>Native ONNX Runtime's first output on the bundle's sample.</summary>
-    public float[] Expected { get; private set; } = [];
-
-    public async Task InitializeAsync()
+    protected override string Build(string workFolder, string bundleFolder)
     {
-        var model = DemoModel.WriteTo(_work.Path);
-        WebBundler.Build(model, Folder, DemoModel.ProgressiveOptions());
-        Expected = NativeOrt.RunOnBundleSample(model, Folder);
-        _served = await ServedFolder.StartAsync(Folder);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_served is not null) await _served.DisposeAsync();
-        _work.Dispose();
+        var model = DemoModel.WriteTo(workFolder);
+        WebBundler.Build(model, bundleFolder, DemoModel.ProgressiveOptions());
+        return model;
     }
 }
