@@ -60,6 +60,30 @@ public sealed class WebBundlerBuildTests : IDisposable
     }
 
     [Fact]
+    public void A_webgl_bundle_fixes_symbolic_input_dims_to_the_sample_shape_and_keeps_the_outputs()
+    {
+        var model = WebTestKit.IdentityModel(_dir.Path, "batch", DataType.Float, Dim.Symbolic("N"), 4);
+        var webgl = WebBundler.Build(model, _dir.File("webgl"), new WebBundleOptions { Backend = WebBackend.WebGl });
+        var wasm = WebBundler.Build(model, _dir.File("wasm"), new WebBundleOptions { Backend = WebBackend.Wasm });
+
+        Assert.Contains(webgl.Notes, n => n.Contains("input dims fixed to the sample's shape (x [1,4])", StringComparison.Ordinal));
+        Assert.Empty(wasm.Notes);
+        var graph = Path.Combine(webgl.Folder, "model", webgl.Manifest.Graph.File);
+        using (var packaged = Model.Load(graph))
+        {
+            var shape = Assert.IsType<TensorType>(packaged.Graph.Inputs.Single().Type).Shape!;
+            Assert.True(shape.IsStatic, $"webgl graph input is {shape}");
+            Assert.Equal([1L, 4L], shape.ToArray()!);
+        }
+        using (var original = Model.Load(Path.Combine(wasm.Folder, "model", wasm.Manifest.Graph.File)))
+            Assert.False(Assert.IsType<TensorType>(original.Graph.Inputs.Single().Type).Shape!.IsStatic);
+
+        // The transform is checked like every other: same outputs as the original model on the bundle's sample.
+        var sample = WebTestKit.ReadSample(webgl.Folder);
+        WebTestKit.AssertIdentical(WebTestKit.Run(model, sample), WebTestKit.Run(graph, sample));
+    }
+
+    [Fact]
     public void Building_twice_gives_byte_identical_trees()
     {
         var model = PackagerModels.Mlp(_dir.Path);
