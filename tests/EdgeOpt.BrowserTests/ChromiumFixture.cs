@@ -7,7 +7,7 @@ namespace EdgeOpt.BrowserTests;
 /// One headless Debian Chromium for the whole assembly, driven by Playwright. Playwright never downloads a browser here:
 /// the executable is EDGEOPT_CHROMIUM or /usr/bin/chromium (scripts/test.sh installs it).
 /// </summary>
-public sealed class ChromiumFixture : IAsyncLifetime
+public class ChromiumFixture : IAsyncLifetime
 {
     public const string DefaultExecutable = "/usr/bin/chromium";
 
@@ -16,8 +16,17 @@ public sealed class ChromiumFixture : IAsyncLifetime
     private static readonly string[] Flags =
         ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
+    private readonly string[] _extraFlags;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+
+    public ChromiumFixture()
+        : this([])
+    {
+    }
+
+    /// <param name="extraFlags">Flags on top of the standard ones, for a fixture that needs a differently configured browser.</param>
+    protected ChromiumFixture(string[] extraFlags) => _extraFlags = extraFlags;
 
     /// <summary>The Chromium executable in use.</summary>
     public static string Executable => Environment.GetEnvironmentVariable("EDGEOPT_CHROMIUM") is { Length: > 0 } path ? path : DefaultExecutable;
@@ -41,7 +50,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
         {
             ExecutablePath = executable,
             Headless = true,
-            Args = Flags,
+            Args = [.. Flags, .. _extraFlags],
         });
         StartupTime = Stopwatch.GetElapsedTime(started);
     }
