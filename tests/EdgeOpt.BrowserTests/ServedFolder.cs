@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using EdgeOpt.Cli.Serving;
 
 namespace EdgeOpt.BrowserTests;
@@ -11,12 +10,12 @@ namespace EdgeOpt.BrowserTests;
 public sealed class ServedFolder : IAsyncDisposable
 {
     private readonly BundleServer _server;
-    private readonly RequestLog _log;
+    private readonly ConcurrentQueue<BundleRequest> _requests;
 
-    private ServedFolder(BundleServer server, RequestLog log, Uri url)
+    private ServedFolder(BundleServer server, ConcurrentQueue<BundleRequest> requests, Uri url)
     {
         _server = server;
-        _log = log;
+        _requests = requests;
         Url = url;
     }
 
@@ -27,20 +26,25 @@ public sealed class ServedFolder : IAsyncDisposable
     public string this[string relative] => new Uri(Url, relative).AbsoluteUri;
 
     /// <summary>The requests answered so far, in order.</summary>
-    public IReadOnlyList<ServedRequest> Requests => [.. _log.Requests];
+    public IReadOnlyList<BundleRequest> Requests => [.. _requests];
 
     /// <summary>Forgets the requests answered so far (e.g. before a reload that should download nothing).</summary>
-    public void ClearRequests() => _log.Requests.Clear();
+    public void ClearRequests() => _requests.Clear();
 
     /// <param name="folder">The folder to serve.</param>
     /// <param name="output">Where to echo one line per request (e.g. the test's output); null for silence.</param>
     public static async Task<ServedFolder> StartAsync(string folder, ITestOutputHelper? output = null)
     {
-        var log = new RequestLog(output);
-        var server = new BundleServer(log);
+        var requests = new ConcurrentQueue<BundleRequest>();
+        var server = new BundleServer(onRequest: request =>
+        {
+            requests.Enqueue(request);
+            // The server can answer after the test has finished, when xunit no longer accepts output.
+            try { output?.WriteLine($"[server] {request.Method} {request.Target} {request.Status}"); } catch (InvalidOperationException) { }
+        });
         try
         {
-            return new ServedFolder(server, log, await server.StartAsync(folder, port: 0));
+            return new ServedFolder(server, requests, await server.StartAsync(folder, port: 0));
         }
         catch
         {
@@ -50,36 +54,4 @@ public sealed class ServedFolder : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
-
-    /// <summary>Reads BundleServer's request log, one "METHOD target status" line per request.</summary>
-    private sealed class RequestLog(ITestOutputHelper? output) : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-
-        public ConcurrentQueue<ServedRequest> Requests { get; } = new();
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void Write(char value)
-        {
-            if (value == '\n') EndLine();
-            else if (value != '\r') _line.Append(value);
-        }
-
-        private void EndLine()
-        {
-            var line = _line.ToString();
-            _line.Clear();
-            var parts = line.Split(' ');
-            if (parts.Length == 3 && int.TryParse(parts[2], out var status))
-                Requests.Enqueue(new ServedRequest(parts[0], parts[1], status));
-            // The server can answer after the test has finished, when xunit no longer accepts output.
-            try { output?.WriteLine("[server] " + line); } catch (InvalidOperationException) { }
-        }
-    }
 }
-
-/// <summary>One request answered by a <see cref="ServedFolder"/>.</summary>
-/// <param name="Target">The request target as sent, e.g. <c>/chunks/ab12.bin</c>.</param>
-/// <param name="Status">The HTTP status answered (200, 206 for a range, 304 when revalidated, 404, ...).</param>
-public sealed record ServedRequest(string Method, string Target, int Status);

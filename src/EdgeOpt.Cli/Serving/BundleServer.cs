@@ -20,11 +20,17 @@ namespace EdgeOpt.Cli.Serving;
 public sealed class BundleServer : IAsyncDisposable
 {
     private readonly TextWriter? _log;
+    private readonly Action<BundleRequest>? _onRequest;
     private WebApplication? _app;
     private string _root = "";
 
     /// <param name="log">Where to write one line per request (e.g. stderr); null for silence.</param>
-    public BundleServer(TextWriter? log = null) => _log = log is null ? null : TextWriter.Synchronized(log);
+    /// <param name="onRequest">Called once per answered request, on the server's threads (e.g. to record what was downloaded).</param>
+    public BundleServer(TextWriter? log = null, Action<BundleRequest>? onRequest = null)
+    {
+        _log = log is null ? null : TextWriter.Synchronized(log);
+        _onRequest = onRequest;
+    }
 
     /// <summary>The base URL once started, e.g. <c>http://127.0.0.1:5173/</c>.</summary>
     public Uri? Url { get; private set; }
@@ -115,6 +121,7 @@ public sealed class BundleServer : IAsyncDisposable
         finally
         {
             _log?.WriteLine($"{request.Method} {rawTarget} {response.StatusCode}");
+            _onRequest?.Invoke(new BundleRequest(request.Method, rawTarget, response.StatusCode));
         }
     }
 
