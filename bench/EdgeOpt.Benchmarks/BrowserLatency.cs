@@ -112,11 +112,11 @@ internal static class BrowserLatency
             Console.WriteLine("|---:|---:|---:|---:|");
             for (var round = 0; round < rounds; round++)
                 Console.WriteLine(F($"| {round + 1} | {browser[round]:F2} | {native[round]:F2} | {browser[round] / native[round]:F2} |"));
-            var b = Median(browser);
-            var n = Median(native);
+            var b = Stats.Median(browser);
+            var n = Stats.Median(native);
             Console.WriteLine(F($"| median | {b:F2} | {n:F2} | {b / n:F2} |"));
             // Per-round ratios pair samples taken back to back, so they cancel load the two sides shared.
-            Console.WriteLine(F($"browser / native, median of per-round ratios: {Median(browser.Zip(native, (x, y) => x / y).ToList()):F2}"));
+            Console.WriteLine(F($"browser / native, median of per-round ratios: {Stats.Median(browser.Zip(native, (x, y) => x / y).ToList()):F2}"));
             return 0;
         }
         finally
@@ -154,12 +154,6 @@ internal static class BrowserLatency
         }
         Array.Sort(samples);
         return samples[(runs - 1) / 2];
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

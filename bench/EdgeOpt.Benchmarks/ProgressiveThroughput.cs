@@ -64,13 +64,13 @@ internal static class ProgressiveThroughput
                 streamCopy.Add(sw.Elapsed.TotalSeconds);
                 streamCopyCpu.Add(CpuSeconds(process) - cpu);
             }
-            var p = Median(package);
-            var c = Median(copy);
+            var p = Stats.Median(package);
+            var c = Stats.Median(copy);
             Console.WriteLine(F($"model              {source} ({bytes / 1e6:F1} MB), chunk size 4 MiB, {runs} interleaved runs, medians"));
-            Console.WriteLine(F($"package (chunk+hash+write)  {p * 1000,8:F1} ms  {bytes / p / 1e6,8:F1} MB/s  cpu {Median(packageCpu) * 1000,8:F1} ms"));
-            var s = Median(streamCopy);
-            Console.WriteLine(F($"File.Copy (in-kernel)       {c * 1000,8:F1} ms  {bytes / c / 1e6,8:F1} MB/s  cpu {Median(copyCpu) * 1000,8:F1} ms"));
-            Console.WriteLine(F($"stream copy (1 MiB buffer)  {s * 1000,8:F1} ms  {bytes / s / 1e6,8:F1} MB/s  cpu {Median(streamCopyCpu) * 1000,8:F1} ms"));
+            Console.WriteLine(F($"package (chunk+hash+write)  {p * 1000,8:F1} ms  {bytes / p / 1e6,8:F1} MB/s  cpu {Stats.Median(packageCpu) * 1000,8:F1} ms"));
+            var s = Stats.Median(streamCopy);
+            Console.WriteLine(F($"File.Copy (in-kernel)       {c * 1000,8:F1} ms  {bytes / c / 1e6,8:F1} MB/s  cpu {Stats.Median(copyCpu) * 1000,8:F1} ms"));
+            Console.WriteLine(F($"stream copy (1 MiB buffer)  {s * 1000,8:F1} ms  {bytes / s / 1e6,8:F1} MB/s  cpu {Stats.Median(streamCopyCpu) * 1000,8:F1} ms"));
             Console.WriteLine(F($"ratio vs File.Copy          {c / p:F2}  (target >= 0.5)"));
             Console.WriteLine(F($"ratio vs stream copy        {s / p:F2}"));
             return 0;
@@ -85,12 +85,6 @@ internal static class ProgressiveThroughput
     {
         process.Refresh();
         return process.TotalProcessorTime.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -136,8 +136,8 @@ internal static class TimeToFirstInference
                 foreach (var (name, _) in bundles)
                 {
                     var of = loads.Where(l => l.Bundle == name && l.Phase == phase).ToList();
-                    Console.WriteLine(F($"| {name} | {phase} | {Median(of.Select(l => l.Ttfi)):F0} | {Median(of.Select(l => l.LoaderSeconds)):F1} | {Median(of.Select(l => l.BytesFetched)) / 1e6:F1} MB | ")
-                        + F($"{Median(of.Select(l => (double)l.CacheHits)):F0} | {Median(of.Select(l => l.Transferred)) / 1e6:F1} MB | {Median(of.Select(l => l.RuntimeTransferred)) / 1e6:F1} MB |"));
+                    Console.WriteLine(F($"| {name} | {phase} | {Stats.Median(of.Select(l => l.Ttfi)):F0} | {Stats.Median(of.Select(l => l.LoaderSeconds)):F1} | {Stats.Median(of.Select(l => l.BytesFetched)) / 1e6:F1} MB | ")
+                        + F($"{Stats.Median(of.Select(l => (double)l.CacheHits)):F0} | {Stats.Median(of.Select(l => l.Transferred)) / 1e6:F1} MB | {Stats.Median(of.Select(l => l.RuntimeTransferred)) / 1e6:F1} MB |"));
                 }
             }
             foreach (var phase in Phases)
@@ -145,7 +145,7 @@ internal static class TimeToFirstInference
                 var ratios = Enumerable.Range(0, rounds).Select(r =>
                     loads.Single(l => l.Round == r && l.Phase == phase && l.Bundle == "progressive").Ttfi
                     / loads.Single(l => l.Round == r && l.Phase == phase && l.Bundle == "monolithic").Ttfi);
-                Console.WriteLine(F($"progressive / monolithic TTFI, {phase}: {Median(ratios):F2} (median of per-round ratios)"));
+                Console.WriteLine(F($"progressive / monolithic TTFI, {phase}: {Stats.Median(ratios):F2} (median of per-round ratios)"));
             }
             return 0;
         }
@@ -183,12 +183,6 @@ internal static class TimeToFirstInference
         };
         bytes = multiplier > 0 && long.TryParse(s[..split], CultureInfo.InvariantCulture, out var n) && n > 0 && n <= (1L << 40) / multiplier ? n * multiplier : 0;
         return bytes > 0;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
