@@ -13,7 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # python3-onnx: the reference ONNX checker (onnx.checker.check_model) that optimized/converted models must pass
 # python3-skimage: natural photos (skimage/data/*.png) used as real inputs when verifying optimized models
 # chromium: the browser tests/EdgeOpt.BrowserTests drives through Playwright (Playwright never downloads one)
-packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium)
+# espeak-ng: speaks the sentences the voice-activity (Silero VAD) tests run through the model, 16 kHz after resampling
+packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium espeak-ng)
 # nodejs, npm: the build runs `npm ci` for onnxruntime-web (the web bundle); only when npm is not already on PATH
 command -v npm >/dev/null || packages+=(nodejs npm)
 

