@@ -108,6 +108,9 @@ internal static class QuantizeCommand
         if (labels is not null && evaluation is not null && labels.Count < evaluation.Count)
             throw new UsageException($"--labels has {labels.Count} labels but the evaluation data has {evaluation.Count} samples");
 
+        // Calibration runs the model once per sample, which takes a while on big sets: say so on stderr, terminal or not.
+        if (calibration is not null && options.Plan is null && options.Type == QuantizationType.Int8)
+            context.Error.WriteLine($"calibrating on {calibration.Count:N0} samples: {calibration.Description}");
         var warnings = new List<string>();
         using var result = ProgressDisplay.WithBar<QuantizationProgress, QuantizationResult>(context, $"Quantizing {Path.GetFileName(inputPath)} to {TypeName(options.Type)}",
             p => (p.Stage, p.Done, p.Total), progress => new Quantizer(options).Quantize(original, calibration, progress));
@@ -161,7 +164,7 @@ internal static class QuantizeCommand
         var calibrated = result.Calibration;
         var summary = new QuantizeReport(
             inputPath, outputPath, TypeName(options.Type),
-            new FileInfo(inputPath).Length, new FileInfo(outputPath).Length,
+            FileSizes.Of(inputPath), FileSizes.Of(outputPath),
             search is null ? result.QuantizedNodes : Math.Max(0, result.QuantizedNodes - search.FallbackNodes.Count),
             search is null ? result.ExcludedNodes : [.. result.ExcludedNodes, .. search.FallbackNodes.Select(n => new ExcludedNode(n, "", "fell back to float by the accuracy search"))],
             calibrated is null || calibration is null ? null
