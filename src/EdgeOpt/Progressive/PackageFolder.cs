@@ -12,7 +12,7 @@ internal static class PackageFolder
     public static string? FindForeign(string folder)
     {
         var manifestPath = Path.Combine(folder, ProgressivePackager.ManifestFileName);
-        if (!IsPlainFile(manifestPath)) return $"it has no {ProgressivePackager.ManifestFileName}";
+        if (!IsPlainFile(manifestPath)) return $"{FirstEntry(folder)}, and no {ProgressivePackager.ManifestFileName}";
         var listed = ListedFiles(manifestPath);
         if (listed is null) return $"its {ProgressivePackager.ManifestFileName} was not written by EdgeOpt";
         listed.Add(ProgressivePackager.ManifestFileName);
@@ -21,6 +21,10 @@ internal static class PackageFolder
                 return $"'{entry.Name}' is not part of the package";
         return null;
     }
+
+    /// <summary>The first entry of a non-empty folder, quoted, for a message (sorted, so the message is stable).</summary>
+    internal static string FirstEntry(string folder) =>
+        $"'{new DirectoryInfo(folder).EnumerateFileSystemInfos().Select(e => e.Name).Order(StringComparer.Ordinal).First()}'";
 
     internal static bool IsPlainFile(string path) => new FileInfo(path) is { Exists: true, LinkTarget: null };
 

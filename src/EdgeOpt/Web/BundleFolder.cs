@@ -16,7 +16,7 @@ internal static class BundleFolder
     public static string? FindForeign(string folder)
     {
         var configPath = Path.Combine(folder, WebBundler.ConfigFileName);
-        if (!PackageFolder.IsPlainFile(configPath)) return $"it has no {WebBundler.ConfigFileName}";
+        if (!PackageFolder.IsPlainFile(configPath)) return $"{PackageFolder.FirstEntry(folder)}, and no {WebBundler.ConfigFileName}";
         var listed = ListedFiles(configPath);
         if (listed is null) return $"its {WebBundler.ConfigFileName} was not written by EdgeOpt";
         listed.Add(WebBundler.ConfigFileName);
