@@ -47,7 +47,8 @@ internal static class ServeCommand
     }
 
     internal static int ParsePort(string text) =>
-        int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= System.Net.IPEndPoint.MaxPort
+        // A number out of range is left to the server, which says "port N is out of range".
+        int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new UsageException($"--port '{text}' is not a port number; expected 1 to 65535, or 0 for a free one");
 

@@ -90,9 +90,9 @@ public sealed class SmallInputCheckTests : IDisposable
 
     [Theory]
     [InlineData("abc")]
-    [InlineData("65536")]
-    [InlineData("-1")]
     [InlineData("8080x")]
+    [InlineData("99999999999")]
+    [InlineData("")]
     public void An_unparseable_port_is_one_line(string port)
     {
         var line = OneErrorLine(CliHarness.Run("serve", _dir.Path, "--port", port));
