@@ -39,7 +39,8 @@ public sealed class SmallInputCheckTests : IDisposable
         var model = PackagerModels.Mlp(_dir.Path, "m", layers: 2, width: 16);
         var (code, _, stderr) = CliHarness.Run("quantize", model, "-o", _dir.File("q.onnx"), "--calib", "random:20", "--json");
         Assert.True(code == ExitCodes.Ok, stderr);
-        Assert.Contains("calibrating on 20 samples: random (20 samples, NOT representative)", stderr, StringComparison.Ordinal);
+        Assert.Contains("calibrating: 20 sample runs on random (20 samples, NOT representative)", stderr, StringComparison.Ordinal);
+        Assert.Contains("calibrating: 10/20", stderr, StringComparison.Ordinal);
     }
 
     public static TheoryData<string[]> DeviceCommands => new()
