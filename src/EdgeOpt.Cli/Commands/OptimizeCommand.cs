@@ -194,11 +194,11 @@ internal static class OptimizeCommand
 
     /// <summary>The model file plus the external data files it references, in bytes.</summary>
     private static long FileBytes(string path, Model model) =>
-        new FileInfo(path).Length + model.Graph.AllGraphs()
+        FileSizes.Of(path) + model.Graph.AllGraphs()
             .SelectMany(g => g.Initializers)
             .Select(v => v.Initializer?.External?.FullPath).OfType<string>()
             .Distinct(StringComparer.Ordinal)
-            .Sum(f => new FileInfo(f).Length);
+            .Sum(FileSizes.Of);
 
     private sealed record OptimizeRequest(string Input, string Output, OptimizationOptions Options, ModelSaveOptions SaveOptions);
 }
