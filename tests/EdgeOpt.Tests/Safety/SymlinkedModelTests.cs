@@ -101,6 +101,50 @@ public sealed class SymlinkedModelTests : IClassFixture<SymlinkedModelTests.Tree
     }
 
     [Fact]
+    public void Benchmark_runs_it_and_counts_the_targets_bytes()
+    {
+        var (code, stdout, stderr) = CliHarness.Run("benchmark", _cache.Model, "--runs", "2", "--warmup", "0", "--json");
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        var fileBytes = FindNumber(json.RootElement, "fileBytes");
+        Assert.Equal(new FileInfo(_cache.ModelBlob).Length + new FileInfo(_cache.DataBlob).Length, fileBytes);
+    }
+
+    [Theory]
+    [InlineData("estimate", "--device", "pixel 8")]
+    [InlineData("compat", "--backend", "nnapi")]
+    public void Estimate_and_compat_read_it(string command, string option, string value)
+    {
+        var (code, stdout, stderr) = CliHarness.Run(command, _cache.Model, option, value, "--json");
+        Assert.True(code == ExitCodes.Ok, stderr);
+        Assert.Contains("Conv", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Web_bundles_it()
+    {
+        var output = Path.Combine(_cache.Scratch, "web");
+        var (code, _, stderr) = CliHarness.Run("web", _cache.Model, "-o", output, "--backend", "wasm");
+        Assert.True(code == ExitCodes.Ok, stderr);
+        var manifest = ProgressiveManifest.Load(Path.Combine(output, "model"), verify: true);
+        Assert.Equal(0, MaxAbs(_expected, PackagerModels.Run(Path.Combine(output, "model", manifest.Graph.File))));
+    }
+
+    private static long FindNumber(System.Text.Json.JsonElement element, string name)
+    {
+        if (element.ValueKind == System.Text.Json.JsonValueKind.Object)
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name == name && property.Value.ValueKind == System.Text.Json.JsonValueKind.Number) return property.Value.GetInt64();
+                if (FindNumber(property.Value, name) is > 0 and var found) return found;
+            }
+        if (element.ValueKind == System.Text.Json.JsonValueKind.Array)
+            foreach (var item in element.EnumerateArray())
+                if (FindNumber(item, name) is > 0 and var found) return found;
+        return -1;
+    }
+
+    [Fact]
     public void A_data_link_escaping_both_folders_is_refused()
     {
         // snapshots/<rev>/model.onnx -> ../../blobs/<sha>, but model.onnx_data -> a file outside the cache entry.
