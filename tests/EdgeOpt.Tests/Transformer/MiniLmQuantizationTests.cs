@@ -30,7 +30,7 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
         Assert.Contains(result.EmbeddingReport.Quantized, q => q is { K: 30522, N: 384 });
         Assert.DoesNotContain(result.Model.Graph.Nodes, n => n.OpType is "MatMul" or "Gather" && n.Inputs.Any(IsFloatInitializer));
         var ops = OrtOptimizedOps(path, dir);
-        Assert.Equal(36, ops.Count(o => o == "DynamicQuantizeMatMul")); // 6 layers × (Q, K, V, output, 2 feed-forward)
+        Assert.Equal(37, ops.Count(o => o == "DynamicQuantizeMatMul")); // 6 layers × (Q, K, V, output, 2 feed-forward) + pooler
         Assert.Equal(3, ops.Count(o => o == "GatherBlockQuantized"));
     }
 
@@ -46,11 +46,20 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
         var cosines = reference.Cosines(path);
         Report("int8", result, cosines);
         Assert.True(result.SizeRatio <= 0.3, $"size ratio {result.SizeRatio:F3}");
-        AssertCosines(cosines, mean: 0.99, min: 0.95);
+        AssertCosines(cosines, mean: 0.99, min: 0.97);
 
+        // Every MatMul (36 with weights, 12 between activations in attention) runs as an integer kernel: QLinearMatMul
+        // where a quantized op consumes its output, MatMulIntegerToFloat where float LayerNorm/Softmax/GELU follow.
         var ops = OrtOptimizedOps(path, dir);
         output.WriteLine(string.Join(", ", ops.GroupBy(o => o).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
+        Assert.Equal(48, ops.Count(o => o is "QLinearMatMul" or "MatMulIntegerToFloat"));
+        Assert.True(ops.Count(o => o == "QLinearMatMul") >= 6, "attention × V feeds the quantized output projection");
+        Assert.DoesNotContain("MatMul", ops);
+        Assert.Equal(1, ops.Count(o => o == "QGemm")); // the pooler
         Assert.Equal(3, ops.Count(o => o == "GatherBlockQuantized"));
+        // The float islands stay float: LayerNormalization, Softmax and GELU (fused by ORT into BiasGelu) are not wrapped in QDQ.
+        Assert.Equal(6, ops.Count(o => o == "BiasGelu"));
+        Assert.DoesNotContain("QLinearMul", ops);
     }
 
     [Fact]
@@ -65,9 +74,9 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
         var cosines = reference.Cosines(path);
         Report("int4", result, cosines);
         Assert.True(result.SizeRatio <= 0.2, $"size ratio {result.SizeRatio:F3}");
-        AssertCosines(cosines, mean: 0.9, min: 0.7);
+        AssertCosines(cosines, mean: 0.95, min: 0.9); // measured 0.962 / 0.923: 4-bit blocks of 32 cost more than int8
         var ops = OrtOptimizedOps(path, dir);
-        Assert.Equal(36, ops.Count(o => o == "MatMulNBits"));
+        Assert.Equal(37, ops.Count(o => o == "MatMulNBits"));
         Assert.Equal(3, ops.Count(o => o == "GatherBlockQuantized"));
     }
 
