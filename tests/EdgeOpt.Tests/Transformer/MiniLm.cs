@@ -1,5 +1,7 @@
+using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 
 namespace EdgeOpt.Tests.Transformer;
 
@@ -27,6 +29,39 @@ internal static class MiniLm
 
     /// <summary>The token-level output that sentence-transformers mean-pools: [batch, sequence, 384].</summary>
     public const string TokenEmbeddingsOutput = "last_hidden_state";
+
+    /// <summary>
+    /// The calibration sentences as a NumPy .npz the CLI reads (<c>--calib</c>, <c>--data</c>): input_ids,
+    /// attention_mask and token_type_ids, int64 [count, length], each sentence padded with [PAD] (id 0, mask 0) to
+    /// the longest one. Written once into the fixture cache, atomically.
+    /// </summary>
+    public static string CalibrationNpz(IReadOnlyList<string> sentences)
+    {
+        var encoded = sentences.Select(s => Tokenizer.Encode(s, maxLength: 128)).ToList();
+        var length = encoded.Max(ids => ids.Length);
+        var target = Path.Combine(CacheFolder, $"calibration-{sentences.Count}x{length}-{string.Join('|', sentences).GetHashCode(StringComparison.Ordinal):x8}.npz");
+        if (File.Exists(target)) return target;
+        Directory.CreateDirectory(CacheFolder);
+        var ids = new long[encoded.Count * length];
+        var mask = new long[ids.Length];
+        for (var s = 0; s < encoded.Count; s++)
+            for (var t = 0; t < encoded[s].Length; t++)
+            {
+                ids[s * length + t] = encoded[s][t];
+                mask[s * length + t] = 1;
+            }
+        var temp = Path.Combine(CacheFolder, $".calibration.{Guid.NewGuid():N}.tmp");
+        using (var zip = new ZipArchive(File.Create(temp), ZipArchiveMode.Create))
+        {
+            foreach (var (name, values) in new[] { ("input_ids", ids), ("attention_mask", mask), ("token_type_ids", new long[ids.Length]) })
+            {
+                using var entry = zip.CreateEntry(name + ".npy").Open();
+                entry.Write(Data.DataTestKit.NpyBytes("<i8", [encoded.Count, length], MemoryMarshal.AsBytes(values.AsSpan())));
+            }
+        }
+        File.Move(temp, target, overwrite: true);
+        return target;
+    }
 
     private static string Extract(string resource)
     {

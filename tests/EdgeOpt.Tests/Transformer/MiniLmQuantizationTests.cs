@@ -76,7 +76,7 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
         Assert.True(result.SizeRatio <= 0.2, $"size ratio {result.SizeRatio:F3}");
         AssertCosines(cosines, mean: 0.95, min: 0.9); // measured 0.962 / 0.923: 4-bit blocks of 32 cost more than int8
         var ops = OrtOptimizedOps(path, dir);
-        Assert.Equal(37, ops.Count(o => o == "MatMulNBits"));
+        Assert.Equal(36, ops.Count(o => o == "MatMulNBits")); // the pooler is a Gemm, which int4 leaves float
         Assert.Equal(3, ops.Count(o => o == "GatherBlockQuantized"));
     }
 
