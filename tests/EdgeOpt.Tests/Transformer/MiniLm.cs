@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace EdgeOpt.Tests.Transformer;
 
@@ -39,7 +41,7 @@ internal static class MiniLm
     {
         var encoded = sentences.Select(s => Tokenizer.Encode(s, maxLength: 128)).ToList();
         var length = encoded.Max(ids => ids.Length);
-        var target = Path.Combine(CacheFolder, $"calibration-{sentences.Count}x{length}-{string.Join('|', sentences).GetHashCode(StringComparison.Ordinal):x8}.npz");
+        var target = Path.Combine(CacheFolder, $"calibration-{sentences.Count}x{length}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', sentences))))[..12]}.npz");
         if (File.Exists(target)) return target;
         Directory.CreateDirectory(CacheFolder);
         var ids = new long[encoded.Count * length];

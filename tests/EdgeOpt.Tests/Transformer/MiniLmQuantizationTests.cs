@@ -30,6 +30,7 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
         Assert.Contains(result.EmbeddingReport.Quantized, q => q is { K: 30522, N: 384 });
         Assert.DoesNotContain(result.Model.Graph.Nodes, n => n.OpType is "MatMul" or "Gather" && n.Inputs.Any(IsFloatInitializer));
         var ops = OrtOptimizedOps(path, dir);
+        PrintOps(ops);
         Assert.Equal(37, ops.Count(o => o == "DynamicQuantizeMatMul")); // 6 layers × (Q, K, V, output, 2 feed-forward) + pooler
         Assert.Equal(3, ops.Count(o => o == "GatherBlockQuantized"));
     }
@@ -51,7 +52,7 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
         // Every MatMul (36 with weights, 12 between activations in attention) runs as an integer kernel: QLinearMatMul
         // where a quantized op consumes its output, MatMulIntegerToFloat where float LayerNorm/Softmax/GELU follow.
         var ops = OrtOptimizedOps(path, dir);
-        output.WriteLine(string.Join(", ", ops.GroupBy(o => o).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
+        PrintOps(ops);
         Assert.Equal(48, ops.Count(o => o is "QLinearMatMul" or "MatMulIntegerToFloat"));
         Assert.True(ops.Count(o => o == "QLinearMatMul") >= 6, "attention × V feeds the quantized output projection");
         Assert.DoesNotContain("MatMul", ops);
@@ -76,6 +77,7 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
         Assert.True(result.SizeRatio <= 0.2, $"size ratio {result.SizeRatio:F3}");
         AssertCosines(cosines, mean: 0.95, min: 0.9); // measured 0.962 / 0.923: 4-bit blocks of 32 cost more than int8
         var ops = OrtOptimizedOps(path, dir);
+        PrintOps(ops);
         Assert.Equal(36, ops.Count(o => o == "MatMulNBits")); // the pooler is a Gemm, which int4 leaves float
         Assert.Equal(3, ops.Count(o => o == "GatherBlockQuantized"));
     }
@@ -83,6 +85,9 @@ public sealed class MiniLmQuantizationTests(MiniLmReference reference, ITestOutp
     private void Report(string type, QuantizationResult result, double[] cosines) =>
         output.WriteLine($"{type}: {result.BytesBefore / 1e6:F1} MB -> {result.BytesAfter / 1e6:F1} MB ({result.SizeRatio:F3}), " +
             $"cosine mean {cosines.Average():F5} min {cosines.Min():F5} over {cosines.Length} sentences");
+
+    private void PrintOps(List<string> ops) =>
+        output.WriteLine("ORT optimized graph: " + string.Join(", ", ops.GroupBy(o => o).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
 
     private static void AssertCosines(double[] cosines, double mean, double min)
     {

@@ -11,7 +11,7 @@ namespace EdgeOpt.Quantization.Qdq;
 /// range crushes (MiniLM's embeddings fall to 0.79 cosine with them quantized, 0.99+ without). So an Add or Mul is
 /// quantized only when quantized operators (or constants) feed all its inputs and another one consumes it (looking through scale-sharing
 /// operators and foldable Relu/Clip), and a MatMul's output only when a quantized operator consumes it. A constant Add right after a MatMul (its bias)
-/// stays float too: ORT folds it into MatMulIntegerToFloat.
+/// stays float too, so the product is rounded once rather than twice.
 /// </summary>
 internal static class IntegerRegions
 {
@@ -58,7 +58,10 @@ internal static class IntegerRegions
         return false;
     }
 
-    /// <summary>MatMul → Add(constant): ORT folds the Add into MatMulIntegerToFloat's bias, one rounding fewer than QLinearMatMul → QLinearAdd.</summary>
+    /// <summary>
+    /// MatMul → Add(constant): MatMulIntegerToFloat then a float Add rounds once, where QLinearMatMul → QLinearAdd rounds
+    /// the product and again the sum (measured on MiniLM: 0.9914 → 0.9923 mean cosine).
+    /// </summary>
     private static bool IsBiasOfMatMul(Node node) =>
         node.OpType == "Add" && node.Inputs.Count == 2
         && node.Inputs.Count(GraphQueries.IsConstant) == 1
