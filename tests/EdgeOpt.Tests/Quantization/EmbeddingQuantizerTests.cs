@@ -80,6 +80,7 @@ public sealed class EmbeddingQuantizerTests(ITestOutputHelper output)
         var report = EmbeddingQuantizer.Quantize(model, new EmbeddingQuantizationOptions { Bits = bits, BlockSize = blockSize, Symmetric = symmetric });
 
         var node = Assert.Single(model.Graph.Nodes);
+        Assert.Equal("rows", Assert.Single(model.Graph.Outputs).Name);
         Assert.Equal(("GatherBlockQuantized", "com.microsoft"), (node.OpType, node.Domain));
         var packed = node.Inputs[0]!.Initializer!;
         Assert.Equal(DataType.UInt8, packed.DataType);
