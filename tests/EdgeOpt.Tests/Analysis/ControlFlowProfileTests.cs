@@ -49,6 +49,16 @@ public sealed class ControlFlowProfileTests
             var profile = ModelProfile.Analyze(model);
             // 194 before shapes reached the bodies; what is left are dims that depend on the symbolic sequence length.
             Assert.InRange(profile.UnresolvedShapes, 1, 130);
+            // Node counts and parameters cover the branches, where all of Silero's weights live.
+            Assert.Equal((2, 250), (profile.Nodes, profile.TotalNodes));
+            Assert.Equal(36, profile.OpCounts["Conv"]);
+            Assert.Equal(8, profile.OpCounts["LSTM"]);
+            // The weights are main-graph initializers and branch constants that only the branches read.
+            var graphs = model.Graph.AllGraphs().ToList();
+            var weights = graphs.SelectMany(g => g.Initializers).Sum(v => v.Initializer!.ElementCount)
+                + graphs.SelectMany(g => g.Nodes).Where(n => n.OpType == "Constant").Sum(n => (n.Attributes["value"]?.Value as Tensor)?.ElementCount ?? 0);
+            Assert.Equal(weights, profile.Parameters);
+            Assert.All(model.Graph.Initializers.Where(v => v.Initializer!.ElementCount > 64), v => Assert.All(v.Uses, u => Assert.NotSame(model.Graph, u.Node.Graph)));
         }
 
         using var bound = Model.Load(Fixtures.SileroVadLegacy);
