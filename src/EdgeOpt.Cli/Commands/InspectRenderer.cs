@@ -73,6 +73,19 @@ internal static class InspectRenderer
         }
         console.Write(cost);
 
+        if (p.Subgraphs.Count > 0)
+        {
+            // One row per If branch / Loop or Scan body; "x N" is the iterations the totals multiply by, "*" the body they take.
+            var bodies = new Table().Title("[bold]Subgraphs[/] (one execution each; * = in the totals)")
+                .AddColumns("Node", "Body", "Nodes", "MACs", "FLOPs", "Runs");
+            foreach (var c in bodies.Columns.Skip(2)) c.RightAligned();
+            foreach (var b in p.Subgraphs)
+                bodies.AddRow(Esc(b.Node), Esc(b.Body + (b.InTotals ? " *" : "")), N(b.Nodes),
+                    N(b.Macs) + (b.NotCounted > 0 ? $" [yellow](+{N(b.NotCounted)} not counted)[/]" : ""), N(b.Flops),
+                    b.Iterations is { } runs ? $"x {N(runs)}" : "[yellow]?[/]");
+            console.Write(bodies);
+        }
+
         var weights = new Table().Title("[bold]Weights by data type[/]").AddColumns("Type", "Tensors", "Elements", "Bytes");
         foreach (var c in weights.Columns.Skip(1)) c.RightAligned();
         foreach (var w in p.WeightsByType) weights.AddRow(w.DataType.OnnxName(), N(w.Tensors), N(w.Elements), N(w.Bytes));

@@ -45,17 +45,30 @@ public sealed record ModelProfile
 
     public required IReadOnlyList<WeightTypeSummary> WeightsByType { get; init; }
 
-    /// <summary>Multiply-accumulates of the counted main-graph nodes.</summary>
+    /// <summary>Multiply-accumulates of the counted nodes; control flow as <see cref="Subgraphs"/> explains.</summary>
     public required long Macs { get; init; }
 
-    /// <summary>Floating-point (or integer) operations of the counted main-graph nodes.</summary>
+    /// <summary>Floating-point (or integer) operations of the counted nodes, like <see cref="Macs"/>.</summary>
     public required long Flops { get; init; }
 
-    /// <summary>MACs and FLOPs per op type, costliest first.</summary>
+    /// <summary>
+    /// MACs and FLOPs per op type, costliest first. Nodes inside the bodies the totals take count under their own op
+    /// type (times the iterations); the If/Loop/Scan node itself adds no cost of its own.
+    /// </summary>
     public required IReadOnlyList<OperatorCostSummary> CostByOp { get; init; }
 
-    /// <summary>Main-graph nodes whose cost could not be estimated (unknown shapes, unbound symbolic dims, no rule).</summary>
+    /// <summary>
+    /// Nodes whose cost could not be estimated (unknown shapes, unbound symbolic dims, no rule), in subgraphs too (named
+    /// by their path), and Loop/Scan nodes whose iteration count is unknown.
+    /// </summary>
     public required IReadOnlyList<UncountedNode> NotCounted { get; init; }
+
+    /// <summary>
+    /// Figures of every If branch and Loop/Scan body, outermost first: nodes, MACs and FLOPs of one execution, the
+    /// iteration count and whether the totals take it. An If counts as its costlier branch; a Loop as its body times a
+    /// constant trip count (an upper bound); a Scan as its body times the scanned length.
+    /// </summary>
+    public required IReadOnlyList<SubgraphCostSummary> Subgraphs { get; init; }
 
     /// <summary>Estimated peak bytes of live activations over the topological order (see docs/cli.md).</summary>
     public required long PeakActivationBytes { get; init; }
@@ -76,7 +89,8 @@ public sealed record ModelProfile
     public required IReadOnlyList<FlaggedOperator> FlaggedOps { get; init; }
 
     /// <summary>
-    /// Profiles <paramref name="model"/>. Runs shape inference first, which only adds value types to the model;
+    /// Profiles <paramref name="model"/>. Runs shape inference first, which only adds value types to the model (with
+    /// <see cref="ProfileOptions.DimensionValues"/>, to a copy whose inputs have those sizes);
     /// nothing else is changed.
     /// </summary>
     /// <exception cref="UsageException">An option is out of range.</exception>
@@ -87,11 +101,22 @@ public sealed record ModelProfile
         options ??= ProfileOptions.Default;
         Validate(options);
 
+        var signature = model.Graph.Inputs.Where(v => !v.IsInitializer).Select(Summarize).ToList();
+        // Bound symbols are sizes before inference too, so dims derived from them (a Pad's or a Conv's output) resolve.
+        // That runs on a structural copy: the caller's model keeps its symbolic inputs.
+        using var bound = options.DimensionValues is { Count: > 0 } sizes ? WithInputDims(model, sizes) : null;
+        model = bound ?? model;
         var inference = ShapeInference.Infer(model, options.ShapeInference);
         var shapes = new ShapeResolver(options.DimensionValues);
         var graph = model.Graph;
         var weights = ParameterCounter.Collect(model);
-        var (costByOp, uncounted) = Cost(graph, shapes);
+        // An If condition known before running: a bool constant, or shape arithmetic shape inference tracked.
+        bool? KnownCondition(Value? v) =>
+            v is null ? null
+            : inference.TrackedValues.TryGetValue(v, out var tracked) && tracked is [{ Value: { } x }] ? x != 0
+            : Onnx.Inference.InferenceEngine.ConstantTensorOf(v) is { DataType: DataType.Bool, ElementCount: 1 } t ? t.ToArray<bool>()[0]
+            : null;
+        var cost = GraphCost.Of(graph, shapes, model.GetOpset() ?? 1, KnownCondition);
         var liveness = ActivationLiveness.Analyze(graph, shapes);
         var allNodes = graph.AllNodes().ToList();
 
@@ -101,7 +126,7 @@ public sealed record ModelProfile
             ProducerVersion = model.ProducerVersion,
             IrVersion = model.IrVersion,
             Opsets = model.OpsetImports.ToDictionary(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain, o => o.Version),
-            Inputs = [.. graph.Inputs.Where(v => !v.IsInitializer).Select(Summarize)],
+            Inputs = signature,
             Outputs = [.. graph.Outputs.Select(Summarize)],
             Nodes = graph.Nodes.Count,
             TotalNodes = allNodes.Count,
@@ -115,10 +140,11 @@ public sealed record ModelProfile
                 .GroupBy(w => w.DataType)
                 .Select(g => new WeightTypeSummary(g.Key, g.Count(), g.Sum(w => w.Elements), g.Sum(w => w.Bytes)))
                 .OrderByDescending(s => s.Bytes)],
-            Macs = costByOp.Sum(c => c.Macs),
-            Flops = costByOp.Sum(c => c.Flops),
-            CostByOp = costByOp,
-            NotCounted = uncounted,
+            Macs = cost.Macs,
+            Flops = cost.Flops,
+            CostByOp = cost.ByOp,
+            NotCounted = cost.Uncounted,
+            Subgraphs = cost.Subgraphs,
             PeakActivationBytes = liveness.PeakBytes,
             PeakActivationNode = liveness.PeakNode?.DisplayName,
             UnsizedActivations = liveness.UnsizedValues,
@@ -130,27 +156,14 @@ public sealed record ModelProfile
 
     internal static string OpKey(Node node) => node.IsOnnxDomain ? node.OpType : $"{node.Domain}.{node.OpType}";
 
-    private static (IReadOnlyList<OperatorCostSummary>, IReadOnlyList<UncountedNode>) Cost(Graph graph, ShapeResolver shapes)
+    /// <summary>A copy of <paramref name="model"/> whose graph inputs have the given sizes in place of those symbols.</summary>
+    private static Model WithInputDims(Model model, IReadOnlyDictionary<string, long> sizes)
     {
-        var uncounted = new List<UncountedNode>();
-        var byOp = new Dictionary<string, OperatorCostSummary>(StringComparer.Ordinal);
-        foreach (var node in graph.Nodes)
-        {
-            var key = OpKey(node);
-            var cost = OperatorCost.Estimate(node, shapes);
-            if (!cost.IsCounted) uncounted.Add(new UncountedNode(node.DisplayName, key, cost.NotCountedReason!));
-            var s = byOp.GetValueOrDefault(key) ?? new OperatorCostSummary(key, 0, 0, 0, 0);
-            byOp[key] = s with
-            {
-                Nodes = s.Nodes + 1,
-                NotCounted = s.NotCounted + (cost.IsCounted ? 0 : 1),
-                Macs = checked(s.Macs + cost.Macs),
-                Flops = checked(s.Flops + cost.Flops),
-            };
-        }
-        IReadOnlyList<OperatorCostSummary> ordered = [.. byOp.Values
-            .OrderByDescending(s => s.Flops).ThenByDescending(s => s.Macs).ThenBy(s => s.OpType, StringComparer.Ordinal)];
-        return (ordered, uncounted);
+        var copy = model.Clone();
+        foreach (var input in copy.Graph.Inputs)
+            if (input.Type is TensorType { Shape: { } shape } t && shape.Any(d => d.Symbol is { } s && sizes.ContainsKey(s)))
+                input.Type = t with { Shape = new TensorShape(shape.Select(d => d.Symbol is { } s && sizes.TryGetValue(s, out var n) ? Dim.Of(n) with { Denotation = d.Denotation } : d)) };
+        return copy;
     }
 
     private static ValueSummary Summarize(Value v)

@@ -31,6 +31,23 @@ public sealed record WeightTypeSummary(DataType DataType, int Tensors, long Elem
 /// <summary>Cost of all nodes of one op type (domain-qualified outside ai.onnx). Uncounted nodes add nothing to the sums.</summary>
 public sealed record OperatorCostSummary(string OpType, int Nodes, int NotCounted, long Macs, long Flops);
 
+/// <summary>
+/// The cost of one If branch or Loop/Scan body (nested bodies included, as their node counts them).
+/// </summary>
+/// <param name="Node">The If/Loop/Scan node holding the body; nested ones are named by their path, outermost first.</param>
+/// <param name="OpType">If, Loop or Scan.</param>
+/// <param name="Body">The attribute holding it: <c>then_branch</c>, <c>else_branch</c> or <c>body</c>.</param>
+/// <param name="Nodes">Nodes in the body, nested bodies included.</param>
+/// <param name="Macs">One execution of the body (uncounted nodes add nothing).</param>
+/// <param name="Flops">One execution of the body.</param>
+/// <param name="NotCounted">Nodes in the body left out of its figures.</param>
+/// <param name="Iterations">How many times the node runs the body when that is known: a Loop's constant trip count
+/// (an upper bound: its condition may stop it sooner), a Scan's scanned length; 1 for If branches.</param>
+/// <param name="InTotals">Whether its node's figures take this body: the branch an If takes when its condition is known
+/// before running, else the costlier branch (by FLOPs, then MACs); a Loop/Scan body whose iteration count is known. (A
+/// body nested in a branch the model totals do not take reaches them only through its node.)</param>
+public sealed record SubgraphCostSummary(string Node, string OpType, string Body, int Nodes, long Macs, long Flops, int NotCounted, long? Iterations, bool InTotals);
+
 /// <summary>A node left out of the MAC/FLOP totals, and why.</summary>
 public sealed record UncountedNode(string Node, string OpType, string Reason);
 

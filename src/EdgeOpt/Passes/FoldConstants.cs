@@ -13,7 +13,7 @@ namespace EdgeOpt.Passes;
 /// <item>Shape-subgraph folding: <c>Shape</c> (with <c>start</c>/<c>end</c>) whose selected dims are all known, and
 /// <c>Size</c> of a static shape, become int64 initializers, so the usual
 /// Shape → Gather → Unsqueeze → Concat → Reshape chains collapse into a Reshape by a constant. Likewise any
-/// int64/int32 node output whose every element shape inference derived as a known number (e.g.
+/// int64/int32/bool node output whose every element shape inference derived as a known number (e.g.
 /// <c>Gather(Shape(x), 1)</c> when dim 1 of x is known though others are symbolic): so the exporters' "squeeze if
 /// this dim is 1" <c>If</c>s get a constant condition.</item>
 /// <item>A node whose inputs are all constants (initializers that are not graph inputs; omitted optional inputs
@@ -103,7 +103,7 @@ public sealed class FoldConstants : IGraphPass
             static long Clamp(long axis, int rank) => Math.Clamp(axis < 0 ? axis + rank : axis, 0, rank);
         }
 
-        /// <summary>A single int64/int32 output whose values shape inference derived, all known.</summary>
+        /// <summary>A single int64/int32/bool output whose values shape inference derived, all known.</summary>
         private bool FoldTracked(Node node)
         {
             if (node.Outputs is not [{ Name.Length: > 0 } output] || node.Subgraphs.Any()) return false;
@@ -118,6 +118,9 @@ public sealed class FoldConstants : IGraphPass
                     return true;
                 case DataType.Int32 when numbers.All(n => n is >= int.MinValue and <= int.MaxValue):
                     Replace(node, [Tensor.Create("", numbers.Select(n => (int)n).ToArray(), dims)]);
+                    return true;
+                case DataType.Bool when numbers.All(n => n is 0 or 1):
+                    Replace(node, [Tensor.Create("", numbers.Select(n => n == 1).ToArray(), dims)]);
                     return true;
                 default:
                     return false;

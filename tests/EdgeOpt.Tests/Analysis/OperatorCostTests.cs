@@ -148,7 +148,7 @@ public class OperatorCostTests
     }
 
     [Fact]
-    public void Unknown_shapes_custom_ops_and_control_flow_are_reported_not_zeroed()
+    public void Unknown_shapes_and_custom_ops_are_reported_not_zeroed_and_an_If_costs_its_branches()
     {
         var b = new GraphBuilder("mixed");
         var x = b.Input("x", DataType.Float, Dim.Unknown, 4);
@@ -167,10 +167,12 @@ public class OperatorCostTests
 
         var p = ModelProfile.Analyze(b.Opset("com.acme", 1).Build());
 
-        Assert.Equal(3, p.NotCounted.Count);
+        Assert.Equal(2, p.NotCounted.Count);
         Assert.Contains("unknown dim", Assert.Single(p.NotCounted, u => u.OpType == "Relu").Reason, StringComparison.Ordinal);
         Assert.Contains("custom op", Assert.Single(p.NotCounted, u => u.OpType == "com.acme.Foo").Reason, StringComparison.Ordinal);
-        Assert.Contains("control flow", Assert.Single(p.NotCounted, u => u.OpType == "If").Reason, StringComparison.Ordinal);
+        // The If is costed through its branches (Identity only: nothing), one row per branch.
+        Assert.Equal(["else_branch", "then_branch"], p.Subgraphs.Select(s => s.Body).Order(StringComparer.Ordinal));
+        Assert.All(p.Subgraphs, s => Assert.Equal((1, 0L, 0), (s.Nodes, s.Flops, s.NotCounted)));
         Assert.Equal(0, p.Flops);
         Assert.Equal(3, p.Nodes);
         Assert.Equal(5, p.TotalNodes);

@@ -1,5 +1,6 @@
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
+using Xunit.Abstractions;
 
 namespace EdgeOpt.Tests.ControlFlow;
 
@@ -7,7 +8,7 @@ namespace EdgeOpt.Tests.ControlFlow;
 /// <c>optimize --bind sr=16000</c> on Silero VAD with real speech (espeak-ng, 512-sample chunks, state carried): the
 /// If on the sample rate is inlined, the 8 kHz branch dropped, and the speech probabilities stay those of the original.
 /// </summary>
-public sealed class SileroBindTests
+public sealed class SileroBindTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-5;
 
@@ -29,7 +30,8 @@ public sealed class SileroBindTests
         Assert.Equal(18, model.Graph.Nodes.Count(n => n.OpType == "Conv"));
         Assert.Equal(2, model.Graph.Nodes.Count(n => n.OpType == "LSTM"));
         Assert.True(result.InitializerBytesAfter < before * 0.55, $"{result.InitializerBytesAfter} of {before} weight bytes left: the dead branch should go");
-        AssertSameSpeechProbabilities(Fixtures.SileroVadLegacy, bound);
+        var worst = AssertSameSpeechProbabilities(Fixtures.SileroVadLegacy, bound);
+        output.WriteLine($"legacy --bind sr=16000: {PassManager.CountNodes(model)} nodes, {new FileInfo(bound).Length} bytes (original {new FileInfo(Fixtures.SileroVadLegacy).Length}), max abs probability difference {worst:E2}");
     }
 
     [Fact]
@@ -46,7 +48,8 @@ public sealed class SileroBindTests
         var ifsAfter = model.Graph.AllNodes().Count(n => n.OpType == "If");
         Assert.InRange(ifsAfter, 1, ifsBefore / 2);
         Assert.Equal(["input", "state"], model.Graph.Inputs.Select(v => v.Name));
-        AssertSameSpeechProbabilities(Fixtures.SileroVadV5, bound);
+        var worst = AssertSameSpeechProbabilities(Fixtures.SileroVadV5, bound);
+        output.WriteLine($"v5 --bind sr=16000: {PassManager.CountNodes(model)} nodes, {ifsAfter} If (of {ifsBefore}), {new FileInfo(bound).Length} bytes (original {new FileInfo(Fixtures.SileroVadV5).Length}), max abs probability difference {worst:E2}");
 
         using var chunked = Model.Load(Fixtures.SileroVadV5);
         ModelOptimizer.Optimize(chunked, Bind16k() with
@@ -55,7 +58,8 @@ public sealed class SileroBindTests
         });
         var fixedPath = Save(chunked, dir.File("v5.16k.512.onnx"));
         Assert.DoesNotContain(chunked.Graph.AllNodes(), n => n.OpType == "If");
-        AssertSameSpeechProbabilities(Fixtures.SileroVadV5, fixedPath);
+        worst = AssertSameSpeechProbabilities(Fixtures.SileroVadV5, fixedPath);
+        output.WriteLine($"v5 --bind sr=16000 --fixed-shape input=1x512 --fixed-shape state=2x1x128: {PassManager.CountNodes(chunked)} nodes, {new FileInfo(fixedPath).Length} bytes, max abs probability difference {worst:E2}");
     }
 
     private static OptimizationOptions Bind16k() => new() { Bindings = new Dictionary<string, string> { ["sr"] = "16000" } };
@@ -66,7 +70,8 @@ public sealed class SileroBindTests
         return path;
     }
 
-    internal static void AssertSameSpeechProbabilities(string originalPath, string boundPath)
+    /// <summary>Asserts the two models score the speech fixture alike (max abs ≤ 1e-5); returns the largest difference.</summary>
+    internal static double AssertSameSpeechProbabilities(string originalPath, string boundPath)
     {
         float[] audio = SpeechAudio.SpeechAndSilence;
         float[] expected = SileroVad.SpeechProbabilities(originalPath, audio);
@@ -76,5 +81,6 @@ public sealed class SileroBindTests
         Assert.True(expected.Max() > 0.8f, $"the original never hears speech (max {expected.Max()}): the comparison would prove nothing");
         var worst = expected.Zip(actual, (e, a) => float.IsFinite(a) ? Math.Abs(e - a) : double.PositiveInfinity).Max();
         Assert.True(worst <= Tolerance, $"speech probabilities differ by up to {worst:E2} (tolerance {Tolerance:E0})");
+        return worst;
     }
 }

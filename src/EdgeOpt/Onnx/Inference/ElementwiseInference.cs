@@ -14,7 +14,13 @@ internal static class ElementwiseInference
     }
 
     /// <summary>Same shape, bool elements (Not, IsNaN, IsInf).</summary>
-    public static void SameShapeBool(InferenceContext ctx) => ctx.SetOutput(0, DataType.Bool, ctx.InputType(0).Shape);
+    public static void SameShapeBool(InferenceContext ctx)
+    {
+        ctx.SetOutput(0, DataType.Bool, ctx.InputType(0).Shape);
+        // Not of a tracked condition stays tracked (an If on it then knows its branch).
+        if (ctx.Node.OpType == "Not" && ctx.Values(0) is { } v && v.All(d => d.Value is 0 or 1))
+            ctx.SetOutputValues(0, [.. v.Select(d => Dim.Of(1 - d.Value!.Value))]);
+    }
 
     /// <summary>Identity also forwards tracked values, so shape subgraphs survive it.</summary>
     public static void Identity(InferenceContext ctx)
@@ -31,7 +37,39 @@ internal static class ElementwiseInference
     }
 
     /// <summary>Equal, Less, And, ...: bool output, broadcast shape.</summary>
-    public static void Comparison(InferenceContext ctx) => ctx.SetOutput(0, DataType.Bool, BroadcastShape(ctx, 0));
+    public static void Comparison(InferenceContext ctx)
+    {
+        ctx.SetOutput(0, DataType.Bool, BroadcastShape(ctx, 0));
+        TrackComparison(ctx);
+    }
+
+    /// <summary>Equal/Less/Greater/...(OrEqual) of tracked values, as 1/0: e.g. "is this dim 1", the exporters' If condition.</summary>
+    private static void TrackComparison(InferenceContext ctx)
+    {
+        if (ctx.InputCount != 2 || ctx.Values(0) is not { } a || ctx.Values(1) is not { } b) return;
+        if (a.Length != b.Length && a.Length != 1 && b.Length != 1) return;
+        Func<long, long, bool>? test = ctx.Node.OpType switch
+        {
+            "Equal" => (x, y) => x == y,
+            "Less" => (x, y) => x < y,
+            "Greater" => (x, y) => x > y,
+            "LessOrEqual" => (x, y) => x <= y,
+            "GreaterOrEqual" => (x, y) => x >= y,
+            _ => null,
+        };
+        if (test is null) return;
+        var n = Math.Max(a.Length, b.Length);
+        var result = new Dim[n];
+        for (var i = 0; i < n; i++)
+        {
+            var (x, y) = (a[a.Length == 1 ? 0 : i], b[b.Length == 1 ? 0 : i]);
+            result[i] = x.Value is { } p && y.Value is { } q ? (test(p, q) ? 1 : 0)
+                // The same symbol is the same size.
+                : ctx.Node.OpType == "Equal" && x.Symbol is { } sx && sx == y.Symbol ? 1
+                : Dim.Unknown;
+        }
+        ctx.SetOutputValues(0, result);
+    }
 
     /// <summary>Where(cond, x, y): x's type, broadcast of all three.</summary>
     public static void Where(InferenceContext ctx) => ctx.SetOutput(0, FirstKnownType(ctx, 1), BroadcastShape(ctx, 0));

@@ -26,7 +26,7 @@ internal sealed class InferenceEngine(long opset)
 
     public void InferNode(Node node)
     {
-        foreach (var g in node.Subgraphs) InferGraph(g);
+        InferBodies(node);
         string? failure = null;
         if (OperatorRules.Find(node) is { } rule)
         {
@@ -63,6 +63,44 @@ internal sealed class InferenceEngine(long opset)
     }
 
     private long OpsetOf(Node node) => node.IsOnnxDomain ? opset : 1;
+
+    /// <summary>
+    /// Infers the node's subgraphs, Loop/Scan bodies with their inputs seeded from the parent. A carried value whose body
+    /// output comes out with other dims than it went in changes shape across iterations: the body is inferred again from
+    /// its own types with only the dims that agree seeded, so nothing inside claims a size one iteration alone has.
+    /// </summary>
+    private void InferBodies(Node node)
+    {
+        var seeds = ControlFlowInference.Seeds(node, OpsetOf(node));
+        if (seeds.Count == 0)
+        {
+            foreach (var g in node.Subgraphs) InferGraph(g);
+            return;
+        }
+        var body = seeds[0].Input.Graph!;
+        var scope = body.AllGraphs().SelectMany(g => g.Values()).Where(v => v.Initializer is null).Distinct().ToList();
+        var declared = scope.ToDictionary(v => v, v => v.Type);
+        foreach (var seed in seeds) Refine(seed.Input, seed.Type);
+        InferGraph(body);
+
+        var relaxed = seeds.Select(seed => seed.CarriedBy is { } o && o < body.Outputs.Count && body.Outputs[o].Type is TensorType after
+                ? seed with { Type = seed.Type with { Shape = Agreed(seed.Type.Shape, after.Shape) } }
+                : seed).ToList();
+        if (relaxed.SequenceEqual(seeds)) return;
+        foreach (var v in scope)
+        {
+            v.Type = declared[v];
+            _values.Remove(v);
+            _refined.Remove(v);
+            _unresolved.Remove(v);
+        }
+        foreach (var seed in relaxed) Refine(seed.Input, seed.Type);
+        InferGraph(body);
+
+        static TensorShape? Agreed(TensorShape? before, TensorShape? after) =>
+            before is null || after is null || before.Rank != after.Rank ? null
+            : new TensorShape(before.Zip(after, (x, y) => x == y ? x : Dim.Unknown));
+    }
 
     public bool IsUnresolved(Value v) => _unresolved.ContainsKey(v);
 

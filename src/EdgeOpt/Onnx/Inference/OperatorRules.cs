@@ -106,6 +106,7 @@ internal static class OperatorRules
         Add(QuantizationInference.DynamicQuantizeLinear, "DynamicQuantizeLinear");
         Add(ControlFlowInference.If, "If");
         Add(ControlFlowInference.Loop, "Loop");
+        Add(ControlFlowInference.Scan, "Scan");
         Add(EinsumInference.Einsum, "Einsum");
         Add(RecurrentInference.Recurrent, "RNN", "GRU", "LSTM");
         return rules.ToFrozenDictionary(StringComparer.Ordinal);

@@ -34,7 +34,8 @@ internal static class ShapeValueInference
         var to = (DataType)ctx.Int("to", 0);
         if (to == DataType.Undefined) throw new InferenceFailure("Cast has no 'to' attribute");
         ctx.SetOutput(0, to, ctx.InputType(0).Shape);
-        if (to != DataType.Bool && to != DataType.String && ctx.Values(0) is { } v) ctx.SetOutputValues(0, v);
+        if (to != DataType.String && ctx.Values(0) is { } v)
+            ctx.SetOutputValues(0, to != DataType.Bool ? v : [.. v.Select(d => d.Value is { } x ? Dim.Of(x != 0 ? 1 : 0) : Dim.Unknown)]);
     }
 
     /// <summary>CastLike: element type of the second input.</summary>
