@@ -21,10 +21,8 @@ internal static class AutoRange
     // The MSE-optimal range is searched as a shrink factor of the observed range, in steps of 1/MseSteps.
     private const int MseSteps = 1024;
 
-    // Auto's entropy candidate tries every 16th threshold (TensorRT tries every one; the histogram uses more than
-    // 1024 bins, so a step is at most 1/64 of the range): it is one candidate of six, and the full search costs
-    // bins² per tensor.
-    private const int EntropyStride = 16;
+    // Resolution of auto's entropy candidate (TensorRT: 2048 bins; the search starts at 128).
+    private const int EntropyBins = 512;
 
     /// <summary>One candidate: the method's name (as reported per tensor), its range and the error it causes.</summary>
     public readonly record struct Candidate(string Method, TensorRange Range, double MeanSquaredError);
@@ -55,8 +53,14 @@ internal static class AutoRange
             yield return new(FormattableString.Invariant($"percentile-{p}"), range, errors.MeanSquaredError(range));
         }
 
+        // TensorRT's search over the used bins merged to at most EntropyBins (it costs bins² per tensor; entropy is one
+        // candidate of six and rarely the best, so it does not need the standalone method's 2048-bin resolution).
         var used = Math.Max(histogram.UsedBins(), Math.Min(EntropyRange.QuantizedLevels, histogram.BinsPerSide));
-        var threshold = (float)(EntropyRange.ThresholdBins(histogram.Magnitudes(used), EntropyStride) * histogram.BinWidth);
+        var merge = Math.Max(1, (used + EntropyBins - 1) / EntropyBins);
+        var magnitudes = histogram.Magnitudes(used);
+        var merged = new long[(used + merge - 1) / merge];
+        for (var k = 0; k < used; k++) merged[k / merge] += magnitudes[k];
+        var threshold = (float)(EntropyRange.ThresholdBins(merged) * merge * histogram.BinWidth);
         var entropy = EntropyRange.Clip(threshold, observed);
         yield return new("entropy", entropy, errors.MeanSquaredError(entropy));
 

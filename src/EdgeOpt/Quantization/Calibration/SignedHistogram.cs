@@ -12,16 +12,15 @@ namespace EdgeOpt.Quantization.Calibration;
 /// </summary>
 internal sealed class SignedHistogram
 {
-    private readonly long[] _positive;
-    private readonly long[] _negative;
-    private readonly long[] _slots; // one sample's counts, see Add
+    // One array, so filling it has no data-dependent branch: [0] exact zeros, [1..n] positive bins, [n+1..2n] negative.
+    private readonly long[] _counts;
+    private readonly int _bins;
     private double _scale;
 
     public SignedHistogram(int binsPerSide)
     {
-        _positive = new long[binsPerSide];
-        _negative = new long[binsPerSide];
-        _slots = new long[(2 * binsPerSide) + 1];
+        _bins = binsPerSide;
+        _counts = new long[(2 * binsPerSide) + 1];
     }
 
     private bool _seen;
@@ -32,17 +31,17 @@ internal sealed class SignedHistogram
     /// <summary>Right edge of the last bin (0 until a non-zero value was seen).</summary>
     public double High { get; private set; }
 
-    public double BinWidth => High / _positive.Length;
-    public int BinsPerSide => _positive.Length;
+    public double BinWidth => High / _bins;
+    public int BinsPerSide => _bins;
 
     /// <summary>Counts of positive values, bin k holding [k·width, (k+1)·width) (the last also High itself).</summary>
-    public ReadOnlySpan<long> Positive => _positive;
+    public ReadOnlySpan<long> Positive => _counts.AsSpan(1, _bins);
 
     /// <summary>Counts of negative values by magnitude, laid out like <see cref="Positive"/>.</summary>
-    public ReadOnlySpan<long> Negative => _negative;
+    public ReadOnlySpan<long> Negative => _counts.AsSpan(1 + _bins, _bins);
 
     /// <summary>Values exactly zero: representable in any scale, so they never count towards a range's error.</summary>
-    public long Zeros { get; private set; }
+    public long Zeros => _counts[0];
 
     /// <summary>Finite values seen, zeros included.</summary>
     public long Total { get; private set; }
@@ -56,10 +55,9 @@ internal sealed class SignedHistogram
         var magnitude = Math.Max(Math.Abs((double)min), Math.Abs((double)max));
         if (magnitude > High) Grow(magnitude);
 
-        // One slot array: 0 for exact zeros, 1..n for positive bins, n+1..2n for negative ones, so the loop has no
-        // data-dependent branch (half of a Relu's output is zero, which defeats branch prediction).
-        var bins = _positive.Length;
-        var slots = _slots;
+        // No data-dependent branch in the loop: half of a Relu's output is zero, which defeats branch prediction.
+        var bins = _bins;
+        var slots = _counts;
         var scale = (float)_scale;
         var i = 0;
         long skipped = 0;
@@ -95,13 +93,6 @@ internal sealed class SignedHistogram
             slots[x == 0 ? 0 : x > 0 ? k + 1 : k + 1 + bins]++;
         }
 
-        Zeros += slots[0];
-        for (var k = 0; k < bins; k++)
-        {
-            _positive[k] += slots[k + 1];
-            _negative[k] += slots[k + 1 + bins];
-        }
-        Array.Clear(slots);
         Total += values.Length - skipped;
     }
 
@@ -109,15 +100,15 @@ internal sealed class SignedHistogram
     public long[] Magnitudes(int bins)
     {
         var counts = new long[bins];
-        for (var k = 0; k < bins; k++) counts[k] = _positive[k] + _negative[k];
+        for (var k = 0; k < bins; k++) counts[k] = _counts[1 + k] + _counts[1 + _bins + k];
         return counts;
     }
 
     /// <summary>Bins in use on either side: one past the last non-empty bin (0 when all values were zero).</summary>
     public int UsedBins()
     {
-        for (var k = _positive.Length - 1; k >= 0; k--)
-            if (_positive[k] != 0 || _negative[k] != 0) return k + 1;
+        for (var k = _bins - 1; k >= 0; k--)
+            if (_counts[1 + k] != 0 || _counts[1 + _bins + k] != 0) return k + 1;
         return 0;
     }
 
@@ -126,7 +117,7 @@ internal sealed class SignedHistogram
         if (High == 0)
         {
             High = magnitude;
-            _scale = _positive.Length / High;
+            _scale = _bins / High;
             return;
         }
         // Doubling the range merges bins pairwise; past as many doublings as there are bins everything is in bin 0.
@@ -135,25 +126,25 @@ internal sealed class SignedHistogram
         while (high < magnitude)
         {
             high *= 2;
-            factor = Math.Min(factor * 2, _positive.Length);
+            factor = Math.Min(factor * 2, _bins);
         }
-        Merge(_positive, factor);
-        Merge(_negative, factor);
+        Merge(_counts.AsSpan(1, _bins), factor);
+        Merge(_counts.AsSpan(1 + _bins, _bins), factor);
         High = high;
-        _scale = _positive.Length / High;
+        _scale = _bins / High;
     }
 
     /// <summary>Bin k of the wider histogram is the sum of bins [k·factor, (k+1)·factor) of the narrower one.</summary>
-    private static void Merge(long[] counts, int factor)
+    private static void Merge(Span<long> counts, int factor)
     {
         var merged = (counts.Length + factor - 1) / factor;
         for (var k = 0; k < merged; k++)
         {
             long sum = 0;
-            var end = Math.Min((k + 1) * (long)factor, counts.Length);
-            for (var j = k * (long)factor; j < end; j++) sum += counts[j];
+            var end = (int)Math.Min((k + 1) * (long)factor, counts.Length);
+            for (var j = k * factor; j < end; j++) sum += counts[j];
             counts[k] = sum;
         }
-        Array.Clear(counts, merged, counts.Length - merged);
+        counts[merged..].Clear();
     }
 }
