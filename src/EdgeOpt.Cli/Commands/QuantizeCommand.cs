@@ -35,7 +35,14 @@ internal static class QuantizeCommand
             HelpName = "DIR|FILE",
         };
         var samples = new Option<int?>("--samples") { Description = "Calibrate on at most N samples (default: all)", HelpName = "N" };
-        var method = new Option<string>("--method") { Description = "Calibration method", DefaultValueFactory = _ => "minmax", HelpName = "minmax|percentile|entropy" };
+        var method = new Option<string>("--method")
+        {
+            Description = "int8 calibration: auto (per tensor the range with the least quantization error among minmax, percentiles, entropy and MSE-optimal; one pass), minmax, percentile, or entropy (TensorRT's KL)",
+            DefaultValueFactory = _ => "auto",
+            HelpName = "auto|minmax|percentile|entropy",
+        };
+        var biasCorrection = new Option<bool>("--bias-correction") { Description = "int8: subtract from each Conv/Gemm bias the mean output shift its weight rounding causes on the calibration data (one more pass)" };
+        var equalize = new Option<bool>("--equalize") { Description = "int8: cross-layer range equalization of Conv→(Relu)→Conv pairs before calibration (exact in float, checked with ONNX Runtime); helps depthwise models" };
         var percentile = new Option<double>("--percentile") { Description = "Percentile method: share of values kept, in (0, 100]", DefaultValueFactory = _ => 99.99, HelpName = "P" };
         var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (more accurate; upgrades the model to opset 13 for int8)" };
         var activationType = new Option<string>("--activation-type") { Description = "Integer type of int8 activations", DefaultValueFactory = _ => "uint8", HelpName = "uint8|int8" };
@@ -59,7 +66,7 @@ internal static class QuantizeCommand
             "dynamic INT8, FP16 or INT4 weight-only. Optionally evaluate it, search for the fewest float fallbacks that meet an " +
             "accuracy target, and write a per-tensor error report. Exit 3 when the target cannot be met (the best model is written).")
         {
-            model, input, output, type, calib, samples, method, percentile, perChannel, activationType, symmetric, excludeNodes, excludeOps,
+            model, input, output, type, calib, samples, method, percentile, biasCorrection, equalize, perChannel, activationType, symmetric, excludeNodes, excludeOps,
             keepIo, blockSize, plan, savePlan, eval, minAccuracy, maxDrop, budget, report, json,
         };
         foreach (var option in data.All) command.Options.Add(option);
@@ -76,6 +83,8 @@ internal static class QuantizeCommand
                 Type = ParseType(parse.GetValue(type)!),
                 Method = ParseMethod(parse.GetValue(method)!),
                 Percentile = parse.GetValue(percentile),
+                BiasCorrection = parse.GetValue(biasCorrection),
+                Equalize = parse.GetValue(equalize),
                 Samples = parse.GetValue(samples),
                 PerChannel = parse.GetValue(perChannel),
                 ActivationType = ParseActivationType(parse.GetValue(activationType)!),
@@ -165,7 +174,10 @@ internal static class QuantizeCommand
             search is null ? result.QuantizedNodes : Math.Max(0, result.QuantizedNodes - search.FallbackNodes.Count),
             search is null ? result.ExcludedNodes : [.. result.ExcludedNodes, .. search.FallbackNodes.Select(n => new ExcludedNode(n, "", "fell back to float by the accuracy search"))],
             calibrated is null || calibration is null ? null
-                : new QuantizeCalibration(calibration.Description, calibrated.Method.ToString().ToLowerInvariant(), calibrated.Samples, calibration.IsRepresentative),
+                : new QuantizeCalibration(calibration.Description, calibrated.Method.ToString().ToLowerInvariant(), calibrated.Samples, calibration.IsRepresentative,
+                    calibrated.RangeMethods.Values.GroupBy(m => m, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                        .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+                    result.EqualizedPairs, result.BiasCorrectedNodes),
             request.Plan is null ? null : Path.GetFullPath(request.Plan),
             request.SavePlan is null ? null : Path.GetFullPath(request.SavePlan),
             request.Report is null ? null : Path.GetFullPath(request.Report),
@@ -218,6 +230,10 @@ internal static class QuantizeCommand
             throw new UsageException($"--block-size {options.BlockSize}: expected a power of two from 16 to 256 (32, 64 or 128 are usual)");
         if (!int8 && (request.Plan ?? request.SavePlan) is not null)
             throw new UsageException($"--plan/--save-plan describe int8 static quantization; not available for --type {TypeName(options.Type)}");
+        if (!int8 && (options.BiasCorrection || options.Equalize))
+            throw new UsageException($"--bias-correction and --equalize adjust int8 static quantization; not available for --type {TypeName(options.Type)}");
+        if ((options.BiasCorrection || options.Equalize) && request.Calib is null)
+            throw new UsageException($"{(options.Equalize ? "--equalize" : "--bias-correction")} runs on calibration data: give --calib DIR|FILE");
         if (!int8 && request.Calib is not null)
             throw new UsageException($"--calib is for int8 static quantization; --type {TypeName(options.Type)} needs no calibration");
         if (!int8 && request.Report is not null)
@@ -277,7 +293,8 @@ internal static class QuantizeCommand
         "minmax" => CalibrationMethod.MinMax,
         "percentile" => CalibrationMethod.Percentile,
         "entropy" => CalibrationMethod.Entropy,
-        _ => throw new UsageException($"--method '{text}': expected minmax, percentile or entropy"),
+        "auto" => CalibrationMethod.Auto,
+        _ => throw new UsageException($"--method '{text}': expected auto, minmax, percentile or entropy"),
     };
 
     private static QuantizedPrecision ParseActivationType(string text) => text.ToLowerInvariant() switch

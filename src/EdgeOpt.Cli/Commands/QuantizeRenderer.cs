@@ -18,6 +18,12 @@ internal static class QuantizeRenderer
         if (r.Calibration is { } c)
             summary.AddRow("Calibration", Markup.Escape($"{c.Method} on {c.Samples:N0} samples of {c.Data}")
                 + (c.Representative || c.Data.Contains("NOT representative", StringComparison.Ordinal) ? "" : " [red](NOT representative)[/]"));
+        if (r.Calibration is { Method: "auto" } a)
+            summary.AddRow("Ranges chosen", Markup.Escape(string.Join(", ", a.RangeMethods.Select(m => $"{m.Key} {m.Value}")) + " (per tensor: --save-plan)"));
+        if (r.Calibration is { EqualizedPairs.Count: > 0 } eq)
+            summary.AddRow("Equalized", Markup.Escape($"{eq.EqualizedPairs.Count} Conv pairs"));
+        if (r.Calibration is { BiasCorrected.Count: > 0 } b)
+            summary.AddRow("Bias corrected", Markup.Escape($"{b.BiasCorrected.Count} Conv/Gemm nodes"));
         if (r.PlanApplied is { } applied) summary.AddRow("Plan applied", Markup.Escape(applied));
         if (r.PlanSaved is { } saved) summary.AddRow("Plan saved", Markup.Escape(saved));
         if (r.ErrorReport is { } report) summary.AddRow("Error report", Markup.Escape(report));

@@ -26,7 +26,11 @@ internal sealed record QuantizeReport(
 }
 
 /// <summary>Where the activation ranges came from.</summary>
-internal sealed record QuantizeCalibration(string Data, string Method, int Samples, bool Representative);
+/// <param name="RangeMethods">How many calibrated tensors got each method's range (auto: per-tensor winners).</param>
+/// <param name="EqualizedPairs">Conv pairs rescaled by --equalize.</param>
+/// <param name="BiasCorrected">Conv/Gemm nodes whose bias --bias-correction adjusted.</param>
+internal sealed record QuantizeCalibration(string Data, string Method, int Samples, bool Representative,
+    IReadOnlyDictionary<string, int> RangeMethods, IReadOnlyList<string> EqualizedPairs, IReadOnlyList<string> BiasCorrected);
 
 /// <summary>The quantized model measured against the float input on the --eval data.</summary>
 internal sealed record QuantizeEvaluation(string Data, EvaluationResult Result);

@@ -84,6 +84,9 @@ public sealed record QdqOptions
 
     /// <summary>How many samples the ranges came from, recorded in the plan.</summary>
     public int CalibrationSamples { get; init; }
+
+    /// <summary>Tensor name → the method that chose its range (<see cref="Calibration.CalibrationResult.RangeMethods"/>), recorded per plan entry.</summary>
+    public IReadOnlyDictionary<string, string>? RangeMethods { get; init; }
 }
 
 /// <summary>What <see cref="QdqQuantizer.Apply"/> did.</summary>

@@ -121,9 +121,11 @@ public enum QuantizedPrecision
 /// <param name="Min">Lower end of the float range the parameters cover (activations), or null.</param>
 /// <param name="Max">Upper end of that range, or null.</param>
 /// <param name="Reason">Why the tensor stays float, or null.</param>
+/// <param name="Calibration">Activations: the calibration method whose range was taken (e.g. <c>mse</c> or
+/// <c>percentile-99.99</c>, as chosen per tensor by <c>auto</c>), or null.</param>
 public sealed record TensorQuantization(
     string Name, QuantizedPrecision Precision, IReadOnlyList<float> Scales, IReadOnlyList<int> ZeroPoints,
-    int? Axis = null, float? Min = null, float? Max = null, string? Reason = null)
+    int? Axis = null, float? Min = null, float? Max = null, string? Reason = null, string? Calibration = null)
 {
     /// <summary>Whether the tensor is quantized (not float).</summary>
     [JsonIgnore]

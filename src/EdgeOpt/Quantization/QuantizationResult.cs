@@ -45,6 +45,12 @@ public sealed class QuantizationResult : IDisposable
     /// <summary>Int8 when calibrated: ranges, samples and time.</summary>
     public CalibrationResult? Calibration { get; internal set; }
 
+    /// <summary>Int8 with <see cref="QuantizerOptions.Equalize"/>: the Conv pairs equalized ("first → second").</summary>
+    public IReadOnlyList<string> EqualizedPairs { get; internal set; } = [];
+
+    /// <summary>Int8 with <see cref="QuantizerOptions.BiasCorrection"/>: the Conv/Gemm nodes whose bias was corrected.</summary>
+    public IReadOnlyList<string> BiasCorrectedNodes { get; internal set; } = [];
+
     /// <summary>Things the user should know (non-representative data, excluded nodes fused away, ...).</summary>
     public IReadOnlyList<string> Warnings { get; internal set; } = [];
 

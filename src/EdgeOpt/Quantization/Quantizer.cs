@@ -113,38 +113,50 @@ public sealed class Quantizer
         CalibrationResult? calibrated = null;
         var plan = Options.Plan;
         var clock = new Stopwatch();
+        if ((Options.Equalize || Options.BiasCorrection) && calibration is null)
+            ThrowHelper.Usage($"{(Options.Equalize ? "equalization" : "bias correction")} runs on calibration data: give calibration samples too");
+        calibration?.CheckFits(work);
+        var count = calibration is null ? 0 : Options.Samples is { } n ? Math.Min(n, calibration.Count) : calibration.Count;
+        var passes = (plan is null ? (Options.Method is CalibrationMethod.MinMax or CalibrationMethod.Auto ? 1 : 2) : 0) + (Options.BiasCorrection ? 1 : 0);
+        var done = 0;
+
+        IReadOnlyList<string> equalized = [];
+        if (Options.Equalize)
+        {
+            progress?.Report(new QuantizationProgress("equalizing", 0, 0));
+            equalized = EqualizeChecked(work, calibration!, count);
+        }
+
         if (plan is null)
         {
             if (calibration is null)
                 ThrowHelper.Usage("int8 static quantization needs calibration data (a folder of images, .npy/.npz/.pb files, or 'random' for a smoke test), or a plan");
-            calibration!.CheckFits(work);
-            if (!calibration.IsRepresentative)
+            if (!calibration!.IsRepresentative)
                 warnings.Add($"calibration data is {calibration.Description}: NOT representative of real inputs, so ranges (and accuracy) will be off; use real samples");
-            var count = Options.Samples is { } n ? Math.Min(n, calibration.Count) : calibration.Count;
-            var passes = Options.Method == CalibrationMethod.MinMax ? 1 : 2;
-            var done = 0;
-            calibrated = Calibrator.Calibrate(work, Counted(calibration.Samples(count)),
-                new CalibrationOptions { Method = Options.Method, Percentile = Options.Percentile });
-
-            IEnumerable<IReadOnlyDictionary<string, Tensor>> Counted(IEnumerable<IReadOnlyDictionary<string, Tensor>> samples)
+            calibrated = Calibrator.Calibrate(work, Counted(calibration.Samples(count)), new CalibrationOptions
             {
-                foreach (var sample in samples)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    progress?.Report(new QuantizationProgress("calibrating", done, count * passes));
-                    yield return sample;
-                    done++;
-                }
-            }
+                Method = Options.Method,
+                Percentile = Options.Percentile,
+                ActivationType = Options.ActivationType,
+                SymmetricActivations = Options.SymmetricActivations,
+            });
 
             clock.Start();
-            plan = QdqQuantizer.CreatePlan(work, calibrated.Ranges, qdqOptions with { CalibrationSamples = calibrated.Samples });
+            plan = QdqQuantizer.CreatePlan(work, calibrated.Ranges,
+                qdqOptions with { CalibrationSamples = calibrated.Samples, RangeMethods = calibrated.RangeMethods });
         }
         clock.Start();
-        progress?.Report(new QuantizationProgress("quantizing", 0, 0));
         var quantized = work.Clone();
         try
         {
+            IReadOnlyList<string> corrected = [];
+            if (Options.BiasCorrection)
+            {
+                clock.Stop();
+                corrected = Calibration.BiasCorrection.Apply(work, quantized, plan, Counted(calibration!.Samples(count))).Select(c => c.Node).ToList();
+                clock.Start();
+            }
+            progress?.Report(new QuantizationProgress("quantizing", 0, 0));
             var report = QdqQuantizer.Apply(quantized, plan);
             var embeddings = QuantizeEmbeddings(quantized, bits: 8, excluded);
             clock.Stop();
@@ -158,6 +170,8 @@ public sealed class Quantizer
                 EmbeddingReport = embeddings,
                 QuantizedNodes = CountQuantizedCompute(work, plan) + embeddings.Quantized.Count,
                 QuantizeTime = clock.Elapsed,
+                EqualizedPairs = equalized,
+                BiasCorrectedNodes = corrected,
             };
         }
         catch
@@ -165,6 +179,35 @@ public sealed class Quantizer
             quantized.Dispose();
             throw;
         }
+
+        IEnumerable<IReadOnlyDictionary<string, Tensor>> Counted(IEnumerable<IReadOnlyDictionary<string, Tensor>> samples)
+        {
+            foreach (var sample in samples)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                progress?.Report(new QuantizationProgress("calibrating", done, count * passes));
+                yield return sample;
+                done++;
+            }
+        }
+    }
+
+    // Equalization only rescales weights, so the float outputs must agree up to rounding; anything more is a bug.
+    private const double EqualizationTolerance = 1e-3;
+    private const int EqualizationCheckSamples = 4;
+
+    /// <summary>Equalizes <paramref name="work"/> in place after checking with ONNX Runtime that its float outputs do not change.</summary>
+    private static IReadOnlyList<string> EqualizeChecked(Model work, ISampleSource calibration, int count)
+    {
+        using var candidate = work.Clone();
+        var pairs = CrossLayerEqualization.Apply(candidate);
+        if (pairs.Count == 0) return pairs;
+        var inputs = calibration.Samples(Math.Min(count, EqualizationCheckSamples)).ToList();
+        var report = Runtime.ModelEquivalence.Compare(work, candidate, inputs);
+        if (!report.IsWithin(EqualizationTolerance))
+            ThrowHelper.InvalidOperation($"cross-layer equalization changed the float outputs by {report.MaxRelativeError:G3} of their range (tolerance {EqualizationTolerance}); not applied");
+        CrossLayerEqualization.Apply(work);
+        return pairs;
     }
 
     /// <summary>Compute nodes of <paramref name="work"/> whose output or weight the plan quantizes.</summary>

@@ -37,7 +37,7 @@ public sealed class QuantizeCommandTests(DemoImageFolders demo) : IClassFixture<
         Assert.True(root.GetProperty("nodesQuantized").GetInt32() >= 5);
         var calibration = root.GetProperty("calibration");
         Assert.Equal(100, calibration.GetProperty("samples").GetInt32());
-        Assert.Equal("minmax", calibration.GetProperty("method").GetString());
+        Assert.Equal("auto", calibration.GetProperty("method").GetString());
         Assert.True(calibration.GetProperty("representative").GetBoolean());
 
         var result = root.GetProperty("evaluation").GetProperty("result");
@@ -92,11 +92,11 @@ public sealed class QuantizeCommandTests(DemoImageFolders demo) : IClassFixture<
     [Fact]
     public void Accuracy_target_is_met_by_falling_back_the_most_sensitive_nodes()
     {
-        // Entropy calibration clips conv1's range on this model (about 8 points lost): a real job for the search.
+        // Ranges that keep only 90 % of the values clip hard and lose points: a real job for the search.
         using var dir = new TempDir();
         var output = dir.File("searched.onnx");
-        var (code, stdout, stderr) = Run("quantize", demo.Model, "-o", output, "--calib", demo.Calibration, "--method", "entropy",
-            "--per-channel", "--eval", demo.Evaluation, "--max-accuracy-drop", "1", "--json");
+        var (code, stdout, stderr) = Run("quantize", demo.Model, "-o", output, "--calib", demo.Calibration, "--method", "percentile",
+            "--percentile", "90", "--per-channel", "--eval", demo.Evaluation, "--max-accuracy-drop", "1", "--json");
 
         Assert.True(code == ExitCodes.Ok, stderr);
         using var json = JsonDocument.Parse(stdout);
@@ -160,6 +160,52 @@ public sealed class QuantizeCommandTests(DemoImageFolders demo) : IClassFixture<
         Assert.True(fidelity.GetProperty("top1Agreement").GetDouble() >= 0.97);
     }
 
+    [Fact]
+    public void Auto_method_reports_the_range_chosen_per_tensor_in_the_summary_and_the_plan()
+    {
+        using var dir = new TempDir();
+        var plan = dir.File("plan.json");
+
+        var (code, stdout, stderr) = Run("quantize", demo.Model, "-o", dir.File("q.onnx"), "--calib", demo.Calibration, "--samples", "40",
+            "--method", "auto", "--per-channel", "--save-plan", plan, "--json");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var calibration = json.RootElement.GetProperty("calibration");
+        Assert.Equal("auto", calibration.GetProperty("method").GetString());
+        var chosen = calibration.GetProperty("rangeMethods").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.NotEmpty(chosen);
+        Assert.All(chosen.Keys, m => Assert.Matches("^(minmax|percentile-[0-9.]+|entropy|mse)$", m));
+        var saved = QuantizationPlan.Load(plan);
+        Assert.Equal("auto", saved.CalibrationMethod);
+        Assert.Contains(saved.Tensors, t => t.Calibration is not null && chosen.ContainsKey(t.Calibration));
+    }
+
+    [Fact]
+    public void Bias_correction_and_equalize_run_and_are_reported()
+    {
+        using var dir = new TempDir();
+        var output = dir.File("q.onnx");
+
+        var (code, stdout, stderr) = Run("quantize", demo.Model, "-o", output, "--calib", demo.Calibration, "--samples", "40",
+            "--per-channel", "--bias-correction", "--equalize", "--eval", demo.Evaluation, "--json");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        var calibration = root.GetProperty("calibration");
+        Assert.True(calibration.GetProperty("biasCorrected").GetArrayLength() >= 3, "every Conv/Gemm with a bias is corrected");
+        Assert.Equal(JsonValueKind.Array, calibration.GetProperty("equalizedPairs").ValueKind);
+        var result = root.GetProperty("evaluation").GetProperty("result");
+        Assert.InRange(Math.Abs(result.GetProperty("top1").GetDouble() - result.GetProperty("referenceTop1").GetDouble()) * 100, 0, 1.0);
+
+        var (tableCode, table, tableErr) = Run("quantize", demo.Model, "-o", dir.File("t.onnx"), "--calib", demo.Calibration, "--samples", "20",
+            "--bias-correction");
+        Assert.True(tableCode == ExitCodes.Ok, tableErr);
+        Assert.Contains("Bias corrected", table, StringComparison.Ordinal);
+        Assert.Contains("Ranges chosen", table, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string[], string> BadInvocations => new()
     {
         { ["--type", "int8"], "needs calibration data" },
@@ -172,6 +218,10 @@ public sealed class QuantizeCommandTests(DemoImageFolders demo) : IClassFixture<
         { ["--type", "int4", "--block-size", "48"], "--block-size 48" },
         { ["--calib", "{calib}", "--size", "32x32"], "expects float[" },
         { ["--type", "fp16", "--calib", "{calib}"], "needs no calibration" },
+        { ["--type", "fp16", "--bias-correction"], "--bias-correction and --equalize" },
+        { ["--type", "int8-dynamic", "--equalize"], "--bias-correction and --equalize" },
+        { ["--plan", "{root}/no-plan.json", "--equalize"], "--equalize runs on calibration data" },
+        { ["--plan", "{root}/no-plan.json", "--bias-correction"], "--bias-correction runs on calibration data" },
     };
 
     [Theory]
@@ -241,7 +291,7 @@ public sealed class QuantizeCommandTests(DemoImageFolders demo) : IClassFixture<
         foreach (var option in new[] { "--type", "--calib", "--samples", "--method", "--percentile", "--per-channel", "--activation-type",
                      "--symmetric-activations", "--exclude-nodes", "--exclude-ops", "--keep-io-types", "--block-size", "--eval", "--min-accuracy",
                      "--max-accuracy-drop", "--time-budget", "--report", "--plan", "--save-plan", "--json", "--input", "--preset", "--size",
-                     "--mean", "--std", "--layout" })
+                     "--mean", "--std", "--layout", "--bias-correction", "--equalize", "auto|minmax|percentile|entropy" })
             Assert.Contains(option, stdout, StringComparison.Ordinal);
     }
 }

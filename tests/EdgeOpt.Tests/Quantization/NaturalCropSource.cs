@@ -28,11 +28,13 @@ internal sealed class NaturalCropSource : ISampleSource, IDisposable
     /// <param name="inputName">ResNet18's input name, the key of every sample.</param>
     /// <param name="count">How many crops.</param>
     /// <param name="seed">Crop <c>i</c> is drawn from <c>new Random(seed + i)</c>: different seeds give disjoint-by-chance sets.</param>
-    public NaturalCropSource(string resNet18Path, string inputName, int count, int seed)
+    /// <param name="photos">The photos to crop (file names under <see cref="NaturalImages.Folder"/>); all sixteen by default.</param>
+    public NaturalCropSource(string resNet18Path, string inputName, int count, int seed, IReadOnlyList<string>? photos = null)
     {
+        photos ??= NaturalImages.Photos;
         var preprocessPath = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(resNet18Path))!, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
         if (!File.Exists(preprocessPath)) throw new FileNotFoundException($"ResNet18 preprocessing model missing: {preprocessPath}", preprocessPath);
-        _photos = NaturalImages.Photos.Select(name => Decode(Path.Combine(NaturalImages.Folder, name))).ToArray();
+        _photos = photos.Select(name => Decode(Path.Combine(NaturalImages.Folder, name))).ToArray();
         _preprocess = SessionFactory.Create(preprocessPath, new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 });
         _inputName = inputName;
         _seed = seed;

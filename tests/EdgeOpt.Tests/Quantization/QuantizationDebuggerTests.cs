@@ -3,6 +3,7 @@ using EdgeOpt.Cli;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Quantization;
+using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Runtime;
 using Xunit.Abstractions;
 using Tensor = EdgeOpt.Onnx.Tensor;
@@ -16,7 +17,7 @@ public sealed class ErrorReportFixture : IDisposable
     {
         using var model = Model.Parse(DemoAssets.ModelBytes());
         Calibration = Images(model.Graph.Inputs[0].Name, DemoAssets.CalibrationSet().Take(100));
-        Result = new Quantizer(new QuantizerOptions { PerChannel = true }).Quantize(model, Calibration);
+        Result = new Quantizer(new QuantizerOptions { PerChannel = true, Method = CalibrationMethod.MinMax }).Quantize(model, Calibration);
         Report = QuantizationDebugger.Analyze(Result, Calibration);
     }
 
@@ -155,7 +156,7 @@ public sealed class QuantizationDebuggerTests(ErrorReportFixture demo, ITestOutp
         using var model = b.Build();
         float[] calibration = [-1f, -0.5f, 0f, 0.25f, 0.5f, 1f, 1.5f, 2f];
         float[] probe = [-1.5f, -0.37f, 0.013f, 0.31f, 0.77f, 1.29f, 2.2f, 3f]; // three values outside [-1, 2]
-        using var result = new Quantizer().Quantize(model, Source("x", calibration));
+        using var result = new Quantizer(new QuantizerOptions { Method = CalibrationMethod.MinMax }).Quantize(model, Source("x", calibration));
 
         var report = QuantizationDebugger.Analyze(result, Source("x", probe));
 

@@ -14,4 +14,11 @@ public enum CalibrationMethod
     /// histogram loses the least information (smallest KL divergence).
     /// </summary>
     Entropy,
+
+    /// <summary>
+    /// Per tensor, the best of MinMax, the 99.9 / 99.99 / 99.999 percentiles, Entropy and the MSE-optimal clipping
+    /// range, judged by the mean squared quantization error each causes at that tensor on the calibration data. One
+    /// pass over the data (self-widening histograms); <see cref="CalibrationResult.RangeMethods"/> says which won where.
+    /// </summary>
+    Auto,
 }

@@ -23,6 +23,12 @@ public sealed record CalibrationOptions
     /// <summary>Value names to calibrate; <see langword="null"/> calibrates every float graph input and node output.</summary>
     public IReadOnlyCollection<string>? Tensors { get; init; }
 
-    /// <summary>Histogram bins per tensor for Percentile and Entropy (memory is tensors × bins); Entropy needs at least 128.</summary>
+    /// <summary>For <see cref="CalibrationMethod.Auto"/>: the integer type the ranges will be quantized to (errors are scored under it).</summary>
+    public QuantizedPrecision ActivationType { get; init; } = QuantizedPrecision.UInt8;
+
+    /// <summary>For <see cref="CalibrationMethod.Auto"/>: whether the ranges will be quantized symmetrically around zero.</summary>
+    public bool SymmetricActivations { get; init; }
+
+    /// <summary>Histogram bins per tensor for Percentile and Entropy, per sign for Auto (memory is tensors × bins); Entropy and Auto need at least 128.</summary>
     public int Bins { get; init; } = 2048;
 }

@@ -11,4 +11,11 @@ public sealed record CalibrationResult(
     int Samples,
     CalibrationMethod Method,
     TimeSpan InferenceTime,
-    TimeSpan StatisticsTime);
+    TimeSpan StatisticsTime)
+{
+    /// <summary>
+    /// Value name → the method whose range it got: <c>minmax</c>, <c>percentile-99.99</c>, <c>entropy</c>, <c>mse</c>, ...
+    /// (for <see cref="CalibrationMethod.Auto"/> each tensor's winner; otherwise the one method for all).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> RangeMethods { get; init; } = new Dictionary<string, string>();
+}

@@ -1,15 +1,23 @@
 namespace EdgeOpt.Quantization.Calibration;
 
 /// <summary>
-/// Entropy (KL divergence) calibration as TensorRT does it for int8. Over a histogram of magnitudes, every candidate
-/// threshold at a bin edge from bin 128 on is scored: the reference P is the histogram up to the threshold with all
-/// clipped mass added to its last bin; the candidate Q is the same bins (without the clipped mass) merged into 128
-/// levels and spread back evenly over the bins P has mass in. The threshold with the smallest KL(P‖Q) wins: a
-/// larger one wastes levels on rare outliers, a smaller one clips too much mass.
+/// Entropy (KL divergence) calibration as TensorRT describes it for int8 (Migacz, "8-bit Inference with TensorRT",
+/// GTC 2017). Over a histogram of magnitudes (2048 bins by default), every candidate threshold i from 128 bins up to
+/// all of them is scored:
+/// <list type="bullet">
+/// <item>the reference P is bins [0, i) with every count beyond (the outliers) folded into bin i − 1;</item>
+/// <item>the candidate Q is the same bins without the outliers merged into 128 levels of i / 128 bins each (the last
+/// level also takes the remainder), each level's count spread evenly over the bins where P is non-zero;</item>
+/// <item>both are smoothed (empty bins get a little mass) and normalized, and the threshold with the smallest
+/// KL(P‖Q) wins, at i bin widths.</item>
+/// </list>
+/// A larger threshold wastes levels on rare outliers, a smaller one clips too much mass.
 /// <para>
-/// Bin 0 is scored with bin 1's count (as NVIDIA's pytorch-quantization does): after a Relu most values are exactly
-/// zero, and that spike, merged into the first level with its neighbours, would otherwise dominate the divergence and
-/// pull the threshold down to a few percent of the real range. Zero is exact in any scale, so it needs no levels.
+/// One deliberate departure: values that are exactly zero (most of a Relu's output) are left out of bin 0. They are
+/// representable in every scale, so they cannot inform the choice; left in, their spike dominates the divergence of
+/// the first level and drags the threshold down to a few percent of the range, clipping what matters. (NVIDIA's
+/// pytorch-quantization instead overwrites bin 0 with bin 1's count, which also erases the genuine small values of
+/// bin 0 and invents mass for signed tensors that have no spike at all.)
 /// </para>
 /// </summary>
 internal static class EntropyRange
@@ -23,40 +31,45 @@ internal static class EntropyRange
     /// <summary>The symmetric range ±threshold, clipped to what was observed (<paramref name="observed"/>).</summary>
     public static TensorRange Choose(HistogramCollector magnitudes, TensorRange observed)
     {
-        var threshold = (float)Threshold(magnitudes);
-        return new TensorRange(Math.Max(observed.Min, -threshold), Math.Min(observed.Max, threshold));
+        var counts = magnitudes.Counts.ToArray();
+        counts[0] -= magnitudes.Zeros;
+        var threshold = (float)magnitudes.Edge(ThresholdBins(counts));
+        return Clip(threshold, observed);
     }
 
-    /// <summary>The magnitude at which to clip.</summary>
-    public static double Threshold(HistogramCollector histogram)
+    /// <summary>±<paramref name="threshold"/> within the observed range.</summary>
+    public static TensorRange Clip(float threshold, TensorRange observed) =>
+        new(Math.Max(observed.Min, -threshold), Math.Min(observed.Max, threshold));
+
+    /// <summary>
+    /// The number of leading bins of <paramref name="counts"/> (a magnitude histogram without exact zeros) to keep:
+    /// the threshold is that many bin widths. All of them when there are no more bins than levels or no mass.
+    /// <paramref name="stride"/> &gt; 1 tries only every stride-th threshold (and the last).
+    /// </summary>
+    public static int ThresholdBins(ReadOnlySpan<long> counts, int stride = 1)
     {
-        var bins = histogram.Counts.Length;
-        if (bins <= QuantizedLevels || histogram.Total == 0) return histogram.High;
-        var counts = histogram.Counts.ToArray();
-        counts[0] = counts[1];
-        var total = 0L;
+        var bins = counts.Length;
+        long total = 0;
         foreach (var c in counts) total += c;
-        if (total == 0) return histogram.High;
+        if (bins <= QuantizedLevels || total == 0) return bins;
 
         var p = new double[bins];
         var q = new double[bins];
-        var clipped = total;
-        for (var i = 0; i < QuantizedLevels; i++) clipped -= counts[i];
+        var outliers = total;
+        for (var k = 0; k < QuantizedLevels; k++) outliers -= counts[k];
 
         var best = double.PositiveInfinity;
         var bestBins = bins;
         for (var length = QuantizedLevels; length <= bins; length++)
         {
-            // Reference: bins [0, length) with everything beyond folded into the last one.
             for (var k = 0; k < length; k++) p[k] = counts[k];
-            p[length - 1] += clipped;
+            p[length - 1] += outliers;
 
-            // Candidate: the unclipped bins merged into 128 levels (bin k in level floor(128k / length)), each level
-            // spread evenly over its bins that P has mass in.
+            var merged = length / QuantizedLevels;
             for (var level = 0; level < QuantizedLevels; level++)
             {
-                var first = Ceiling(level, length);
-                var end = Ceiling(level + 1, length);
+                var first = level * merged;
+                var end = level == QuantizedLevels - 1 ? length : first + merged;
                 double mass = 0;
                 var occupied = 0;
                 for (var k = first; k < end; k++)
@@ -74,13 +87,13 @@ internal static class EntropyRange
                 best = divergence;
                 bestBins = length;
             }
-            if (length < bins) clipped -= counts[length];
+            // Move to the next threshold tried: its outliers are what lies beyond it.
+            var next = length == bins ? bins + 1 : Math.Min(length + stride, bins);
+            for (var k = length; k < Math.Min(next, bins); k++) outliers -= counts[k];
+            length = next - 1;
         }
-        return histogram.Edge(bestBins);
+        return bestBins;
     }
-
-    /// <summary>The first bin of <paramref name="level"/> when <paramref name="length"/> bins form 128 levels: ceil(level × length / 128).</summary>
-    private static int Ceiling(int level, int length) => (int)(((long)level * length + QuantizedLevels - 1) / QuantizedLevels);
 
     /// <summary>KL(P‖Q) of two unnormalized distributions after smoothing; infinity when either cannot be smoothed.</summary>
     private static double Divergence(Span<double> p, Span<double> q)

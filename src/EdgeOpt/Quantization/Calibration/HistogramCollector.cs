@@ -33,6 +33,9 @@ internal sealed class HistogramCollector
     public int Bins => _counts.Length;
     public long Total { get; private set; }
 
+    /// <summary>How many of the values (all counted in the bin holding 0) were exactly zero.</summary>
+    public long Zeros { get; private set; }
+
     /// <summary>Left edge of bin <paramref name="index"/>; <c>Edge(Bins)</c> is <see cref="High"/>.</summary>
     public double Edge(int index) => index >= Bins ? High : Low + (index * BinWidth);
 
@@ -42,10 +45,11 @@ internal sealed class HistogramCollector
         var last = counts.Length - 1;
         var low = (float)Low;
         var scale = (float)_scale;
-        long added = 0;
+        long added = 0, zeros = 0;
         foreach (var x in values)
         {
             if (!float.IsFinite(x)) continue;
+            if (x == 0) zeros++;
             var position = ((Magnitudes ? Math.Abs(x) : x) - low) * scale;
             // Negative positions (and rounding past the last edge) land in the edge bins.
             var index = position <= 0 ? 0 : Math.Min((int)position, last);
@@ -53,5 +57,6 @@ internal sealed class HistogramCollector
             added++;
         }
         Total += added;
+        Zeros += zeros;
     }
 }

@@ -259,7 +259,7 @@ internal sealed class QdqPlanner
         }
         if (!float.IsFinite(range.Min) || !float.IsFinite(range.Max) || range.Min > range.Max)
             ThrowHelper.Usage($"activation range of tensor '{key}' is [{range.Min}, {range.Max}]; expected finite numbers with min <= max");
-        return Add(ActivationEntry(key, range));
+        return Add(ActivationEntry(key, range, _rangeSource.GetValueOrDefault(key, key)));
     }
 
     private void PlanOutput(Node node)
@@ -271,7 +271,7 @@ internal sealed class QdqPlanner
         var source = _rangeSource.GetValueOrDefault(output.Name, output.Name);
         if (!_ranges.TryGetValue(source, out var range))
             ThrowHelper.Usage($"no activation range for tensor '{source}', the output of {node.DisplayName}: calibrate it or exclude the node");
-        Add(ActivationEntry(output.Name, range));
+        Add(ActivationEntry(output.Name, range, source));
     }
 
     private void PlanShared(Node node)
@@ -290,10 +290,12 @@ internal sealed class QdqPlanner
         Add(entry with { Name = output.Name });
     }
 
-    private TensorQuantization ActivationEntry(string name, TensorRange range)
+    /// <summary>An activation's entry; <paramref name="source"/> is the calibrated tensor its range came from (a folded activation's output for its producer).</summary>
+    private TensorQuantization ActivationEntry(string name, TensorRange range, string source)
     {
         var (scale, zeroPoint) = QdqMath.Activation(range, _options.ActivationType, _options.SymmetricActivations);
-        return new TensorQuantization(name, _options.ActivationType, [scale], [zeroPoint], null, range.Min, range.Max);
+        return new TensorQuantization(name, _options.ActivationType, [scale], [zeroPoint], null, range.Min, range.Max,
+            Calibration: _options.RangeMethods?.GetValueOrDefault(source));
     }
 
     private TensorQuantization Add(TensorQuantization entry)
