@@ -62,25 +62,27 @@ internal sealed class NaturalCropSource : ISampleSource, IDisposable
     }
 
     /// <summary>Crop <paramref name="index"/> as RGB CHW floats 0..255.</summary>
-    private float[] Crop(int index)
+    private float[] Crop(int index) => NaturalImages.RgbaToChw(RandomCropRgba(_photos, Size, new Random(_seed + index)), Size);
+
+    /// <summary>A random square crop (half to all of the shorter side) of one of <paramref name="photos"/>, resized to <paramref name="size"/>², as RGBA bytes.</summary>
+    internal static byte[] RandomCropRgba(SKBitmap[] photos, int size, Random random)
     {
-        var random = new Random(_seed + index);
-        var photo = _photos[random.Next(_photos.Length)];
+        var photo = photos[random.Next(photos.Length)];
         var shorter = Math.Min(photo.Width, photo.Height);
         var side = (int)(shorter * (0.5 + (0.5 * random.NextDouble())));
         var left = random.Next(photo.Width - side + 1);
         var top = random.Next(photo.Height - side + 1);
 
-        var info = new SKImageInfo(Size, Size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var resized = new SKBitmap(info);
         using (var canvas = new SKCanvas(resized))
         {
             canvas.Clear(SKColors.Black);
             using var image = SKImage.FromBitmap(photo);
-            canvas.DrawImage(image, SKRect.Create(left, top, side, side), new SKRect(0, 0, Size, Size),
+            canvas.DrawImage(image, SKRect.Create(left, top, side, side), new SKRect(0, 0, size, size),
                 new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         }
-        return NaturalImages.RgbaToChw(resized.GetPixelSpan(), Size);
+        return resized.GetPixelSpan().ToArray();
     }
 
     private static SKBitmap Decode(string path)

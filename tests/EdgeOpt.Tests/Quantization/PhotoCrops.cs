@@ -59,24 +59,7 @@ internal sealed class PhotoCrops : ISampleSource
 
     public IReadOnlyDictionary<string, Tensor> Read(int index) => _samples[index];
 
-    private static byte[] Crop(SKBitmap[] photos, int size, Random random)
-    {
-        var photo = photos[random.Next(photos.Length)];
-        var shorter = Math.Min(photo.Width, photo.Height);
-        var side = (int)(shorter * (0.5 + (0.5 * random.NextDouble())));
-        var left = random.Next(photo.Width - side + 1);
-        var top = random.Next(photo.Height - side + 1);
-        var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var resized = new SKBitmap(info);
-        using (var canvas = new SKCanvas(resized))
-        {
-            canvas.Clear(SKColors.Black);
-            using var image = SKImage.FromBitmap(photo);
-            canvas.DrawImage(image, SKRect.Create(left, top, side, side), new SKRect(0, 0, size, size),
-                new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-        }
-        return resized.GetPixelSpan().ToArray();
-    }
+    private static byte[] Crop(SKBitmap[] photos, int size, Random random) => NaturalCropSource.RandomCropRgba(photos, size, random);
 
     private static float[] Arrange(byte[] rgba, int size, bool channelsLast, float scale, float offset)
     {
