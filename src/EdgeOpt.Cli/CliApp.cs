@@ -43,7 +43,14 @@ public static class CliApp
         ServeCommand.Create(),
     ];
 
-    /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met).</summary>
+    /// <summary>The process entry point: as <see cref="Run"/>, and Ctrl+C/SIGTERM remove temporary outputs and exit 130/143.</summary>
+    internal static int RunProcess(string[] args)
+    {
+        CommandRunner.HandleSignals = true;
+        return Run(args);
+    }
+
+    /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met; 130/143 interrupted).</summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = stdout ?? Console.Out;
@@ -67,4 +74,10 @@ public static class ExitCodes
     public const int Failure = 1;
     public const int Usage = 2;
     public const int ConstraintsNotMet = 3;
+
+    /// <summary>Interrupted by Ctrl+C (SIGINT); temporary outputs removed.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Terminated by SIGTERM; temporary outputs removed.</summary>
+    public const int Terminated = 143;
 }

@@ -19,12 +19,24 @@ internal static class CommandRunner
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Wires <paramref name="body"/> as the command's action with error handling.</summary>
-    public static void SetAction(Command command, Func<ParseResult, CommandContext, int> body) =>
+    /// <summary>
+    /// Set by the process entry point (not by in-process callers such as tests): commands then handle SIGINT/SIGTERM
+    /// through <see cref="Interruption"/>.
+    /// </summary>
+    internal static bool HandleSignals { get; set; }
+
+    /// <summary>
+    /// Wires <paramref name="body"/> as the command's action with error handling. <paramref name="interruptible"/>: on
+    /// SIGINT/SIGTERM remove temporary outputs and exit 130/143 (a command that handles the signals itself, like serve, passes false).
+    /// </summary>
+    public static void SetAction(Command command, Func<ParseResult, CommandContext, int> body, bool interruptible = true) =>
         command.SetAction(parse =>
         {
             var context = new CommandContext(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Verbose));
-            return Execute(context, () => body(parse, context));
+            using var interruption = interruptible && HandleSignals ? Interruption.Install(context.Error) : null;
+            var code = Execute(context, () => body(parse, context));
+            if (Interruption.Interrupted) Interruption.WaitForExit();
+            return code;
         });
 
     public static int Execute(CommandContext context, Func<int> body)
@@ -32,6 +44,12 @@ internal static class CommandRunner
         try
         {
             return body();
+        }
+        catch (Exception) when (Interruption.Interrupted)
+        {
+            // The signal handler removed the temps and is exiting with 130/143; whatever failed since is not the user's concern.
+            Interruption.WaitForExit();
+            throw;
         }
         catch (Exception e) when (e is ModelFormatException or DataFormatException or UsageException or FileNotFoundException or DirectoryNotFoundException)
         {

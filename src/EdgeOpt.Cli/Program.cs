@@ -1,1 +1,1 @@
-return EdgeOpt.Cli.CliApp.Run(args);
+return EdgeOpt.Cli.CliApp.RunProcess(args);

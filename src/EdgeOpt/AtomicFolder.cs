@@ -1,63 +1,98 @@
+using EdgeOpt.Onnx.Serialization;
+
 namespace EdgeOpt;
 
 /// <summary>
 /// Writes a whole output folder through a temporary sibling that is moved into place at the end, so a failure never
-/// leaves a half-written folder where a reader (a browser, a loader) would take it for a complete one.
+/// leaves a half-written folder where a reader (a browser, a loader) would take it for a complete one. An existing folder
+/// is replaced only when it is empty or an earlier EdgeOpt output holding nothing EdgeOpt did not write.
 /// </summary>
 internal static class AtomicFolder
 {
     /// <summary>
-    /// Refuses an output that is <paramref name="inputFile"/>'s own folder, a file, inside a missing folder, or non-empty
-    /// without <paramref name="force"/>. <paramref name="what"/> names the output in messages ("package", "web bundle").
+    /// Refuses an output that is a file, a symlink, inside a missing folder, the folder holding <paramref name="inputFile"/>
+    /// or one of its ancestors (canonical paths compared, symlinks resolved), or non-empty unless it is an earlier output
+    /// of the same kind and <paramref name="force"/> is set. <paramref name="what"/> names the output in messages
+    /// ("package", "web bundle"); <paramref name="findForeign"/> names the first entry of a folder EdgeOpt did not write
+    /// as that output (its marker missing, or a file it does not list), or returns null for an earlier output.
     /// </summary>
-    /// <exception cref="UsageException">One of those mistakes, named in one line.</exception>
-    public static void Validate(string inputFile, string outputFolder, string output, bool force, string what)
+    /// <exception cref="UsageException">One of those refusals, named in one line; nothing is touched.</exception>
+    public static void Validate(string inputFile, string outputFolder, string output, bool force, string what, Func<string, string?> findForeign)
     {
-        if (string.Equals(output, Path.GetDirectoryName(inputFile), StringComparison.Ordinal))
-            ThrowHelper.Usage($"output folder '{outputFolder}' is the model's own folder; give a separate folder for the {what}");
-        if (File.Exists(output))
+        if (File.Exists(output) && !Directory.Exists(output))
             ThrowHelper.Usage($"output '{outputFolder}' is a file; expected a folder for the {what}");
+        if (new DirectoryInfo(output).LinkTarget is not null)
+            ThrowHelper.Usage($"output folder '{outputFolder}' is a symbolic link; give the folder it points to, or a new folder, for the {what}");
         var parent = Path.GetDirectoryName(output);
         if (parent is null || !Directory.Exists(parent))
             ThrowHelper.Usage($"the folder containing '{outputFolder}' does not exist");
-        if (!force && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            ThrowHelper.Usage($"output folder '{outputFolder}' is not empty; use --force to replace it");
+        if (string.Equals(output, Path.GetDirectoryName(inputFile), StringComparison.Ordinal))
+            ThrowHelper.Usage($"output folder '{outputFolder}' is the model's own folder; give a separate folder for the {what}");
+        if (Contains(output, inputFile))
+            ThrowHelper.Usage($"output folder '{outputFolder}' contains the input model '{inputFile}'; give a separate folder for the {what}");
+        if (!Directory.Exists(output) || !Directory.EnumerateFileSystemEntries(output).Any()) return;
+
+        var foreign = findForeign(output);
+        if (foreign is not null)
+            ThrowHelper.Usage($"output folder '{outputFolder}' holds files EdgeOpt did not write ({foreign}); {(force ? $"--force replaces only an empty folder or an earlier EdgeOpt {what}" : "give an empty or new folder")}");
+        if (!force)
+            ThrowHelper.Usage($"output folder '{outputFolder}' holds an earlier {what}; use --force to replace it");
     }
 
     /// <summary>
-    /// Runs <paramref name="write"/> on a fresh temporary sibling of <paramref name="output"/>, then swaps it into place
-    /// (an existing folder is moved aside first and deleted only after the swap). On failure nothing changes at <paramref name="output"/>.
+    /// Runs <paramref name="write"/> on a fresh temporary sibling of <paramref name="output"/>, calls <paramref name="revalidate"/>
+    /// (the folder may have changed meanwhile), then swaps it into place: an existing folder is moved aside first and
+    /// deleted only after the swap. On failure or interruption nothing changes at <paramref name="output"/>.
     /// </summary>
-    public static T Write<T>(string output, Func<string, T> write)
+    public static T Write<T>(string output, Func<string, T> write, Action? revalidate = null)
     {
-        var parent = Path.GetDirectoryName(output)!;
-        var temp = Path.Combine(parent, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");
-        var backup = Path.Combine(parent, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.old");
+        var temp = PendingWrites.CreateFolder(output);
+        string? backup = null;
         try
         {
-            Directory.CreateDirectory(temp);
             var result = write(temp);
-            if (Directory.Exists(output))
+            revalidate?.Invoke();
+            PendingWrites.Commit([temp], () =>
             {
-                if (Directory.EnumerateFileSystemEntries(output).Any()) Directory.Move(output, backup);
-                else Directory.Delete(output);
-            }
-            Directory.Move(temp, output);
-            TryDelete(backup);
+                if (Directory.Exists(output))
+                {
+                    if (Directory.EnumerateFileSystemEntries(output).Any())
+                    {
+                        backup = TempPaths.SiblingOf(output);
+                        PendingWrites.Adopt(backup);
+                        Directory.Move(output, backup);
+                    }
+                    else Directory.Delete(output);
+                }
+                Directory.Move(temp, output);
+            });
+            if (backup is not null) PendingWrites.Discard(backup);
             return result;
         }
         catch
         {
-            TryDelete(temp);
-            if (Directory.Exists(backup) && !Directory.Exists(output)) Directory.Move(backup, output);
+            PendingWrites.Discard(temp);
+            if (backup is not null)
+            {
+                if (Directory.Exists(backup) && !Directory.Exists(output)) Directory.Move(backup, output);
+                PendingWrites.Release(backup);
+            }
             throw;
         }
     }
 
-    private static void TryDelete(string path)
+    // Lexically and with every symlink resolved: a folder reached through a link still contains what its target holds.
+    private static bool Contains(string folder, string file)
     {
-        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        if (IsUnder(file, folder)) return true;
+        var realFolder = ExternalDataPaths.RealPath(folder);
+        var realFile = ExternalDataPaths.RealPath(file);
+        return IsUnder(realFile, realFolder) || IsUnder(file, realFolder) || IsUnder(realFile, folder);
+    }
+
+    private static bool IsUnder(string path, string folder)
+    {
+        var prefix = Path.EndsInDirectorySeparator(folder) ? folder : folder + Path.DirectorySeparatorChar;
+        return path.StartsWith(prefix, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using EdgeOpt.Tests.Shared;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
@@ -35,13 +36,7 @@ internal static class NativeOrt
 /// <summary>Comparisons of the page's outputs with the native reference.</summary>
 internal static class Outputs
 {
-    public static double MaxAbsDiff(IReadOnlyList<float> expected, IReadOnlyList<float> actual)
-    {
-        Assert.Equal(expected.Count, actual.Count);
-        var max = 0.0;
-        for (var i = 0; i < expected.Count; i++) max = Math.Max(max, Math.Abs((double)expected[i] - actual[i]));
-        return max;
-    }
+    public static double MaxAbsDiff(IReadOnlyList<float> expected, IReadOnlyList<float> actual) => Differences.MaxAbs(expected, actual);
 
     public static int ArgMax(IReadOnlyList<float> values)
     {

@@ -10,7 +10,7 @@ namespace EdgeOpt.Cli.Commands;
 
 /// <summary>
 /// <c>edgeopt optimize MODEL -o OUT [--level basic|extended] [--target-opset N] [--passes a,b] [--skip-passes a,b]
-/// [--fixed-shape NAME=DIMS]... [--external-data] [--json]</c>: runs <see cref="ModelOptimizer"/> and writes the result
+/// [--fixed-shape NAME=DIMS]... [--bind NAME=VALUE[,NAME=VALUE...]]... [--external-data] [--json]</c>: runs <see cref="ModelOptimizer"/> and writes the result
 /// atomically. Every option is checked before the model is touched; on any error nothing is written.
 /// </summary>
 internal static class OptimizeCommand
@@ -48,6 +48,13 @@ internal static class OptimizeCommand
                           "must agree); repeat for several inputs",
             HelpName = "NAME=DIMS",
         };
+        var bind = new Option<string[]>("--bind")
+        {
+            Description = "Specialise an input to a constant and fold what follows, e.g. --bind sr=16000 (an If on it is inlined, " +
+                          "the dead branch dropped); the value takes the input's type and shape, a 1-D input takes a list " +
+                          "(--bind ids=1,2,3); several bindings separated by commas or by repeating --bind",
+            HelpName = "NAME=VALUE[,NAME=VALUE...]",
+        };
         var external = new Option<bool>("--external-data")
         {
             Description = "Store tensors of at least --external-data-threshold bytes in '<output>.data' next to the output",
@@ -64,7 +71,7 @@ internal static class OptimizeCommand
             "constant folding, fusions into weights, common subexpressions) to a fixpoint. Prints what each pass did; " +
             "the output is written to a temporary file and moved into place.")
         {
-            model, input, output, level, targetOpset, passes, skipPasses, fixedShapes, external, threshold, json,
+            model, input, output, level, targetOpset, passes, skipPasses, fixedShapes, bind, external, threshold, json,
         };
         CommandRunner.SetAction(command, (parse, context) =>
         {
@@ -78,6 +85,7 @@ internal static class OptimizeCommand
                     Passes = parse.GetValue(passes) is { Length: > 0 } only ? NonEmpty(Arguments.SplitNames(only)) : null,
                     SkipPasses = Arguments.SplitNames(parse.GetValue(skipPasses) ?? []),
                     FixedShapes = ParseFixedShapes(parse.GetValue(fixedShapes) ?? []),
+                    Bindings = ParseBindings(parse.GetValue(bind) ?? []),
                 },
                 new ModelSaveOptions { ExternalData = parse.GetValue(external), ExternalDataThreshold = parse.GetValue(threshold) });
             return Run(context, request, parse.GetValue(json));
@@ -153,13 +161,44 @@ internal static class OptimizeCommand
         return shapes;
     }
 
+    /// <summary>
+    /// Parses <c>NAME=VALUE[,NAME=VALUE...]</c> from each --bind. Commas separate bindings and list elements alike: an
+    /// item with '=' starts a binding, an item without one extends the previous binding's list (<c>ids=1,2,3,sr=16000</c>).
+    /// </summary>
+    internal static Dictionary<string, string> ParseBindings(IEnumerable<string> values)
+    {
+        var bindings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            string? current = null;
+            foreach (var item in value.Split(',', StringSplitOptions.TrimEntries))
+            {
+                var eq = item.IndexOf('=');
+                if (eq < 0)
+                {
+                    if (current is null || item.Length == 0)
+                        throw new UsageException($"--bind '{value}': expected NAME=VALUE, e.g. sr=16000 (a list for a 1-D input: ids=1,2,3)");
+                    bindings[current] += "," + item;
+                    continue;
+                }
+                current = item[..eq].Trim();
+                var text = item[(eq + 1)..].Trim();
+                if (current.Length == 0 || text.Length == 0)
+                    throw new UsageException($"--bind '{value}': expected NAME=VALUE, e.g. sr=16000 (a list for a 1-D input: ids=1,2,3)");
+                if (!bindings.TryAdd(current, text))
+                    throw new UsageException($"--bind: input '{current}' is given twice");
+            }
+        }
+        return bindings;
+    }
+
     /// <summary>The model file plus the external data files it references, in bytes.</summary>
     private static long FileBytes(string path, Model model) =>
-        new FileInfo(path).Length + model.Graph.AllGraphs()
+        FileSizes.Of(path) + model.Graph.AllGraphs()
             .SelectMany(g => g.Initializers)
             .Select(v => v.Initializer?.External?.FullPath).OfType<string>()
             .Distinct(StringComparer.Ordinal)
-            .Sum(f => new FileInfo(f).Length);
+            .Sum(FileSizes.Of);
 
     private sealed record OptimizeRequest(string Input, string Output, OptimizationOptions Options, ModelSaveOptions SaveOptions);
 }

@@ -13,6 +13,7 @@ internal static class OptimizeRenderer
         run.AddRow("Output", Esc(r.Output));
         run.AddRow("Level", Esc(r.Level));
         foreach (var (name, dims) in r.FixedShapes) run.AddRow("Fixed shape", Esc($"{name}: [{string.Join(",", dims)}]"));
+        foreach (var (name, value) in r.Bindings) run.AddRow("Bound input", Esc($"{name} = {value}"));
         run.AddRow("Opset", Esc(r.OpsetBefore == r.OpsetAfter ? Opset(r.OpsetAfter) : $"{Opset(r.OpsetBefore)} -> {Opset(r.OpsetAfter)}"));
         if (r.Conversion is { } conversion)
             run.AddRow("Converted", Esc(conversion.NodesChangedByOp.Count == 0 ? "no node needed a change"

@@ -11,6 +11,7 @@ internal sealed record OptimizeReport(
     string Output,
     string Level,
     IReadOnlyDictionary<string, long[]> FixedShapes,
+    IReadOnlyDictionary<string, string> Bindings,
     long? OpsetBefore,
     long? OpsetAfter,
     OptimizeReport.ConversionRow? Conversion,
@@ -25,6 +26,7 @@ internal sealed record OptimizeReport(
         output,
         options.Passes is null ? options.Level.ToString().ToLowerInvariant() : "explicit",
         result.FixedShapes,
+        result.Bindings,
         opsetBefore,
         opsetAfter,
         result.Conversion is { } c

@@ -21,7 +21,7 @@ internal static class ProgressiveCommand
             Description = "Target bytes per weight chunk, e.g. 4MB, 512KiB (4 KiB to 2 GiB); a larger tensor gets a chunk of its own",
             DefaultValueFactory = _ => "4MiB",
         };
-        var force = new Option<bool>("--force") { Description = "Replace a non-empty output folder" };
+        var force = new Option<bool>("--force") { Description = "Replace an earlier EdgeOpt output in the folder (never a folder holding the model or files EdgeOpt did not write)" };
         var plan = new Option<bool>("--plan") { Description = "Plan loading of the package folder INPUT instead of packaging" };
         var bandwidth = new Option<string>("--bandwidth")
         {
@@ -69,7 +69,7 @@ internal static class ProgressiveCommand
         if (Directory.Exists(model))
             throw new UsageException($"'{model}' is a folder; add --plan to plan loading a package, or give a .onnx model to package");
         if (output is null) throw new UsageException("missing output folder: give -o DIR for the package");
-        var options = new ProgressiveOptions { ChunkSize = ParseSize(chunkSize, "--chunk-size"), Force = force };
+        var options = new ProgressiveOptions { ChunkSize = ParseChunkSize(chunkSize), Force = force };
         var manifest = ProgressivePackager.Package(model, output, options);
         if (asJson) CommandRunner.WriteJson(context, manifest);
         else ProgressiveRenderer.RenderPackage(context.Console, output, manifest);
@@ -87,7 +87,7 @@ internal static class ProgressiveCommand
             throw new UsageException($"output folder '{dir}' does not exist");
 
         var plan = LoadPlan.Create(ProgressiveManifest.Load(folder), options);
-        if (output is not null) WriteAtomically(output, JsonSerializer.Serialize(plan, CommandRunner.Json));
+        if (output is not null) AtomicFile.WriteAllText(output, JsonSerializer.Serialize(plan, CommandRunner.Json));
         if (asJson) CommandRunner.WriteJson(context, plan);
         else ProgressiveRenderer.RenderPlan(context.Console, plan);
         if (plan.ExceedsMemoryLimit)
@@ -95,22 +95,16 @@ internal static class ProgressiveCommand
         return ExitCodes.Ok;
     }
 
-    private static void WriteAtomically(string path, string text)
+    /// <summary>A chunk size within <see cref="ProgressiveOptions.MinChunkSize"/> (4 KiB) and <see cref="ProgressiveOptions.MaxChunkSize"/> (2 GiB).</summary>
+    internal static long ParseChunkSize(string text)
     {
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temp, text);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        var size = ParseSize(text, "--chunk-size");
+        if (size > ProgressiveOptions.MaxChunkSize) throw new UsageException($"--chunk-size '{text}' is out of range (max 2 GiB)");
+        if (size < ProgressiveOptions.MinChunkSize) throw new UsageException($"--chunk-size '{text}' is out of range (min 4 KiB)");
+        return size;
     }
 
-    /// <summary>Bytes from <c>123</c>, <c>4KB</c>, <c>4 MB</c>, <c>4MiB</c>, <c>1.5GB</c> (KB/MB/GB decimal, KiB/MiB/GiB binary).</summary>
+    /// <summary>Bytes from <c>123</c>, <c>4KB</c>, <c>4 MB</c>, <c>4MiB</c>, <c>1.5GB</c> (KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary).</summary>
     internal static long ParseSize(string text, string option)
     {
         var s = text.Trim();
@@ -126,11 +120,14 @@ internal static class ProgressiveCommand
             "KIB" => 1L << 10,
             "MIB" => 1L << 20,
             "GIB" => 1L << 30,
+            "TB" or "T" => 1000_000_000_000,
+            "TIB" => 1L << 40,
             _ => 0,
         };
         if (multiplier == 0 || !double.TryParse(s[..split], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
-            || value <= 0 || value * multiplier > long.MaxValue)
+            || value <= 0)
             throw new UsageException($"{option} '{text}' is not a positive size; expected e.g. 4MB, 512KiB or 1048576");
+        if (value * multiplier > long.MaxValue) throw new UsageException($"{option} '{text}' is out of range");
         return (long)Math.Round(value * multiplier);
     }
 

@@ -110,7 +110,7 @@ internal static class QuantizeCommand
 
         var warnings = new List<string>();
         using var result = ProgressDisplay.WithBar<QuantizationProgress, QuantizationResult>(context, $"Quantizing {Path.GetFileName(inputPath)} to {TypeName(options.Type)}",
-            p => (p.Stage, p.Done, p.Total), progress => new Quantizer(options).Quantize(original, calibration, progress));
+            p => (p.Stage, p.Done, p.Total), progress => new Quantizer(options).Quantize(original, calibration, progress ?? CalibrationLines(context, calibration)));
         warnings.AddRange(result.Warnings);
         foreach (var warning in result.Warnings) context.Error.WriteLine($"warning: {warning}");
 
@@ -161,7 +161,7 @@ internal static class QuantizeCommand
         var calibrated = result.Calibration;
         var summary = new QuantizeReport(
             inputPath, outputPath, TypeName(options.Type),
-            new FileInfo(inputPath).Length, new FileInfo(outputPath).Length,
+            FileSizes.Of(inputPath), FileSizes.Of(outputPath),
             search is null ? result.QuantizedNodes : Math.Max(0, result.QuantizedNodes - search.FallbackNodes.Count),
             search is null ? result.ExcludedNodes : [.. result.ExcludedNodes, .. search.FallbackNodes.Select(n => new ExcludedNode(n, "", "fell back to float by the accuracy search"))],
             calibrated is null || calibration is null ? null
@@ -246,6 +246,23 @@ internal static class QuantizeCommand
         "int4" => QuantizationType.Int4,
         _ => throw new UsageException($"--type '{text}': expected int8, int8-dynamic, fp16 or int4"),
     };
+
+    // Without a terminal (no progress bar) calibration still says what it runs on stderr: a line once the first sample has
+    // gone through (so bad data fails with its one error line alone), then one every tenth of the way.
+    private static IProgress<QuantizationProgress>? CalibrationLines(CommandContext context, ISampleSource? calibration)
+    {
+        if (calibration is null) return null;
+        var lastTenth = -1;
+        return new InlineProgress<QuantizationProgress>(p =>
+        {
+            if (p.Stage != "calibrating" || p.Done < 1 || p.Total < 1) return;
+            if (lastTenth < 0) context.Error.WriteLine($"calibrating: {p.Total:N0} sample runs on {calibration.Description}");
+            var tenth = (int)(10L * p.Done / p.Total);
+            if (tenth <= lastTenth) return;
+            lastTenth = tenth;
+            context.Error.WriteLine($"calibrating: {p.Done:N0}/{p.Total:N0}");
+        });
+    }
 
     internal static string TypeName(QuantizationType type) => type switch
     {

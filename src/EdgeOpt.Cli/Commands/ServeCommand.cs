@@ -15,10 +15,12 @@ internal static class ServeCommand
     public static Command Create()
     {
         var folder = new Argument<string>("folder") { Description = "The bundle or package folder to serve (e.g. the output of `edgeopt progressive`)" };
-        var port = new Option<int>("--port", "-p")
+        // Parsed here rather than by System.CommandLine, so a bad value is one "error:" line like every other bad input.
+        var port = new Option<string>("--port", "-p")
         {
-            Description = "Port on 127.0.0.1; 0 picks a free one",
-            DefaultValueFactory = _ => DefaultPort,
+            Description = "Port on 127.0.0.1 (1 to 65535); 0 picks a free one",
+            DefaultValueFactory = _ => DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            HelpName = "N",
         };
         var command = new Command("serve",
             "Serve a folder on 127.0.0.1 for browsers: COOP/COEP headers (so WASM threads work), correct MIME types, immutable " +
@@ -32,16 +34,23 @@ internal static class ServeCommand
             using var stop = new CancellationTokenSource();
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            return RunAsync(context, parse.GetValue(folder)!, parse.GetValue(port), stop.Token).GetAwaiter().GetResult();
+            var portNumber = ParsePort(parse.GetValue(port)!);
+            return RunAsync(context, parse.GetValue(folder)!, portNumber, stop.Token).GetAwaiter().GetResult();
 
             void Stop(PosixSignalContext signal)
             {
                 signal.Cancel = true; // shut down cleanly instead of being killed
                 stop.Cancel();
             }
-        });
+        }, interruptible: false);
         return command;
     }
+
+    internal static int ParsePort(string text) =>
+        // A number out of range is left to the server, which says "port N is out of range".
+        int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new UsageException($"--port '{text}' is not a port number; expected 1 to 65535, or 0 for a free one");
 
     private static async Task<int> RunAsync(CommandContext context, string folder, int port, CancellationToken cancellationToken)
     {

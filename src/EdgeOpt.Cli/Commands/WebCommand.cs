@@ -39,7 +39,7 @@ internal static class WebCommand
             HelpName = "DATA",
         };
         var classNames = new Option<string?>("--class-names") { Description = "Text file with one class name per line, for the top-classes table", HelpName = "FILE" };
-        var force = new Option<bool>("--force") { Description = "Replace a non-empty output folder" };
+        var force = new Option<bool>("--force") { Description = "Replace an earlier EdgeOpt output in the folder (never a folder holding the model or files EdgeOpt did not write)" };
         var json = new Option<bool>("--json") { Description = "Write the result as one JSON object on stdout, nothing else" };
         var data = new DataOptions();
 
@@ -95,6 +95,7 @@ internal static class WebCommand
     {
         if (sampleGiven) throw new UsageException("--sample is not used with the demo model: its sample is a Fashion-MNIST test image");
         var folder = Directory.CreateTempSubdirectory("edgeopt-web-demo-");
+        using var scratch = PendingWrites.TrackScratch(folder.FullName);
         try
         {
             var path = Path.Combine(folder.FullName, DemoAssets.ModelName);

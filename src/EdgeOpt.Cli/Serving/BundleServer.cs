@@ -44,6 +44,8 @@ public sealed class BundleServer : IAsyncDisposable
         if (_app is not null) throw new InvalidOperationException("the server is already started");
         if (port is < 0 or > IPEndPoint.MaxPort)
             throw new UsageException($"port {port} is out of range; expected 1 to {IPEndPoint.MaxPort}, or 0 for a free port");
+        if (File.Exists(folder) && !Directory.Exists(folder))
+            throw new UsageException($"'{folder}' is a file, not a folder; give the bundle or package folder (the output of edgeopt web or edgeopt progressive)");
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"bundle folder '{folder}' does not exist");
         _root = BundlePath.RealFolder(folder) ?? throw new DirectoryNotFoundException($"bundle folder '{folder}' cannot be resolved");
 

@@ -77,6 +77,9 @@ public static class SampleSources
         return ImageFolderSource.Extensions.Contains(extension) ? "images" : extension is ".npy" or ".pb" or ".npz" ? extension : null;
     }
 
+    /// <summary>The most samples <c>random:N</c> makes: random data is never representative, and each sample costs a model run.</summary>
+    public const int MaxRandomSamples = 10_000;
+
     private static ISampleSource OpenRandom(string spec, Model model, SampleSourceOptions options)
     {
         var count = options.RandomSamples;
@@ -84,6 +87,8 @@ public static class SampleSources
             && !(int.TryParse(spec.AsSpan("random:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out count) && count > 0))
             throw new UsageException($"'{spec}': expected random or random:N with N a positive integer");
         if (count <= 0) throw new UsageException($"RandomSamples {count} must be positive");
+        if (count > MaxRandomSamples)
+            throw new UsageException($"'{spec}': at most {MaxRandomSamples} random samples; random data is not representative, so more does not calibrate better (use real data)");
         var seed = options.Seed;
         return new LazySampleSource($"random ({count} samples, NOT representative)", count,
             i => InputGenerator.Random(model, unchecked(seed + i)), isRepresentative: false);

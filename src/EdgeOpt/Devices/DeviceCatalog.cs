@@ -24,9 +24,30 @@ public static class DeviceCatalog
     public static EdgeDevice Find(string name)
     {
         if (TryFind(name, out var device)) return device!;
-        if (Normalize(name).Length == 0) throw new UsageException($"device name '{name}' has no letters or digits (edgeopt devices lists all)");
+        if (Normalize(name).Length == 0) throw new UsageException($"device name '{Echo(name)}' has no letters or digits (edgeopt devices lists all)");
         var closest = ClosestMatches(name).Select(d => d.Id);
-        throw new UsageException($"unknown device '{name}'; closest: {string.Join(", ", closest)} (edgeopt devices lists all)");
+        throw new UsageException($"unknown device '{Echo(name)}'; closest: {string.Join(", ", closest)} (edgeopt devices lists all)");
+    }
+
+    /// <summary>The longest device name echoed back in a message; longer ones are cut with an ellipsis.</summary>
+    public const int MaxEchoedNameLength = 80;
+
+    // A name typed by the user goes back into a one-line message: control characters escaped (no terminal escapes, no line
+    // breaks), at most MaxEchoedNameLength characters.
+    private static string Echo(string name)
+    {
+        var sb = new System.Text.StringBuilder(Math.Min(name.Length, MaxEchoedNameLength) + 8);
+        foreach (var c in name)
+        {
+            var piece = char.IsControl(c) || c is '\u2028' or '\u2029' ? "\\u" + ((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture) : c.ToString();
+            if (sb.Length + piece.Length > MaxEchoedNameLength)
+            {
+                sb.Append('…');
+                break;
+            }
+            sb.Append(piece);
+        }
+        return sb.ToString();
     }
 
     /// <summary>Looks <paramref name="name"/> up like <see cref="Find"/> without throwing.</summary>

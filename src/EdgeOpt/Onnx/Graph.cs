@@ -75,6 +75,16 @@ public sealed class Graph
         node.Graph = null;
     }
 
+    /// <summary>
+    /// Takes a node out of this graph keeping its inputs and outputs linked, so it can be inserted into another graph
+    /// (e.g. a branch's nodes spliced into the parent when an If is inlined).
+    /// </summary>
+    internal void DetachNode(Node node)
+    {
+        _nodes.RemoveAt(IndexOf(node));
+        node.Graph = null;
+    }
+
     /// <summary>Every node in this graph and, recursively, in its subgraphs.</summary>
     public IEnumerable<Node> AllNodes()
     {
@@ -251,6 +261,15 @@ public sealed class InitializerCollection : IReadOnlyList<Value>
         if (_items.Remove(value)) _byName.Remove(value.Name);
         value.Initializer = null;
         value.SparseInitializer = null;
+    }
+
+    /// <summary>
+    /// Takes a constant out of this collection without checking its uses or clearing its payload: it is moving to
+    /// another graph, or getting a new payload.
+    /// </summary>
+    internal void Detach(Value value)
+    {
+        if (_items.Remove(value)) _byName.Remove(value.Name);
     }
 
     /// <summary>Re-indexes after a value was renamed.</summary>

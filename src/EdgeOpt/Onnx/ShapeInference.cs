@@ -45,6 +45,6 @@ public static class ShapeInference
             }
             fromRuntime = resolved;
         }
-        return new ShapeInferenceResult([.. engine.Unresolved], fromRuntime, runtimeShapes, engine.RefinedCount);
+        return new ShapeInferenceResult([.. engine.Unresolved], fromRuntime, runtimeShapes, engine.RefinedCount) { TrackedValues = engine.TrackedValues };
     }
 }

@@ -21,6 +21,12 @@ public sealed class ShapeInferenceResult
     /// <summary>The graph input shapes the runtime probe ran with; null when no probe ran.</summary>
     public IReadOnlyDictionary<string, long[]>? RuntimeInputShapes { get; }
 
+    /// <summary>
+    /// Values of small integer tensors that shape arithmetic derived (e.g. <c>Gather(Shape(x), 1)</c> of an x whose dim 1
+    /// is known), elements possibly symbolic; constant folding turns the fully known ones into constants.
+    /// </summary>
+    internal IReadOnlyDictionary<Value, Dim[]> TrackedValues { get; init; } = new Dictionary<Value, Dim[]>();
+
     /// <summary>Number of node outputs whose type was set or refined.</summary>
     public int InferredCount { get; }
 

@@ -12,7 +12,10 @@ namespace EdgeOpt.Passes;
 /// one pass owns "what is a constant" and every later pass sees plain initializers). Sparse constants stay.</item>
 /// <item>Shape-subgraph folding: <c>Shape</c> (with <c>start</c>/<c>end</c>) whose selected dims are all known, and
 /// <c>Size</c> of a static shape, become int64 initializers, so the usual
-/// Shape → Gather → Unsqueeze → Concat → Reshape chains collapse into a Reshape by a constant.</item>
+/// Shape → Gather → Unsqueeze → Concat → Reshape chains collapse into a Reshape by a constant. Likewise any
+/// int64/int32 node output whose every element shape inference derived as a known number (e.g.
+/// <c>Gather(Shape(x), 1)</c> when dim 1 of x is known though others are symbolic): so the exporters' "squeeze if
+/// this dim is 1" <c>If</c>s get a constant condition.</item>
 /// <item>A node whose inputs are all constants (initializers that are not graph inputs; omitted optional inputs
 /// allowed) is run in ORT on a one-node model (<see cref="NodeEvaluator"/>) and its outputs become initializers —
 /// when the node is in the default, <c>ai.onnx.ml</c> or <c>com.microsoft</c> domain (and not a model-local
@@ -41,9 +44,9 @@ public sealed class FoldConstants : IGraphPass
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        ShapeInference.Infer(model);
+        var inference = ShapeInference.Infer(model);
         using var evaluator = new NodeEvaluator(model);
-        var run = new FoldRun(model, context, evaluator, this);
+        var run = new FoldRun(model, context, evaluator, this, inference.TrackedValues);
         var changed = false;
         // Outer graphs first: their Constant nodes are initializers by the time subgraphs that capture them are visited.
         foreach (var graph in model.Graph.AllGraphs().ToList())
@@ -51,7 +54,7 @@ public sealed class FoldConstants : IGraphPass
         return changed;
     }
 
-    private sealed class FoldRun(Model model, PassContext context, NodeEvaluator evaluator, FoldConstants pass)
+    private sealed class FoldRun(Model model, PassContext context, NodeEvaluator evaluator, FoldConstants pass, IReadOnlyDictionary<Value, Dim[]> tracked)
     {
         private readonly HashSet<(string Domain, string Name)> _functions =
             model.Functions.Select(f => (Model.NormalizeDomain(f.Domain), f.Name)).ToHashSet();
@@ -65,9 +68,9 @@ public sealed class FoldConstants : IGraphPass
                 if (node.OpType == "Constant" && node.IsOnnxDomain)
                     changed |= ConstantToInitializer(node);
                 else if (node.IsOnnxDomain && node.OpType is "Shape" or "Size")
-                    changed |= FoldShape(node) || FoldByRuntime(node);
+                    changed |= FoldShape(node) || FoldTracked(node) || FoldByRuntime(node);
                 else
-                    changed |= FoldByRuntime(node);
+                    changed |= (node.IsOnnxDomain && FoldTracked(node)) || FoldByRuntime(node);
             }
             return changed;
         }
@@ -98,6 +101,27 @@ public sealed class FoldConstants : IGraphPass
             return true;
 
             static long Clamp(long axis, int rank) => Math.Clamp(axis < 0 ? axis + rank : axis, 0, rank);
+        }
+
+        /// <summary>A single int64/int32 output whose values shape inference derived, all known.</summary>
+        private bool FoldTracked(Node node)
+        {
+            if (node.Outputs is not [{ Name.Length: > 0 } output] || node.Subgraphs.Any()) return false;
+            if (!tracked.TryGetValue(output, out var values) || !values.All(d => d.IsKnown)) return false;
+            if (output.Shape is not { Rank: <= 1, ElementCount: { } count } shape || count != values.Length) return false;
+            var numbers = values.Select(d => d.Value!.Value).ToArray();
+            long[] dims = [.. shape.Select(d => d.Value!.Value)];
+            switch (output.ElementType)
+            {
+                case DataType.Int64:
+                    Replace(node, [Tensor.Create("", numbers, dims)]);
+                    return true;
+                case DataType.Int32 when numbers.All(n => n is >= int.MinValue and <= int.MaxValue):
+                    Replace(node, [Tensor.Create("", numbers.Select(n => (int)n).ToArray(), dims)]);
+                    return true;
+                default:
+                    return false;
+            }
         }
 
         private bool FoldByRuntime(Node node)

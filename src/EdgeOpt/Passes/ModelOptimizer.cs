@@ -4,8 +4,9 @@ using EdgeOpt.Onnx;
 namespace EdgeOpt.Passes;
 
 /// <summary>
-/// The graph optimizer behind <c>edgeopt optimize</c>, in three steps: fix symbolic input dims
-/// (<see cref="OptimizationOptions.FixedShapes"/>, via <see cref="FixInputShapes"/>), convert the default-domain
+/// The graph optimizer behind <c>edgeopt optimize</c>, in four steps: fix symbolic input dims
+/// (<see cref="OptimizationOptions.FixedShapes"/>, via <see cref="FixInputShapes"/>), specialise bound inputs to
+/// constants (<see cref="OptimizationOptions.Bindings"/>, via <see cref="BindInputs"/>), convert the default-domain
 /// opset (<see cref="OptimizationOptions.TargetOpset"/>, via <see cref="OpsetConverter"/>), then run the selected
 /// passes to a fixpoint with the <see cref="PassManager"/>. The model changes in place; if any step throws, it is
 /// put back as it was.
@@ -22,7 +23,8 @@ public static class ModelOptimizer
     /// </summary>
     /// <exception cref="UsageException">
     /// An unknown pass name, a target opset outside <see cref="OpsetConverter.MinTargetOpset"/>..<see cref="OpsetConverter.MaxTargetOpset"/>,
-    /// or a fixed shape that names no input or contradicts the model's dims.
+    /// a fixed shape that names no input or contradicts the model's dims, or a binding that names no input or whose
+    /// value does not fit the input's type and shape.
     /// </exception>
     /// <exception cref="UnsupportedOperatorException">A node cannot be converted to the target opset (the message names it).</exception>
     public static OptimizationResult Optimize(Model model, OptimizationOptions options, CancellationToken cancellation = default)
@@ -31,7 +33,7 @@ public static class ModelOptimizer
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         // Shapes are fixed once, up front, so that a contradiction surfaces as itself rather than as a failed pass.
-        var passes = PassRegistry.Select(options).Where(p => p is not FixInputShapes);
+        var passes = PassRegistry.Select(options).Where(p => p is not (FixInputShapes or BindInputs));
         var manager = new PassManager(passes, options.MaxIterations);
 
         var total = Stopwatch.StartNew();
@@ -41,16 +43,19 @@ public static class ModelOptimizer
         try
         {
             var context = new PassContext(options, cancellation);
-            var fixStep = FixShapes(model, context);
+            var fixStep = RunFirst(new FixInputShapes(), options.FixedShapes.Count > 0, model, context);
+            var bindStep = RunFirst(new BindInputs(), options.Bindings.Count > 0, model, context);
             cancellation.ThrowIfCancellationRequested();
             var conversion = options.TargetOpset is { } target ? ConvertOpset(model, target) : null;
             var report = manager.Run(model, context);
-            if (fixStep is not null) report = report with { Passes = [fixStep, .. report.Passes] };
+            PassStatistics[] first = [.. new[] { fixStep, bindStep }.OfType<PassStatistics>()];
+            if (first.Length > 0) report = report with { Passes = [.. first, .. report.Passes] };
             return new OptimizationResult(
                 report, conversion, options.FixedShapes,
                 nodesBefore, PassManager.CountNodes(model),
                 bytesBefore, PassManager.InitializerBytes(model),
-                total.Elapsed);
+                total.Elapsed)
+            { Bindings = options.Bindings };
         }
         catch
         {
@@ -69,11 +74,10 @@ public static class ModelOptimizer
             throw new UsageException($"FoldSizeLimitBytes is {options.FoldSizeLimitBytes}: expected 0 or more bytes");
     }
 
-    /// <summary>Runs <see cref="FixInputShapes"/> when shapes are given; its statistics join the pass report.</summary>
-    private static PassStatistics? FixShapes(Model model, PassContext context)
+    /// <summary>Runs a step that applies the user's input options (shapes, bindings) once, up front, when asked; its statistics join the pass report.</summary>
+    private static PassStatistics? RunFirst(IGraphPass pass, bool requested, Model model, PassContext context)
     {
-        if (context.Options.FixedShapes.Count == 0) return null;
-        var pass = new FixInputShapes();
+        if (!requested) return null;
         var nodes = PassManager.CountNodes(model);
         var bytes = PassManager.InitializerBytes(model);
         var watch = Stopwatch.StartNew();

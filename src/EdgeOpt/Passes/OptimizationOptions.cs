@@ -18,6 +18,13 @@ public sealed record OptimizationOptions
     /// <summary>Symbolic input dims to fix before optimizing, by input name: e.g. <c>input → [1,3,224,224]</c>.</summary>
     public IReadOnlyDictionary<string, long[]> FixedShapes { get; init; } = new Dictionary<string, long[]>();
 
+    /// <summary>
+    /// Main-graph inputs to specialise to constants, by name: the value as text, typed and shaped by the input's
+    /// declaration (<c>sr → "16000"</c>; a comma-separated list for a 1-D input). The input is removed and what
+    /// depends on it is folded; an <c>If</c> whose condition becomes constant is inlined (see <see cref="BindInputs"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Bindings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Convert to this default-domain opset before optimizing; null keeps the model's.</summary>
     public int? TargetOpset { get; init; }
 

@@ -14,7 +14,11 @@ public sealed record OptimizationResult(
     int NodesAfter,
     long InitializerBytesBefore,
     long InitializerBytesAfter,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>The inputs that were specialised to constants (<see cref="OptimizationOptions.Bindings"/>).</summary>
+    public IReadOnlyDictionary<string, string> Bindings { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>The opset conversion step: the converter's report, the node count around it and its time.</summary>
 public sealed record OpsetChange(OpsetConversionReport Report, int NodesBefore, int NodesAfter, TimeSpan Elapsed);

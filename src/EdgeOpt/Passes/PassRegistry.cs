@@ -7,12 +7,14 @@ public static class PassRegistry
     private static readonly Func<IGraphPass>[] Factories =
     [
         () => new FixInputShapes(),
+        () => new BindInputs(),
         () => new RemoveInitializerInputs(),
         () => new EliminateIdentity(),
         () => new EliminateDropout(),
         () => new EliminateNoOps(),
         () => new EliminateDuplicateCasts(),
         () => new FoldConstants(),
+        () => new InlineConstantIf(),
         () => new FuseConvBatchNorm(),
         () => new FuseGemmBatchNorm(),
         () => new FuseConvScaleBias(),

@@ -13,6 +13,12 @@ public sealed record ProgressiveManifest
     /// <summary>The format this build reads and writes; a loader refuses any other (and drops caches of older ones).</summary>
     public const int CurrentFormatVersion = 1;
 
+    /// <summary>The value of <see cref="Format"/>: marks a folder as EdgeOpt's output, so <c>--force</c> may replace it.</summary>
+    public const string FormatName = "edgeopt-progressive-package";
+
+    /// <summary>What wrote the manifest (<see cref="FormatName"/>); <c>manifest.json</c> alone is a common name.</summary>
+    public string Format { get; init; } = FormatName;
+
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     /// <summary>The model's graph name (or file name without extension).</summary>

@@ -15,6 +15,9 @@ public sealed record ProgressiveOptions
     /// <summary>Initializers of at least this many bytes go to chunks; smaller ones stay inline in the graph file.</summary>
     public long MinChunkedTensorBytes { get; init; } = 1024;
 
-    /// <summary>Replace a non-empty output folder instead of refusing.</summary>
+    /// <summary>
+    /// Replace an earlier EdgeOpt package in the output folder. Never replaces a folder that holds the model (or an ancestor
+    /// of it) or anything EdgeOpt did not write as a package: those are refused whatever this says.
+    /// </summary>
     public bool Force { get; init; }
 }

@@ -16,7 +16,10 @@ public static class ProgressivePackager
     /// Writes the package for <paramref name="modelPath"/> into <paramref name="outputFolder"/>. Deterministic (same input,
     /// byte-identical folder) and atomic: everything goes to a temporary sibling folder, manifest last, then moves into place.
     /// </summary>
-    /// <exception cref="UsageException">Bad chunk size, output folder is the model's folder, or non-empty without <see cref="ProgressiveOptions.Force"/>.</exception>
+    /// <exception cref="UsageException">
+    /// Bad chunk size, or the output folder refused: it holds the model (or is one of its folders), holds files EdgeOpt
+    /// did not write as a package, or is an earlier package and <see cref="ProgressiveOptions.Force"/> is not set. Nothing is touched then.
+    /// </exception>
     public static ProgressiveManifest Package(string modelPath, string outputFolder, ProgressiveOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
@@ -57,7 +60,7 @@ public static class ProgressivePackager
             // Last, so a folder without a manifest is never taken for a complete package.
             File.WriteAllBytes(Path.Combine(temp, ManifestFileName), manifest.ToJsonBytes());
             return manifest;
-        });
+        }, revalidate: () => Validate(modelPath, input, outputFolder, output, options));
     }
 
     private static void Validate(string modelPath, string input, string outputFolder, string output, ProgressiveOptions options)
@@ -68,6 +71,6 @@ public static class ProgressivePackager
             ThrowHelper.Usage($"minimum chunked tensor size {options.MinChunkedTensorBytes} must be at least 1 byte");
         if (!File.Exists(input))
             throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
-        AtomicFolder.Validate(input, outputFolder, output, options.Force, "package");
+        AtomicFolder.Validate(input, outputFolder, output, options.Force, "package", PackageFolder.FindForeign);
     }
 }

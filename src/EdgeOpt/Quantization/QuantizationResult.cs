@@ -66,6 +66,9 @@ public sealed class QuantizationResult : IDisposable
     /// <summary>Int4: what was replaced.</summary>
     public Int4QuantizationReport? Int4Report { get; internal set; }
 
+    /// <summary>Int8, Int8Dynamic and Int4: the embedding tables (Gathers over constant tables) quantized to 8 or 4 bits.</summary>
+    public EmbeddingQuantizationReport? EmbeddingReport { get; internal set; }
+
     public void Dispose()
     {
         Model.Dispose();

@@ -146,6 +146,7 @@ public sealed class Quantizer
         try
         {
             var report = QdqQuantizer.Apply(quantized, plan);
+            var embeddings = QuantizeEmbeddings(quantized, bits: 8, excluded);
             clock.Stop();
             var excludedNodes = plan.ExcludedNodes;
             return new QuantizationResult(quantized, work, QuantizationType.Int8)
@@ -154,7 +155,8 @@ public sealed class Quantizer
                 Calibration = calibrated,
                 QdqReport = report,
                 ExcludedNodes = excludedNodes,
-                QuantizedNodes = CountQuantizedCompute(work, plan),
+                EmbeddingReport = embeddings,
+                QuantizedNodes = CountQuantizedCompute(work, plan) + embeddings.Quantized.Count,
                 QuantizeTime = clock.Elapsed,
             };
         }
@@ -176,9 +178,27 @@ public sealed class Quantizer
 
     private QuantizationResult QuantizeDynamic(Model work, List<string> excluded) =>
         QuantizeWeights(work, QuantizationType.Int8Dynamic, "to quantize dynamically: no MatMul, Gemm, Conv or LSTM with a constant float weight",
-            model => DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded }),
-            report => (report.Quantized.Count, report.Skipped),
-            (result, report) => result.DynamicReport = report);
+            model => (Embeddings: QuantizeEmbeddings(model, bits: 8, excluded),
+                Weights: DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded })),
+            report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.Skipped, .. report.Embeddings.Skipped]),
+            (result, report) => (result.DynamicReport, result.EmbeddingReport) = (report.Weights, report.Embeddings));
+
+    /// <summary>
+    /// Embedding tables (Gathers over constant float matrices) to <paramref name="bits"/> bits, in blocks of 128 values
+    /// for 8 bits and of <see cref="QuantizerOptions.BlockSize"/> for 4; none when <c>Gather</c> is an excluded operator.
+    /// </summary>
+    private EmbeddingQuantizationReport QuantizeEmbeddings(Model model, int bits, List<string> excluded)
+    {
+        if (Options.ExcludedOpTypes.Contains("Gather", StringComparer.Ordinal)) return EmbeddingQuantizationReport.Empty;
+        var gathers = model.Graph.Nodes.Where(n => n.OpType == "Gather").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        return EmbeddingQuantizer.Quantize(model, new EmbeddingQuantizationOptions
+        {
+            Bits = bits,
+            BlockSize = bits == 8 ? 128 : Options.BlockSize,
+            Symmetric = bits == 8 || Options.SymmetricWeights,
+            ExcludedNodes = [.. excluded.Where(gathers.Contains)],
+        });
+    }
 
     private QuantizationResult ConvertFloat16(Model work, List<string> excluded)
     {
@@ -201,14 +221,15 @@ public sealed class Quantizer
 
     private QuantizationResult QuantizeInt4(Model work, List<string> excluded) =>
         QuantizeWeights(work, QuantizationType.Int4, "to quantize to int4: no MatMul with a constant 2-D float weight",
-            model => Int4WeightQuantizer.Quantize(model, new Int4QuantizationOptions
-            {
-                BlockSize = Options.BlockSize,
-                Symmetric = Options.SymmetricWeights,
-                ExcludedNodes = excluded,
-            }),
-            report => (report.Quantized.Count, report.Skipped),
-            (result, report) => result.Int4Report = report);
+            model => (Embeddings: QuantizeEmbeddings(model, bits: 4, excluded),
+                Weights: Int4WeightQuantizer.Quantize(model, new Int4QuantizationOptions
+                {
+                    BlockSize = Options.BlockSize,
+                    Symmetric = Options.SymmetricWeights,
+                    ExcludedNodes = excluded,
+                })),
+            report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.Skipped, .. report.Embeddings.Skipped]),
+            (result, report) => (result.Int4Report, result.EmbeddingReport) = (report.Weights, report.Embeddings));
 
     /// <summary>
     /// The weight-only quantizers' "name: reason" entries as <see cref="ExcludedNode"/>s, with the operator looked

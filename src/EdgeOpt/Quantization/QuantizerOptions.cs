@@ -28,7 +28,10 @@ public sealed record QuantizerOptions
     /// <summary>Node names left in float (every type); a name no node has is a usage error.</summary>
     public IReadOnlyCollection<string> ExcludedNodes { get; init; } = [];
 
-    /// <summary>Operator types left in float (Int8; for Float16 added to the default block list).</summary>
+    /// <summary>
+    /// Operator types left in float (Int8; for Float16 added to the default block list). <c>Gather</c> also keeps
+    /// embedding tables float for Int8, Int8Dynamic and Int4, which otherwise quantize them (<see cref="EmbeddingQuantizer"/>).
+    /// </summary>
     public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
 
     /// <summary>Float16: keep float32 graph inputs and outputs (Casts at the boundary).</summary>

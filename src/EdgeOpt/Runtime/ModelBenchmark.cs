@@ -92,11 +92,11 @@ public static class ModelBenchmark
             foreach (var name in options.Shapes.Keys)
                 if (!model.Graph.Inputs.Any(v => !v.IsInitializer && v.Name == name))
                     throw new UsageException($"--shape {name}=...: {path} has no input '{name}' (inputs: {string.Join(", ", model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => v.Name))})");
-            fileBytes = new FileInfo(path).Length + model.Graph.AllGraphs()
+            fileBytes = FileLength.Of(path) + model.Graph.AllGraphs()
                 .SelectMany(g => g.Initializers)
                 .Select(v => v.Initializer?.External?.FullPath).OfType<string>()
                 .Distinct(StringComparer.Ordinal)
-                .Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
+                .Sum(f => File.Exists(f) ? FileLength.Of(f) : 0);
             inputs = BenchmarkInputs.Create(model, path, options);
         }
 

@@ -5,6 +5,10 @@ namespace EdgeOpt.Web;
 /// <summary><c>bundle.json</c>: everything the page (app.js) needs to know about the model, runtime and sample.</summary>
 internal sealed record WebBundleConfig
 {
+    /// <summary>The value of <see cref="Format"/>: marks a folder as an EdgeOpt web bundle, so <c>--force</c> may replace it.</summary>
+    public const string FormatName = "edgeopt-web-bundle";
+
+    public string Format { get; init; } = FormatName;
     public int FormatVersion { get; init; } = 1;
     public required string Title { get; init; }
     public required string Backend { get; init; }

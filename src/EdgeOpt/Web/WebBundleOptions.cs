@@ -39,6 +39,9 @@ public sealed record WebBundleOptions
     /// <summary>How a user-chosen image becomes the input; null: taken from the model input (size, layout, channels) with pixels / 255.</summary>
     public ImagePreprocessing? Image { get; init; }
 
-    /// <summary>Replace a non-empty output folder instead of refusing.</summary>
+    /// <summary>
+    /// Replace an earlier EdgeOpt web bundle in the output folder. Never replaces a folder that holds the model (or an ancestor
+    /// of it) or anything EdgeOpt did not write as a web bundle: those are refused whatever this says.
+    /// </summary>
     public bool Force { get; init; }
 }

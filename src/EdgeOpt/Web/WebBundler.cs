@@ -40,7 +40,7 @@ public static class WebBundler
             ThrowHelper.Usage($"threads {options.Threads} is out of range; expected 1 to {WebBundleOptions.MaxThreads}, or 0 for the browser's core count");
         if (!Enum.IsDefined(options.Backend)) ThrowHelper.Usage($"unknown backend {options.Backend}");
         if (!File.Exists(input)) throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
-        AtomicFolder.Validate(input, outputFolder, output, options.Force, "web bundle");
+        AtomicFolder.Validate(input, outputFolder, output, options.Force, "web bundle", BundleFolder.FindForeign);
         var runtimeFiles = OnnxRuntimeWeb.FilesFor(options.Backend);
         var runtimeFolder = OnnxRuntimeWeb.Locate(runtimeFiles);
 
@@ -54,10 +54,12 @@ public static class WebBundler
 
         var notes = new List<string>();
         var packaged = FixShapesForWebGl(model, inputs, options.Backend, notes);
+        using var scratch = packaged is null ? null : PendingWrites.TrackScratch(packaged);
         try
         {
             var plan = new BundlePlan(packaged ?? input, model, inputs, image, runtimeFolder, runtimeFiles, sampleDescription, notes);
-            return AtomicFolder.Write(output, temp => Write(temp, output, plan, options));
+            return AtomicFolder.Write(output, temp => Write(temp, output, plan, options),
+                revalidate: () => AtomicFolder.Validate(input, outputFolder, output, options.Force, "web bundle", BundleFolder.FindForeign));
         }
         finally
         {

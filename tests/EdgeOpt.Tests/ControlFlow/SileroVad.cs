@@ -5,8 +5,8 @@ namespace EdgeOpt.Tests.ControlFlow;
 
 /// <summary>
 /// Runs a Silero VAD model the way its users do: 512-sample chunks at 16 kHz, recurrent state (h, c) carried from
-/// one chunk to the next. Works for the legacy model (inputs input, sr, h, c), for v5 (input, state, sr) and for
-/// models with sr bound to a constant.
+/// one chunk to the next. Works for the legacy model (inputs input, sr, h, c; outputs output, hn, cn), for v5 (inputs
+/// input, state, sr; outputs output, stateN) and for models with sr bound to a constant.
 /// </summary>
 internal static class SileroVad
 {
@@ -18,50 +18,24 @@ internal static class SileroVad
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
         using var session = new InferenceSession(model, options);
-        if (session.InputMetadata.ContainsKey("state")) return WithSingleState(session, audio);
-        int[] stateShape = [.. session.InputMetadata["h"].Dimensions.Select(d => d <= 0 ? 1 : d)];
-        var h = new DenseTensor<float>(stateShape);
-        var c = new DenseTensor<float>(stateShape);
+        // v5 carries one state tensor; the legacy model carries h and c.
+        (string In, string Out)[] carried = session.InputMetadata.ContainsKey("state") ? [("state", "stateN")] : [("h", "hn"), ("c", "cn")];
+        var state = carried.ToDictionary(
+            s => s.In,
+            s => new DenseTensor<float>([.. session.InputMetadata[s.In].Dimensions.Select(d => d <= 0 ? 1 : d)]));
         bool takesRate = session.InputMetadata.ContainsKey("sr");
         var probabilities = new List<float>();
         foreach (float[] chunk in SpeechAudio.Chunks(audio))
         {
-            var inputs = new List<NamedOnnxValue>
-            {
-                NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(chunk, [1, chunk.Length])),
-                NamedOnnxValue.CreateFromTensor("h", h),
-                NamedOnnxValue.CreateFromTensor("c", c),
-            };
+            var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(chunk, [1, chunk.Length])) };
+            inputs.AddRange(carried.Select(s => NamedOnnxValue.CreateFromTensor(s.In, state[s.In])));
             if (takesRate)
                 inputs.Add(NamedOnnxValue.CreateFromTensor("sr", new DenseTensor<long>(new[] { (long)SpeechAudio.SampleRate }, [])));
             using var results = session.Run(inputs);
             var byName = results.ToDictionary(r => r.Name);
             probabilities.Add(byName["output"].AsTensor<float>().ToArray()[0]);
-            h = (DenseTensor<float>)byName["hn"].AsTensor<float>().Clone();
-            c = (DenseTensor<float>)byName["cn"].AsTensor<float>().Clone();
-        }
-        return [.. probabilities];
-    }
-
-    /// <summary>Silero v5: one state tensor [2, batch, 128] in, stateN out.</summary>
-    private static float[] WithSingleState(InferenceSession session, float[] audio)
-    {
-        var state = new DenseTensor<float>([2, 1, 128]);
-        bool takesRate = session.InputMetadata.ContainsKey("sr");
-        var probabilities = new List<float>();
-        foreach (float[] chunk in SpeechAudio.Chunks(audio))
-        {
-            var inputs = new List<NamedOnnxValue>
-            {
-                NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(chunk, [1, chunk.Length])),
-                NamedOnnxValue.CreateFromTensor("state", state),
-            };
-            if (takesRate)
-                inputs.Add(NamedOnnxValue.CreateFromTensor("sr", new DenseTensor<long>(new[] { (long)SpeechAudio.SampleRate }, [])));
-            using var results = session.Run(inputs);
-            var byName = results.ToDictionary(r => r.Name);
-            probabilities.Add(byName["output"].AsTensor<float>().ToArray()[0]);
-            state = (DenseTensor<float>)byName["stateN"].AsTensor<float>().Clone();
+            foreach (var (input, output) in carried)
+                state[input] = (DenseTensor<float>)byName[output].AsTensor<float>().Clone();
         }
         return [.. probabilities];
     }

@@ -28,8 +28,8 @@ public class ModelOptimizerTests
         Assert.Null(result.Conversion);
         Assert.Equal(13, model.GetOpset());
 
-        // One row per selected pass, in registry order; fix-input-shapes only runs (up front) when shapes are given.
-        var expected = PassRegistry.Select(new OptimizationOptions()).Select(p => p.Name).Where(n => n != "fix-input-shapes");
+        // One row per selected pass, in registry order; fix-input-shapes and bind-inputs only run (up front) when shapes or bindings are given.
+        var expected = PassRegistry.Select(new OptimizationOptions()).Select(p => p.Name).Where(n => n is not ("fix-input-shapes" or "bind-inputs"));
         Assert.Equal(expected, result.Passes.Passes.Select(p => p.Pass));
         Assert.All(result.Passes.Passes, p =>
         {

@@ -108,12 +108,21 @@ public sealed class PackagerTests : IDisposable
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "keep.txt"), "user data");
 
-        var e = Assert.Throws<UsageException>(() => ProgressivePackager.Package(model, folder, new ProgressiveOptions { ChunkSize = ChunkSize }));
-        Assert.Contains("not empty", e.Message, StringComparison.Ordinal);
-        Assert.Equal(["keep.txt"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        // Files EdgeOpt did not write are never replaced, --force or not.
+        foreach (var force in new[] { false, true })
+        {
+            var e = Assert.Throws<UsageException>(() => ProgressivePackager.Package(model, folder, new ProgressiveOptions { ChunkSize = ChunkSize, Force = force }));
+            Assert.Contains("holds files EdgeOpt did not write ('keep.txt'", e.Message, StringComparison.Ordinal);
+            Assert.Equal(["keep.txt"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        }
 
+        // An earlier package is replaced only with Force.
+        File.Delete(Path.Combine(folder, "keep.txt"));
+        ProgressivePackager.Package(model, folder, new ProgressiveOptions { ChunkSize = ChunkSize * 2 });
+        var refused = Assert.Throws<UsageException>(() => ProgressivePackager.Package(model, folder, new ProgressiveOptions { ChunkSize = ChunkSize }));
+        Assert.Contains("holds an earlier package; use --force", refused.Message, StringComparison.Ordinal);
         var m = ProgressivePackager.Package(model, folder, new ProgressiveOptions { ChunkSize = ChunkSize, Force = true });
-        Assert.False(File.Exists(Path.Combine(folder, "keep.txt")));
+        Assert.Equal(ChunkSize, ProgressiveManifest.Load(folder).ChunkSize);
         Assert.Equal(m.Chunks.Count + 2, Directory.GetFiles(folder).Length);
         Assert.Equal([model, folder], Directory.GetFileSystemEntries(_dir.Path).Order()); // no temporary or backup folder left
     }

@@ -1,3 +1,4 @@
+using EdgeOpt.Tests.Shared;
 using EdgeOpt.Cli;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;
@@ -57,7 +58,7 @@ public class SessionFactoryTests
         var b = Run(optimized, "input", input, [8, 1, 28, 28]);
 
         Assert.Equal(80, a.Length);
-        var maxAbs = a.Zip(b, (p, q) => Math.Abs(p - q)).Max();
+        var maxAbs = Differences.MaxAbs(a, b);
         Assert.True(maxAbs <= 1e-4f, $"max |difference| {maxAbs} exceeds 1e-4");
     }
 

@@ -86,16 +86,16 @@ public sealed class WebCommandTests : IDisposable
     }
 
     [Fact]
-    public void Force_replaces_a_non_empty_output_folder()
+    public void Force_replaces_an_earlier_bundle()
     {
         var model = WebTestKit.IdentityModel(_dir.Path, "tiny", DataType.Float, 1, 4);
         var output = Directory.CreateDirectory(_dir.File("web")).FullName;
-        File.WriteAllText(Path.Combine(output, "stale.txt"), "old");
+        Assert.Equal(0, CliHarness.Run("web", model, "-o", output, "--backend", "wasm", "--pwa").Code);
 
         var (code, _, stderr) = CliHarness.Run("web", model, "-o", output, "--backend", "webgl", "--force");
 
         Assert.True(code == 0, stderr);
-        Assert.False(File.Exists(Path.Combine(output, "stale.txt")));
+        Assert.False(File.Exists(Path.Combine(output, "sw.js"))); // the earlier (PWA) bundle is gone, not merged
         Assert.True(File.Exists(Path.Combine(output, "index.html")));
         Assert.Empty(WebTestKit.TempSiblings(output));
     }
@@ -158,7 +158,7 @@ public sealed class WebCommandTests : IDisposable
         var (code, _, stderr) = CliHarness.Run("web", model, "-o", output, "--backend", "webgl");
 
         Assert.Equal(2, code);
-        Assert.Contains("is not empty; use --force", stderr, StringComparison.Ordinal);
+        Assert.Contains("holds files EdgeOpt did not write ('mine.txt'", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.Equal(["mine.txt"], Directory.GetFileSystemEntries(output).Select(Path.GetFileName));
         Assert.Empty(WebTestKit.TempSiblings(output));

@@ -14,6 +14,9 @@ internal sealed class InferenceEngine(long opset)
     private readonly Dictionary<Value, UnresolvedValue> _unresolved = [];
 
     public int RefinedCount => _refined.Count;
+
+    /// <summary>Values of small integer tensors derived along the way (shape arithmetic), symbols included.</summary>
+    public IReadOnlyDictionary<Value, Dim[]> TrackedValues => _values;
     public IReadOnlyCollection<UnresolvedValue> Unresolved => _unresolved.Values;
 
     public void InferGraph(Graph graph)

@@ -107,6 +107,7 @@ internal static class OperatorRules
         Add(ControlFlowInference.If, "If");
         Add(ControlFlowInference.Loop, "Loop");
         Add(EinsumInference.Einsum, "Einsum");
+        Add(RecurrentInference.Recurrent, "RNN", "GRU", "LSTM");
         return rules.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }

@@ -234,9 +234,9 @@ internal sealed partial class OnnxReader
         if (length < 0) ThrowHelper.ModelFormat($"{_fileName}: {label} external data length {length} is negative");
         if (_baseDirectory is null)
             ThrowHelper.ModelFormat($"{_fileName}: {label} uses external data '{location}' but the model was not loaded from a folder");
-        var full = ExternalDataPaths.Resolve(_baseDirectory, location, $"{_fileName}: {label}");
+        var full = ExternalDataPaths.Resolve(_baseDirectory, location, $"{_fileName}: {label}", _realModelDirectory);
         if (!File.Exists(full)) ThrowHelper.ModelFormat($"{_fileName}: {label} external data file '{location}' does not exist");
-        var fileLength = new FileInfo(full).Length;
+        var fileLength = FileLength.Of(full);
         var start = offset ?? 0;
         var expected = type.StorageBytes(count);
         var size = length ?? (type.IsFixedSize() ? expected : fileLength - start);

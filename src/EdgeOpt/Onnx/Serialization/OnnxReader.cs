@@ -15,6 +15,8 @@ internal sealed partial class OnnxReader
     private readonly ModelLoadOptions _options;
     private readonly MappedFile? _mapped;
     private readonly ExternalDataStore _external = new();
+    // Where a symlinked model really lives: external data may also lie under this folder (ONNX Runtime's rule since PR #27374).
+    private string? _realModelDirectory;
     private int _depth;
     private int _graphDepth = -1; // the main graph is depth 0
 
@@ -31,7 +33,7 @@ internal sealed partial class OnnxReader
         var fileName = Path.GetFileName(path);
         if (Directory.Exists(path)) ThrowHelper.ModelFormat($"'{path}' is a directory, not an ONNX model file");
         if (!File.Exists(path)) ThrowHelper.ModelFormat($"model file '{path}' does not exist");
-        var length = new FileInfo(path).Length;
+        var length = FileLength.Of(path);
         if (length == 0) ThrowHelper.ModelFormat($"'{path}' is empty (0 bytes); expected an ONNX model");
 
         Span<byte> head = stackalloc byte[64];
@@ -45,7 +47,10 @@ internal sealed partial class OnnxReader
         var mapped = new MappedFile(path);
         try
         {
-            var reader = new OnnxReader(Path.GetDirectoryName(Path.GetFullPath(path)), fileName, options, mapped);
+            var reader = new OnnxReader(Path.GetDirectoryName(Path.GetFullPath(path)), fileName, options, mapped)
+            {
+                _realModelDirectory = RealModelDirectory(path),
+            };
             var model = reader.Decode(mapped.Slice(0, (int)length));
             model.SourcePath = Path.GetFullPath(path);
             model.Own(mapped);
@@ -57,6 +62,13 @@ internal sealed partial class OnnxReader
             mapped.Dispose();
             throw;
         }
+    }
+
+    private static string? RealModelDirectory(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var real = ExternalDataPaths.RealPath(full);
+        return real == full ? null : Path.GetDirectoryName(real);
     }
 
     public static Model Parse(ReadOnlyMemory<byte> bytes, string? baseDirectory, string name, ModelLoadOptions options)

@@ -60,26 +60,27 @@ internal sealed class OnnxWriter
         try
         {
             plan?.WriteFiles(temporaries);
-            var temp = TempSibling(full);
-            temporaries.Add((temp, full));
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = PendingWrites.CreateFile(full, out var temp))
+            {
+                temporaries.Add((temp, full));
                 message.CopyTo(stream);
+            }
             // The model file moves last, so a reader never sees a model whose data files are missing.
-            foreach (var (t, f) in temporaries) File.Move(t, f, overwrite: true);
+            PendingWrites.Commit(temporaries.Select(t => t.Temp), () =>
+            {
+                foreach (var (t, f) in temporaries) File.Move(t, f, overwrite: true);
+            });
         }
-        catch
+        catch (Exception e)
         {
-            foreach (var (t, _) in temporaries) TryDelete(t);
+            foreach (var (t, _) in temporaries) PendingWrites.Discard(t);
+            // A full disk or a failing device: name the user's file, never the temp.
+            if (e is IOException io)
+                foreach (var (t, f) in temporaries)
+                    if (io.Message.Contains(t, StringComparison.Ordinal))
+                        throw new IOException($"cannot write '{f}': {io.Message.Replace(t, f, StringComparison.Ordinal)}", io);
             throw;
         }
-    }
-
-    internal static string TempSibling(string path) =>
-        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private ProtoWriter WriteModel(Model model)
@@ -370,9 +371,8 @@ internal sealed class OnnxWriter
             foreach (var group in _placed.GroupBy(p => p.Location))
             {
                 var final = Path.Combine(directory, group.Key);
-                var temp = TempSibling(final);
+                using var stream = PendingWrites.CreateFile(final, out var temp);
                 temporaries.Add((temp, final));
-                using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
                 foreach (var (_, offset, tensor) in group.OrderBy(p => p.Offset))
                 {
                     if (stream.Position < offset) stream.Write(zeros, 0, (int)(offset - stream.Position));

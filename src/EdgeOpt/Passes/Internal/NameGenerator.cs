@@ -19,9 +19,14 @@ internal sealed class NameGenerator
 
     /// <summary>Reserves every name already in <paramref name="model"/>: inputs, initializers, node outputs and node names, in all graphs.</summary>
     public NameGenerator(Model model)
+        : this((model ?? throw new ArgumentNullException(nameof(model))).Graph.AllGraphs())
     {
-        ArgumentNullException.ThrowIfNull(model);
-        foreach (var graph in model.Graph.AllGraphs())
+    }
+
+    /// <summary>Reserves the names in just these graphs (each one's own scope, not its subgraphs unless listed).</summary>
+    public NameGenerator(IEnumerable<Graph> graphs)
+    {
+        foreach (var graph in graphs)
         {
             foreach (var v in graph.Inputs) Reserve(v.Name);
             foreach (var v in graph.Initializers) Reserve(v.Name);

@@ -23,6 +23,7 @@ internal sealed class QdqPlanner
     private readonly Dictionary<string, string> _rangeSource = new(StringComparer.Ordinal);
     private readonly List<ExcludedNode> _excluded = [];
     private readonly List<string> _folded = [];
+    private HashSet<Node> _selected = [];
 
     public QdqPlanner(Model model, IReadOnlyDictionary<string, TensorRange> ranges, QdqOptions options)
     {
@@ -36,6 +37,8 @@ internal sealed class QdqPlanner
         var graph = _model.Graph;
         var order = graph.TopologicalOrder();
         var (selected, excludedNames) = Select(order);
+        PruneOutsideIntegerRegions(order, selected);
+        _selected = selected;
 
         if (!_options.SymmetricActivations) FoldActivations(order, selected, excludedNames);
 
@@ -90,6 +93,19 @@ internal sealed class QdqPlanner
             ThrowHelper.Usage($"model '{graph.Name}' has no quantizable operators (supported: {string.Join(", ", QdqOperators.Compute)}"
                 + (_excluded.Count > 0 ? $"; excluded: {string.Join(", ", _excluded.Select(e => e.Node))})" : ")"));
         return (selected, excludedNames);
+    }
+
+    /// <summary>Adds and Muls that ORT could not fuse stay float (<see cref="IntegerRegions"/>), unless nothing else would be quantized.</summary>
+    private void PruneOutsideIntegerRegions(IReadOnlyList<Node> order, HashSet<Node> selected)
+    {
+        var kept = new HashSet<Node>(selected);
+        var pruned = IntegerRegions.PruneElementwise(order, kept);
+        if (pruned.Count == 0 || !kept.Any(n => QdqOperators.Compute.Contains(n.OpType))) return;
+        foreach (var node in pruned)
+        {
+            selected.Remove(node);
+            Exclude(node, "not between quantized operators: ORT would run it in float, so quantizing it would only add rounding");
+        }
     }
 
     private void CheckModel()
@@ -250,6 +266,8 @@ internal sealed class QdqPlanner
     {
         var output = node.Outputs[0];
         if (output.IsGraphOutput || _byName.ContainsKey(output.Name)) return;
+        // ORT fuses DQ → MatMul without a Q after it into MatMulIntegerToFloat: re-quantizing is only worth it for a quantized consumer.
+        if (node.OpType == "MatMul" && !IntegerRegions.FeedsQuantized(node, _selected)) return;
         var source = _rangeSource.GetValueOrDefault(output.Name, output.Name);
         if (!_ranges.TryGetValue(source, out var range))
             ThrowHelper.Usage($"no activation range for tensor '{source}', the output of {node.DisplayName}: calibrate it or exclude the node");
