@@ -56,6 +56,7 @@ public static class DynamicQuantizer
         // Every check runs before the first edit; the rewrites are queued in graph order and run afterwards.
         // Nodes inside If/Loop/Scan bodies are visited too, each rewritten in its own body.
         var names = new NameGenerator(model);
+        using var computed = new ComputedWeights(model);
         var convRewriter = new DynamicConv.Rewriter(names);
         var rewrites = new List<Func<QuantizedWeight>>();
         var needsMicrosoftDomain = false;
@@ -83,7 +84,7 @@ public static class DynamicQuantizer
             string reason;
             if (node.OpType == "LSTM")
             {
-                if (DynamicLstm.TryPlan(node, options.PerChannel, out reason) is { } lstmPlan)
+                if (DynamicLstm.TryPlan(node, options.PerChannel, computed, out reason) is { } lstmPlan)
                 {
                     rewrites.Add(() => DynamicLstm.Apply(lstmPlan, names));
                     needsMicrosoftDomain = true;

@@ -128,9 +128,10 @@ public static class Float16Converter
         ];
 
         /// <summary>
-        /// A float32 constant beyond float16's range (|x| &gt; 65504) means the model computes at a scale float16
-        /// cannot hold (e.g. <c>log(1 + 2^20 · |STFT|)</c>): clamping it would change the result, and even an exact
-        /// product would overflow. So the Constant node (if any) and every node reading it stay float32, and so does
+        /// A finite float32 constant beyond float16's range (|x| &gt; 65504) that multiplies, divides or weights
+        /// something means the model computes at a scale float16 cannot hold (e.g. <c>log(1 + 2^20 · |STFT|)</c>):
+        /// clamping it would change the result, and even an exact product would overflow. So the Constant node (if
+        /// any) and every node multiplying by it stay float32, and so does
         /// everything downstream of them until an operator brings values back into range (Log, Sqrt, Sigmoid, ...),
         /// which is itself computed in float32 and then handed on in float16.
         /// </summary>
@@ -139,21 +140,25 @@ public static class Float16Converter
             var pending = new Queue<(Value Value, string Origin)>();
             foreach (var g in _graph.AllGraphs())
                 foreach (var v in g.Initializers)
-                    if (v.Initializer is { DataType: DataType.Float } t && MaxAbs(t) > MaxFinite && !v.IsGraphInput)
-                        pending.Enqueue((v, $"constant '{v.Name}' ({MaxAbs(t):G3})"));
+                    if (v.Initializer is { DataType: DataType.Float } t && FiniteMaxAbs(t) > MaxFinite && !v.IsGraphInput && v.Uses.Any(IsScaling))
+                        pending.Enqueue((v, $"constant '{v.Name}' ({FiniteMaxAbs(t):G3})"));
             foreach (var node in nodes)
                 if (!_blocked.Contains(node) && node is { OpType: "Constant", IsOnnxDomain: true }
-                    && GraphQueries.TryGetConstant(node.Outputs[0]) is { DataType: DataType.Float } t && MaxAbs(t) > MaxFinite)
+                    && GraphQueries.TryGetConstant(node.Outputs[0]) is { DataType: DataType.Float } t && FiniteMaxAbs(t) > MaxFinite
+                    && node.Outputs[0].Uses.Any(IsScaling))
                 {
-                    Block(node, $"its value ({MaxAbs(t):G3}) is beyond float16's range (±65504)");
-                    pending.Enqueue((node.Outputs[0], $"constant '{node.Outputs[0].Name}' ({MaxAbs(t):G3})"));
+                    Block(node, $"its value ({FiniteMaxAbs(t):G3}) is beyond float16's range (±65504) and scales what reads it");
+                    pending.Enqueue((node.Outputs[0], $"constant '{node.Outputs[0].Name}' ({FiniteMaxAbs(t):G3})"));
                 }
+            var seeds = pending.Select(p => p.Value).ToHashSet();
             while (pending.TryDequeue(out var item))
             {
                 foreach (var use in item.Value.Uses)
                 {
                     var reader = use.Node;
                     if (reader.Subgraphs.Any() || _blocked.Contains(reader)) continue;
+                    // A huge constant that is added or compared (an attention mask) is clamped as usual; only products are kept.
+                    if (seeds.Contains(item.Value) && !IsScaling(use)) continue;
                     Block(reader, $"computes at a scale beyond float16's range (±65504), downstream of {item.Origin}");
                     // What it scales up is small on the scale that matters: float16 would round it to subnormals or zero.
                     foreach (var input in reader.Inputs)
@@ -191,10 +196,16 @@ public static class Float16Converter
             _blockReasons[node] = reason;
         }
 
-        private static float MaxAbs(Tensor t)
+        private static readonly HashSet<string> ScalingOps = ["Mul", "Div", "MatMul", "Gemm", "Conv", "ConvTranspose", "Einsum"];
+
+        private static bool IsScaling(Usage use) => use.Node.IsOnnxDomain && ScalingOps.Contains(use.Node.OpType);
+
+        /// <summary>The largest finite magnitude (infinities are masks, clamped as usual).</summary>
+        private static float FiniteMaxAbs(Tensor t)
         {
             var max = 0f;
-            foreach (var x in t.ToSingleArray()) max = MathF.Max(max, MathF.Abs(x));
+            foreach (var x in t.ToSingleArray())
+                if (float.IsFinite(x)) max = MathF.Max(max, MathF.Abs(x));
             return max;
         }
 

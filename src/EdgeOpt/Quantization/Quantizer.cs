@@ -109,6 +109,8 @@ public sealed class Quantizer
         IProgress<QuantizationProgress>? progress, CancellationToken cancellation)
     {
         var qdqOptions = QdqOptions with { ExcludedNodes = excluded };
+        var inBodies = StaticControlFlow.ComputeInBodies(work);
+        StaticControlFlow.CheckReachable(work, inBodies);
         QdqQuantizer.QuantizableNodes(work, qdqOptions); // fails fast, before a long calibration
         CalibrationResult? calibrated = null;
         var plan = Options.Plan;
@@ -147,8 +149,10 @@ public sealed class Quantizer
         {
             var report = QdqQuantizer.Apply(quantized, plan);
             var embeddings = QuantizeEmbeddings(quantized, bits: 8, excluded);
+            // Recurrent layers have no QDQ form ORT fuses; LSTMs get ORT's dynamically quantized kernel instead.
+            var recurrent = StaticControlFlow.QuantizeRecurrent(quantized, Options.PerChannel, excluded);
             clock.Stop();
-            var excludedNodes = plan.ExcludedNodes;
+            List<ExcludedNode> excludedNodes = [.. plan.ExcludedNodes, .. LeftInFloat(work, recurrent.Skipped), .. StaticControlFlow.LeftInBodies(quantized)];
             return new QuantizationResult(quantized, work, QuantizationType.Int8)
             {
                 Plan = plan,
@@ -156,7 +160,8 @@ public sealed class Quantizer
                 QdqReport = report,
                 ExcludedNodes = excludedNodes,
                 EmbeddingReport = embeddings,
-                QuantizedNodes = CountQuantizedCompute(work, plan) + embeddings.Quantized.Count,
+                QuantizedNodes = CountQuantizedCompute(work, plan) + embeddings.Quantized.Count + recurrent.Quantized.Count,
+                DynamicReport = recurrent.Quantized.Count > 0 ? recurrent : null,
                 QuantizeTime = clock.Elapsed,
             };
         }

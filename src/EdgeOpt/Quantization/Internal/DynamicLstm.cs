@@ -9,7 +9,8 @@ namespace EdgeOpt.Quantization.Internal;
 /// meaning (X, W, R, B, sequence_lens, initial_h, initial_c, P), then W_scale, W_zero_point, R_scale, R_zero_point.
 /// W <c>[D, 4H, I]</c> and R <c>[D, 4H, H]</c> are quantized to symmetric int8 (zero point 0) per gate row (one
 /// scale per direction and row, <c>[D, 4H]</c>) or per direction (<c>[D]</c>), and stored transposed as the
-/// kernel reads them: <c>[D, I, 4H]</c> and <c>[D, H, 4H]</c>. X and the hidden state are quantized to uint8 at
+/// kernel reads them: <c>[D, I, 4H]</c> and <c>[D, H, 4H]</c>. W and R may be computed from constants (a gate
+/// reordering chain, see <see cref="ComputedWeights"/>). X and the hidden state are quantized to uint8 at
 /// run time inside the kernel. GRU and RNN stay float: ORT has no dynamically quantized kernel for them.
 /// </summary>
 internal static class DynamicLstm
@@ -26,15 +27,16 @@ internal static class DynamicLstm
     /// <summary>One weight in the kernel's layout with its scales and zero points.</summary>
     public sealed record Quantized(sbyte[] Data, long[] Dims, float[] Scales, long[] ScaleDims);
 
-    public static Plan? TryPlan(Node node, bool perChannel, out string reason)
+    /// <summary>Checks <paramref name="node"/> and quantizes W and R (stored, or computed from constants); null with a reason when it stays float.</summary>
+    public static Plan? TryPlan(Node node, bool perChannel, ComputedWeights weights, out string reason)
     {
         reason = "";
         var wValue = node.Inputs.ElementAtOrDefault(1);
         var rValue = node.Inputs.ElementAtOrDefault(2);
-        if (GraphQueries.TryGetConstant(wValue) is not { DataType: DataType.Float, Dims.Count: 3 } w
-            || GraphQueries.TryGetConstant(rValue) is not { DataType: DataType.Float, Dims.Count: 3 } r)
+        if (weights.TryGet(wValue) is not { DataType: DataType.Float, Dims.Count: 3 } w
+            || weights.TryGet(rValue) is not { DataType: DataType.Float, Dims.Count: 3 } r)
         {
-            reason = "its W and R weights are not constant float [directions, 4*hidden, *] tensors";
+            reason = "its W and R weights are not float [directions, 4*hidden, *] tensors computed from constants alone";
             return null;
         }
         if (node.Attributes.GetInt("layout", 0) != 0)
@@ -92,7 +94,8 @@ internal static class DynamicLstm
         node.OpType = OpType;
         node.Domain = "com.microsoft";
         node.Attributes.Remove("layout");
-        WeightScope.RemoveUnused([plan.W, plan.R]);
+        ComputedWeights.RemoveIfUnused(plan.W);
+        ComputedWeights.RemoveIfUnused(plan.R);
 
         var w = plan.QuantizedW;
         var r = plan.QuantizedR;
