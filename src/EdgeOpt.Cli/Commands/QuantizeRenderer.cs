@@ -34,6 +34,17 @@ internal static class QuantizeRenderer
             $"evaluate {F(t.EvaluateMs / 1000, 2)} s, report {F(t.ReportMs / 1000, 2)} s, write {F(t.WriteMs / 1000, 2)} s"));
         console.Write(summary);
 
+        if (r.NodesExcluded.Count > 0)
+        {
+            // Every node left in float, subgraph bodies included, with why (the summary row above only names them).
+            var left = new Table().Title("[bold]Left in float[/]").AddColumns("Node", "Op", "Reason");
+            foreach (var node in r.NodesExcluded.Take(MaxFloatRows))
+                left.AddRow(Markup.Escape(node.Node), Markup.Escape(node.OpType), Markup.Escape(node.Reason));
+            if (r.NodesExcluded.Count > MaxFloatRows)
+                left.AddRow(Markup.Escape($"... {r.NodesExcluded.Count - MaxFloatRows} more (--json lists all)"), "", "");
+            console.Write(left);
+        }
+
         if (r.Evaluation is { } e)
         {
             var m = e.Result;
@@ -70,6 +81,8 @@ internal static class QuantizeRenderer
                 (s.FallbackNodes.Count > 0 ? $" ({string.Join(", ", s.FallbackNodes)})" : "") + (s.BudgetExhausted ? "; time budget exhausted" : "")));
         }
     }
+
+    private const int MaxFloatRows = 40;
 
     private static string F(double value, int digits) => value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 

@@ -8,7 +8,8 @@ namespace EdgeOpt.Quantization;
 /// Dynamic (weight-only calibrated) int8 quantization of fully connected and convolution layers, for ONNX Runtime's
 /// CPU provider.
 /// <para>
-/// Rule: a main-graph <c>MatMul</c> whose B is a constant float <c>[K, N]</c> matrix, or a <c>Gemm</c> (transA = 0)
+/// Rule: a <c>MatMul</c> (in the main graph or any If/Loop/Scan body; weights may be initializers of any enclosing
+/// graph or Constant nodes) whose B is a constant float <c>[K, N]</c> matrix, or a <c>Gemm</c> (transA = 0)
 /// whose B is constant (transB honoured, alpha folded into the weight) and whose C is absent or a constant with N
 /// elements or one (beta folded in), becomes one <c>com.microsoft.DynamicQuantizeMatMul(A, B_int8, B_scale, , bias)</c>.
 /// </para>
@@ -21,21 +22,26 @@ namespace EdgeOpt.Quantization;
 /// into it anyway, so emitting it directly keeps the model fast even with graph optimizations off.
 /// </para>
 /// <para>
-/// A main-graph <c>Conv</c> (any rank, group, padding or stride) with a constant float weight and an absent or
+/// A <c>Conv</c> (any rank, group, padding or stride) with a constant float weight and an absent or
 /// constant bias becomes <c>DynamicQuantizeLinear → ConvInteger → Cast → Mul(x_scale × w_scale) [→ Add(bias)]</c>,
 /// with the same symmetric int8 weights, per output channel or per tensor (ORT has no fused dynamic Conv kernel).
 /// Convs reading the same activation share one <c>DynamicQuantizeLinear</c>.
+/// </para>
+/// <para>
+/// An <c>LSTM</c> with constant W and R becomes <c>com.microsoft.DynamicQuantizeLSTM</c> (see <see cref="Internal.DynamicLstm"/>).
+/// GRU and RNN stay float with their reason: ORT has no dynamically quantized kernel for them. Every MatMul, Gemm,
+/// Conv, LSTM, GRU or RNN left in float is listed in the report's <c>Skipped</c> with why.
 /// </para>
 /// The model is changed in place; all checks happen before the first edit, so a failure leaves it untouched.
 /// </summary>
 public static class DynamicQuantizer
 {
     /// <summary>The operators this quantizer knows how to replace.</summary>
-    public static IReadOnlyList<string> SupportedOpTypes { get; } = ["MatMul", "Gemm", "Conv"];
+    public static IReadOnlyList<string> SupportedOpTypes { get; } = ["MatMul", "Gemm", "Conv", "LSTM"];
 
     private const string MicrosoftDomain = "com.microsoft";
 
-    /// <summary>Quantizes every eligible node of <paramref name="model"/>'s main graph in place.</summary>
+    /// <summary>Quantizes every eligible node of <paramref name="model"/> in place, inside control-flow bodies too.</summary>
     /// <exception cref="UsageException">An option names an unknown node or operator, or nothing is quantizable.</exception>
     public static DynamicQuantizationReport Quantize(Model model, DynamicQuantizationOptions? options = null)
     {
@@ -48,23 +54,44 @@ public static class DynamicQuantizer
         var excluded = NodeSelection.Excluded(graph, options.ExcludedNodes);
 
         // Every check runs before the first edit; the rewrites are queued in graph order and run afterwards.
+        // Nodes inside If/Loop/Scan bodies are visited too, each rewritten in its own body.
         var names = new NameGenerator(model);
-        var convRewriter = new DynamicConv.Rewriter(graph, names);
+        using var computed = new ComputedWeights(model);
+        var convRewriter = new DynamicConv.Rewriter(names);
         var rewrites = new List<Func<QuantizedWeight>>();
         var needsMicrosoftDomain = false;
         var skipped = new List<string>();
-        foreach (var node in graph.Nodes)
+        foreach (var node in WeightScope.AllNodes(graph))
         {
-            if (!node.IsOnnxDomain || !options.OpTypes.Contains(node.OpType, StringComparer.Ordinal)) continue;
-            if (!IsFullyConnectedCandidate(node) && !DynamicConv.IsCandidate(node)) continue;
+            if (!node.IsOnnxDomain) continue;
+            if (node.OpType is "GRU" or "RNN")
+            {
+                skipped.Add($"{NodeSelection.NameOf(node)}: {DynamicLstm.NoKernelReason(node.OpType)}");
+                continue;
+            }
+            if (!options.OpTypes.Contains(node.OpType, StringComparer.Ordinal)) continue;
             var name = NodeSelection.NameOf(node);
+            if (!IsFullyConnectedCandidate(node) && !DynamicConv.IsCandidate(node) && node.OpType != "LSTM")
+            {
+                skipped.Add($"{name}: {NotConstantReason(node)}");
+                continue;
+            }
             if (excluded.Contains(node.Name))
             {
                 skipped.Add($"{name}: excluded");
                 continue;
             }
             string reason;
-            if (node.OpType == "Conv")
+            if (node.OpType == "LSTM")
+            {
+                if (DynamicLstm.TryPlan(node, options.PerChannel, computed, out reason) is { } lstmPlan)
+                {
+                    rewrites.Add(() => DynamicLstm.Apply(lstmPlan, names));
+                    needsMicrosoftDomain = true;
+                    continue;
+                }
+            }
+            else if (node.OpType == "Conv")
             {
                 if (DynamicConv.TryPlan(model, node, options.PerChannel, out reason) is { } convPlan)
                 {
@@ -74,7 +101,7 @@ public static class DynamicQuantizer
             }
             else if (TryPlan(node, options.PerChannel, out reason) is { } plan)
             {
-                rewrites.Add(() => Apply(graph, names, plan));
+                rewrites.Add(() => Apply(names, plan));
                 needsMicrosoftDomain = true;
                 continue;
             }
@@ -90,7 +117,14 @@ public static class DynamicQuantizer
         return new DynamicQuantizationReport(quantized, skipped);
     }
 
-    private const string NothingToQuantize = "no MatMul, Gemm or Conv with constant weights to quantize";
+    private const string NothingToQuantize = "no MatMul, Gemm, Conv or LSTM with constant weights to quantize";
+
+    /// <summary>Why a MatMul, Gemm or Conv without a constant float weight cannot be quantized here.</summary>
+    private static string NotConstantReason(Node node) => node.OpType switch
+    {
+        "Conv" => $"its weight '{node.Inputs.ElementAtOrDefault(1)?.Name}' is not a constant float tensor",
+        _ => $"its B input '{node.Inputs.ElementAtOrDefault(1)?.Name}' is not a constant float [K, N] matrix (activation x activation products stay float)",
+    };
 
     private static bool IsFullyConnectedCandidate(Node node) =>
         node.OpType is "MatMul" or "Gemm"
@@ -163,9 +197,10 @@ public static class DynamicQuantizer
         return new Plan(node, weightValue, k, n, q, scales, bias, floatBytes);
     }
 
-    private static QuantizedWeight Apply(Graph graph, NameGenerator names, Plan plan)
+    private static QuantizedWeight Apply(NameGenerator names, Plan plan)
     {
         var node = plan.Node;
+        var graph = node.Graph!;
         var baseName = plan.Weight.Name;
         var weight = GraphQueries.AddInitializer(graph, names, baseName + "_quantized", Tensor.Create<sbyte>("w", plan.Weights, plan.K, plan.N));
         var scale = GraphQueries.AddInitializer(graph, names, baseName + "_scale",
@@ -179,9 +214,7 @@ public static class DynamicQuantizer
         graph.InsertBefore(node, fused);
         var replaced = node.Inputs.Where(v => v is not null).Select(v => v!).ToList();
         GraphQueries.RemoveNodeAndRewire(node, output);
-        foreach (var input in replaced)
-            if (input.Initializer is not null && !input.IsGraphInput && GraphQueries.IsUnused(input))
-                graph.Initializers.Remove(input);
+        WeightScope.RemoveUnused(replaced);
 
         var quantizedBytes = plan.Weights.Length + (long)plan.Scales.Length * sizeof(float) + (plan.Bias?.Length ?? 0) * (long)sizeof(float);
         return new QuantizedWeight(NodeSelection.NameOf(node), node.OpType, baseName, plan.K, plan.N, plan.FloatBytes, quantizedBytes);

@@ -8,7 +8,7 @@ namespace EdgeOpt.Quantization;
 /// <summary>
 /// Weight-only 4-bit quantization for ONNX Runtime's <c>com.microsoft.MatMulNBits</c>.
 /// <para>
-/// Rule: a main-graph <c>MatMul</c> whose B is a constant float <c>[K, N]</c> matrix becomes
+/// Rule: a <c>MatMul</c> (in the main graph or an If/Loop/Scan body) whose B is a constant float <c>[K, N]</c> matrix becomes
 /// <c>MatMulNBits(A, B_packed, scales[, zero_points])</c> with attributes K, N, bits = 4, block_size, accuracy_level.
 /// Each column of B is cut into <c>ceil(K / block_size)</c> blocks along K; a K that is not a multiple of the block
 /// size is padded with zeros at the end of the last block, as ORT expects (padding quantizes to the zero point, so
@@ -22,7 +22,7 @@ public static class Int4WeightQuantizer
 {
     private const string MicrosoftDomain = "com.microsoft";
 
-    /// <summary>Quantizes every eligible MatMul of <paramref name="model"/>'s main graph in place.</summary>
+    /// <summary>Quantizes every eligible MatMul of <paramref name="model"/> in place, inside control-flow bodies too.</summary>
     /// <exception cref="UsageException">An option is out of range or names an unknown node, or nothing is quantizable.</exception>
     public static Int4QuantizationReport Quantize(Model model, Int4QuantizationOptions? options = null)
     {
@@ -37,10 +37,15 @@ public static class Int4WeightQuantizer
 
         var plans = new List<Node>();
         var skipped = new List<string>();
-        foreach (var node in graph.Nodes)
+        // Nodes inside If/Loop/Scan bodies too; each is rewritten in its own body.
+        foreach (var node in WeightScope.AllNodes(graph))
         {
             if (node is not { OpType: "MatMul", IsOnnxDomain: true }) continue;
-            if (GraphQueries.TryGetConstant(node.Inputs[1]) is not { DataType: DataType.Float, Dims.Count: 2 }) continue;
+            if (GraphQueries.TryGetConstant(node.Inputs[1]) is not { DataType: DataType.Float, Dims.Count: 2 })
+            {
+                skipped.Add($"{NodeSelection.NameOf(node)}: its B input '{node.Inputs[1]?.Name}' is not a constant float [K, N] matrix (activation x activation products stay float)");
+                continue;
+            }
             if (excluded.Contains(node.Name)) skipped.Add($"{NodeSelection.NameOf(node)}: excluded");
             else plans.Add(node);
         }
@@ -51,7 +56,7 @@ public static class Int4WeightQuantizer
 
         var names = new NameGenerator(model);
         if (model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
-        var quantized = plans.Select(node => Apply(graph, names, node, options)).ToList();
+        var quantized = plans.Select(node => Apply(node.Graph!, names, node, options)).ToList();
         return new Int4QuantizationReport(quantized, skipped);
     }
 
@@ -83,8 +88,7 @@ public static class Int4WeightQuantizer
         if (options.AccuracyLevel != 0) matMul.Attributes.Set(OnnxAttribute.Int("accuracy_level", options.AccuracyLevel));
         graph.InsertBefore(node, matMul);
         GraphQueries.RemoveNodeAndRewire(node, output);
-        if (weightValue.Initializer is not null && !weightValue.IsGraphInput && GraphQueries.IsUnused(weightValue))
-            graph.Initializers.Remove(weightValue);
+        WeightScope.RemoveIfUnused(weightValue);
 
         var quantizedBytes = blocks.Packed.Length + (long)blocks.Scales.Length * sizeof(float) + (blocks.ZeroPoints?.Length ?? 0);
         return new QuantizedWeight(NodeSelection.NameOf(node), node.OpType, baseName, k, n, (long)k * n * sizeof(float), quantizedBytes);

@@ -89,7 +89,7 @@ public sealed class Quantizer
     /// <summary>The excluded names still present after optimization; the others are reported, not fatal.</summary>
     private List<string> SurvivingExclusions(Model work, List<string> warnings)
     {
-        var present = work.Graph.Nodes.Select(n => n.Name.Length > 0 ? n.Name : n.Outputs.FirstOrDefault()?.Name ?? "").ToHashSet(StringComparer.Ordinal);
+        var present = work.Graph.AllNodes().Select(n => n.Name.Length > 0 ? n.Name : n.Outputs.FirstOrDefault()?.Name ?? "").ToHashSet(StringComparer.Ordinal);
         var kept = new List<string>();
         foreach (var name in Options.ExcludedNodes)
         {
@@ -109,6 +109,8 @@ public sealed class Quantizer
         IProgress<QuantizationProgress>? progress, CancellationToken cancellation)
     {
         var qdqOptions = QdqOptions with { ExcludedNodes = excluded };
+        var inBodies = StaticControlFlow.ComputeInBodies(work);
+        StaticControlFlow.CheckReachable(work, inBodies);
         QdqQuantizer.QuantizableNodes(work, qdqOptions); // fails fast, before a long calibration
         CalibrationResult? calibrated = null;
         var plan = Options.Plan;
@@ -159,8 +161,10 @@ public sealed class Quantizer
             progress?.Report(new QuantizationProgress("quantizing", 0, 0));
             var report = QdqQuantizer.Apply(quantized, plan);
             var embeddings = QuantizeEmbeddings(quantized, bits: 8, excluded);
+            // Recurrent layers have no QDQ form ORT fuses; LSTMs get ORT's dynamically quantized kernel instead.
+            var recurrent = StaticControlFlow.QuantizeRecurrent(quantized, Options.PerChannel, excluded);
             clock.Stop();
-            var excludedNodes = plan.ExcludedNodes;
+            List<ExcludedNode> excludedNodes = [.. plan.ExcludedNodes, .. LeftInFloat(work, recurrent.Skipped), .. StaticControlFlow.LeftInBodies(quantized)];
             return new QuantizationResult(quantized, work, QuantizationType.Int8)
             {
                 Plan = plan,
@@ -168,7 +172,8 @@ public sealed class Quantizer
                 QdqReport = report,
                 ExcludedNodes = excludedNodes,
                 EmbeddingReport = embeddings,
-                QuantizedNodes = CountQuantizedCompute(work, plan) + embeddings.Quantized.Count,
+                QuantizedNodes = CountQuantizedCompute(work, plan) + embeddings.Quantized.Count + recurrent.Quantized.Count,
+                DynamicReport = recurrent.Quantized.Count > 0 ? recurrent : null,
                 QuantizeTime = clock.Elapsed,
                 EqualizedPairs = equalized,
                 BiasCorrectedNodes = corrected,
@@ -220,7 +225,7 @@ public sealed class Quantizer
     }
 
     private QuantizationResult QuantizeDynamic(Model work, List<string> excluded) =>
-        QuantizeWeights(work, QuantizationType.Int8Dynamic, "to quantize dynamically: no MatMul, Gemm or Conv with a constant float weight",
+        QuantizeWeights(work, QuantizationType.Int8Dynamic, "to quantize dynamically: no MatMul, Gemm, Conv or LSTM with a constant float weight",
             model => (Embeddings: QuantizeEmbeddings(model, bits: 8, excluded),
                 Weights: DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded })),
             report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.Skipped, .. report.Embeddings.Skipped]),
@@ -256,8 +261,8 @@ public sealed class Quantizer
         return new QuantizationResult(converted, work, QuantizationType.Float16)
         {
             Float16Report = report,
-            QuantizedNodes = work.Graph.Nodes.Count - report.BlockedNodes.Count,
-            ExcludedNodes = report.BlockedNodes.Select(n => new ExcludedNode(n, "", "kept in float32 (block list)")).ToList(),
+            QuantizedNodes = work.Graph.AllNodes().Count() - report.BlockedNodes.Count,
+            ExcludedNodes = report.LeftInFloat,
             QuantizeTime = clock.Elapsed,
         };
     }
@@ -273,6 +278,22 @@ public sealed class Quantizer
                 })),
             report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.Skipped, .. report.Embeddings.Skipped]),
             (result, report) => (result.Int4Report, result.EmbeddingReport) = (report.Weights, report.Embeddings));
+
+    /// <summary>
+    /// The weight-only quantizers' "name: reason" entries as <see cref="ExcludedNode"/>s, with the operator looked
+    /// up in <paramref name="work"/> (subgraph bodies included).
+    /// </summary>
+    private static List<ExcludedNode> LeftInFloat(Model work, IReadOnlyList<string> skipped)
+    {
+        var ops = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in work.Graph.AllNodes()) ops.TryAdd(NodeSelection.NameOf(node), node.OpType);
+        return [.. skipped.Select(entry =>
+        {
+            var split = entry.IndexOf(": ", StringComparison.Ordinal);
+            var name = split < 0 ? entry : entry[..split];
+            return new ExcludedNode(name, ops.GetValueOrDefault(name, ""), split < 0 ? "left in float" : entry[(split + 2)..]);
+        })];
+    }
 
     /// <summary>Runs a weight-only quantizer on a copy of <paramref name="work"/>; replacing nothing is a usage error.</summary>
     private static QuantizationResult QuantizeWeights<TReport>(Model work, QuantizationType type, string nothingMessage,
@@ -291,7 +312,7 @@ public sealed class Quantizer
             var result = new QuantizationResult(quantized, work, type)
             {
                 QuantizedNodes = count,
-                ExcludedNodes = skipped.Select(s => new ExcludedNode(s, "", "skipped")).ToList(),
+                ExcludedNodes = LeftInFloat(work, skipped),
                 QuantizeTime = clock.Elapsed,
             };
             attach(result, report);

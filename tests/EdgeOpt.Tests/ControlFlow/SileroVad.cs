@@ -11,10 +11,16 @@ namespace EdgeOpt.Tests.ControlFlow;
 internal static class SileroVad
 {
     /// <summary>Speech probability of every chunk of <paramref name="audio"/>, in order.</summary>
-    public static float[] SpeechProbabilities(string modelPath, float[] audio)
+    public static float[] SpeechProbabilities(string modelPath, float[] audio) => SpeechProbabilities(File.ReadAllBytes(modelPath), audio);
+
+    /// <summary>
+    /// Speech probability of every chunk of <paramref name="audio"/> for a model held in memory; <paramref name="feeds"/>,
+    /// when given, receives each chunk's float inputs (audio and carried state) as the model saw them (calibration data).
+    /// </summary>
+    public static float[] SpeechProbabilities(byte[] model, float[] audio, List<Dictionary<string, float[]>>? feeds = null)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        using var session = new InferenceSession(modelPath, options);
+        using var session = new InferenceSession(model, options);
         // v5 carries one state tensor; the legacy model carries h and c.
         (string In, string Out)[] carried = session.InputMetadata.ContainsKey("state") ? [("state", "stateN")] : [("h", "hn"), ("c", "cn")];
         var state = carried.ToDictionary(
@@ -26,6 +32,7 @@ internal static class SileroVad
         {
             var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(chunk, [1, chunk.Length])) };
             inputs.AddRange(carried.Select(s => NamedOnnxValue.CreateFromTensor(s.In, state[s.In])));
+            feeds?.Add(carried.ToDictionary(s => s.In, s => state[s.In].ToArray()).Append(new("input", chunk)).ToDictionary());
             if (takesRate)
                 inputs.Add(NamedOnnxValue.CreateFromTensor("sr", new DenseTensor<long>(new[] { (long)SpeechAudio.SampleRate }, [])));
             using var results = session.Run(inputs);

@@ -82,13 +82,15 @@ internal static class DynamicConv
     }
 
     /// <summary>Rewrites the graph for every plan, in order, sharing the quantized form of common inputs.</summary>
-    public sealed class Rewriter(Graph graph, NameGenerator names)
+    public sealed class Rewriter(NameGenerator names)
     {
-        private readonly Dictionary<Value, QuantizedActivation> _activations = [];
+        // Keyed by graph too: a quantized activation made in one If branch is not visible in the other.
+        private readonly Dictionary<(Value, Graph), QuantizedActivation> _activations = [];
 
         public QuantizedWeight Apply(Plan plan)
         {
             var node = plan.Node;
+            var graph = node.Graph!;
             var baseName = plan.Weight.Name;
             var display = node.Name.Length > 0 ? node.Name : node.OpType;
             var x = Quantize(node.Inputs[0]!, node);
@@ -116,9 +118,7 @@ internal static class DynamicConv
 
             var replaced = node.Inputs.Where(v => v is not null).Select(v => v!).ToList();
             GraphQueries.RemoveNodeAndRewire(node, result);
-            foreach (var input in replaced)
-                if (input.Initializer is not null && !input.IsGraphInput && GraphQueries.IsUnused(input))
-                    graph.Initializers.Remove(input);
+            WeightScope.RemoveUnused(replaced);
 
             var perFilter = plan.Weights.Length / Math.Max(plan.Channels, 1);
             var quantizedBytes = plan.Weights.Length + sizeof(sbyte) + ((long)plan.Scales.Length + (plan.Bias?.Length ?? 0)) * sizeof(float);
@@ -128,19 +128,20 @@ internal static class DynamicConv
         /// <summary>The quantized form of <paramref name="input"/>, made before <paramref name="firstUse"/> the first time it is asked for.</summary>
         private QuantizedActivation Quantize(Value input, Node firstUse)
         {
-            if (_activations.TryGetValue(input, out var existing)) return existing;
+            var graph = firstUse.Graph!;
+            if (_activations.TryGetValue((input, graph), out var existing)) return existing;
             var hint = input.Name.Length > 0 ? input.Name : "input";
             var quantized = new QuantizedActivation(names.NewValue(hint + "_quantized"), names.NewValue(hint + "_scale"), names.NewValue(hint + "_zero_point"));
             graph.InsertBefore(firstUse, new Node("DynamicQuantizeLinear", [input], [quantized.Data, quantized.Scale, quantized.ZeroPoint],
                 name: names.Fresh(hint + "_dynamic_quantize")));
-            _activations.Add(input, quantized);
+            _activations.Add((input, graph), quantized);
             return quantized;
         }
 
         private Value Insert(Node before, string opType, Value?[] inputs, string hint, OnnxType? type = null)
         {
             var output = names.NewValue(hint, type);
-            graph.InsertBefore(before, new Node(opType, inputs, [output], name: names.Fresh(hint)));
+            before.Graph!.InsertBefore(before, new Node(opType, inputs, [output], name: names.Fresh(hint)));
             return output;
         }
 

@@ -1,0 +1,61 @@
+using EdgeOpt.Onnx;
+using EdgeOpt.Quantization.Qdq;
+
+namespace EdgeOpt.Quantization.Internal;
+
+/// <summary>
+/// What static INT8 does with control flow and recurrent layers. Calibration observes main-graph tensors only, so
+/// compute inside If/Loop/Scan bodies cannot get calibrated QDQ ranges: when the main graph has compute of its own,
+/// it is quantized and every body node is listed as left in float with that reason; when all compute is inside
+/// bodies (Silero VAD), the run fails and says how to get there: bind the input that drives the If
+/// (<c>edgeopt optimize --bind</c>, which inlines the taken branch) or use dynamic INT8, which reaches bodies.
+/// LSTMs, which have no QDQ form, get ORT's <c>DynamicQuantizeLSTM</c> (as in dynamic mode); GRU/RNN stay float.
+/// </summary>
+internal static class StaticControlFlow
+{
+    private static readonly HashSet<string> Recurrent = ["LSTM", "GRU", "RNN"];
+
+    /// <summary>Compute nodes (QDQ compute operators and recurrent layers) inside subgraph bodies.</summary>
+    public static List<Node> ComputeInBodies(Model model) =>
+        [.. model.Graph.AllNodes().Where(n => n.Graph != model.Graph && n.IsOnnxDomain
+            && (QdqOperators.Compute.Contains(n.OpType) || Recurrent.Contains(n.OpType)))];
+
+    /// <summary>Fails when every compute node is inside a body, naming the way out.</summary>
+    public static void CheckReachable(Model model, IReadOnlyList<Node> inBodies)
+    {
+        if (inBodies.Count == 0) return;
+        if (model.Graph.Nodes.Any(n => n.IsOnnxDomain && (QdqOperators.Compute.Contains(n.OpType) || Recurrent.Contains(n.OpType)))) return;
+        var controlFlow = model.Graph.Nodes.Where(n => n.Subgraphs.Any()).Select(n => n.DisplayName).Take(3);
+        var ops = string.Join(", ", inBodies.GroupBy(n => n.OpType).Select(g => $"{g.Count()} {g.Key}"));
+        ThrowHelper.Usage($"static int8 cannot reach model '{model.Graph.Name}': all its compute ({ops}) is inside the bodies of "
+            + $"{string.Join(", ", controlFlow)}, and calibration observes main-graph tensors only; specialise the input that "
+            + "drives the If first (edgeopt optimize --bind NAME=VALUE, e.g. --bind sr=16000), or use --type int8-dynamic, which reaches bodies");
+    }
+
+    /// <summary>Body compute nodes still in float after the rewrite (GRU/RNN are reported with their own reason).</summary>
+    public static IEnumerable<ExcludedNode> LeftInBodies(Model quantized) =>
+        ComputeInBodies(quantized).Where(n => n.OpType is not ("GRU" or "RNN")).Select(LeftInBody);
+
+    private static ExcludedNode LeftInBody(Node node) => new(NodeSelection.NameOf(node), node.OpType,
+        "inside an If/Loop/Scan body, which static calibration does not observe (bind the If away with optimize --bind, or use int8-dynamic)");
+
+    /// <summary>LSTMs (bodies included) to DynamicQuantizeLSTM; GRU/RNN are reported with their reason.</summary>
+    public static DynamicQuantizationReport QuantizeRecurrent(Model model, bool perChannel, IReadOnlyCollection<string> excluded)
+    {
+        var recurrent = model.Graph.AllNodes().Where(n => n.IsOnnxDomain && Recurrent.Contains(n.OpType)).ToList();
+        if (recurrent.Count == 0) return new DynamicQuantizationReport([], []);
+        var lstm = recurrent.Where(n => n.OpType == "LSTM").ToList();
+        var names = excluded.Where(name => lstm.Any(n => n.Name == name)).ToList();
+        if (lstm.All(n => names.Contains(n.Name)))
+            return new DynamicQuantizationReport([], [.. recurrent.Select(n => $"{NodeSelection.NameOf(n)}: " + (n.OpType == "LSTM" ? "excluded" : DynamicLstm.NoKernelReason(n.OpType)))]);
+        try
+        {
+            return DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = perChannel, OpTypes = ["LSTM"], ExcludedNodes = names });
+        }
+        catch (UsageException e)
+        {
+            // No LSTM had usable weights; the message lists each with why (the model is unchanged).
+            return new DynamicQuantizationReport([], [.. recurrent.Select(n => $"{NodeSelection.NameOf(n)}: {e.Message}")]);
+        }
+    }
+}
