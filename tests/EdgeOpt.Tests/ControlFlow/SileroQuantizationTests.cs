@@ -2,6 +2,7 @@ using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using EdgeOpt.Quantization;
+using EdgeOpt.Quantization.Calibration;
 using Xunit.Abstractions;
 
 namespace EdgeOpt.Tests.ControlFlow;
@@ -104,7 +105,9 @@ public sealed class SileroQuantizationTests(ITestOutputHelper output)
         var samples = LegacyCalibration(boundBytes);
         var reference = SileroVad.SpeechProbabilities(boundBytes, SpeechAudio.SpeechAndSilence);
 
-        using var result = new Quantizer(new QuantizerOptions { Type = QuantizationType.Int8, PerChannel = true })
+        // MinMax: measured 0.048 here against 0.062 with the default auto ranges, whose per-tensor choice (least local
+        // error) clips the spectrogram path that the recurrent state then carries on (docs/benchmarks.md).
+        using var result = new Quantizer(new QuantizerOptions { Type = QuantizationType.Int8, PerChannel = true, Method = CalibrationMethod.MinMax })
             .Quantize(bound, new InMemorySampleSource(samples, description: "espeak-ng speech chunks with carried state"));
         float[] probabilities = SileroVad.SpeechProbabilities(result.Model.ToBytes(), SpeechAudio.SpeechAndSilence);
 
