@@ -23,12 +23,16 @@ internal sealed class CliProcess : IDisposable
 
     public static CliProcess Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // env resets SIGINT/SIGTERM to their defaults, then execs dotnet (same pid): a test run started in the background
+        // by a non-interactive shell inherits SIGINT as ignored, and a program rightly keeps an inherited ignore.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT,TERM");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EdgeOpt.Cli.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
