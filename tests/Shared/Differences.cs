@@ -19,4 +19,20 @@ internal static class Differences
         }
         return max;
     }
+
+    /// <summary>The mean absolute difference, with the same rules: lengths must match, a NaN makes it infinite.</summary>
+    public static double MeanAbs(IReadOnlyList<float> expected, IReadOnlyList<float> actual)
+    {
+        Assert.True(expected.Count == actual.Count, $"output length {actual.Count}, expected {expected.Count}");
+        Assert.True(expected.Count > 0, "no outputs to compare");
+        var sum = 0.0;
+        for (var i = 0; i < expected.Count; i++)
+        {
+            var difference = Math.Abs((double)expected[i] - actual[i]);
+            if (double.IsNaN(difference))
+                return double.PositiveInfinity;
+            sum += difference;
+        }
+        return sum / expected.Count;
+    }
 }

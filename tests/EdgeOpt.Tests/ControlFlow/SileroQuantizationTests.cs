@@ -1,3 +1,4 @@
+using EdgeOpt.Tests.Shared;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
@@ -25,8 +26,8 @@ public sealed class SileroQuantizationTests(ITestOutputHelper output)
         float[] probabilities = SileroVad.SpeechProbabilities(result.Model.ToBytes(), SpeechAudio.SpeechAndSilence);
 
         var ops = result.Model.Graph.AllNodes().GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
-        double meanDiff = MeanAbsDifference(LegacyReference.Value, probabilities);
-        output.WriteLine($"size {result.SizeRatio:F3}x, mean |dp| {meanDiff:F4}, max |dp| {MaxAbsDifference(LegacyReference.Value, probabilities):F4}");
+        double meanDiff = Differences.MeanAbs(LegacyReference.Value, probabilities);
+        output.WriteLine($"size {result.SizeRatio:F3}x, mean |dp| {meanDiff:F4}, max |dp| {Differences.MaxAbs(LegacyReference.Value, probabilities):F4}");
         // Every Conv and LSTM of the optimized float model, all inside If branches (36 Conv; the optimizer merges
         // the LSTMs of identical inner branches, so fewer than the file's 8 remain).
         var floatOps = result.FloatModel.Graph.AllNodes().GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
@@ -50,7 +51,7 @@ public sealed class SileroQuantizationTests(ITestOutputHelper output)
         using var result = new Quantizer(new QuantizerOptions { Type = QuantizationType.Float16, KeepIoTypes = true }).Quantize(model);
         float[] probabilities = SileroVad.SpeechProbabilities(result.Model.ToBytes(), SpeechAudio.SpeechAndSilence);
 
-        double maxDiff = MaxAbsDifference(LegacyReference.Value, probabilities);
+        double maxDiff = Differences.MaxAbs(LegacyReference.Value, probabilities);
         output.WriteLine($"size {result.SizeRatio:F3}x, max |dp| {maxDiff:F5}; left in float: {string.Join("; ", result.ExcludedNodes.Select(e => $"{e.Node} ({e.OpType}): {e.Reason}"))}");
         // Every weight is stored in float16 (a Conv kept in float32 compute reads its weight through a widening Cast).
         Assert.DoesNotContain(result.Model.Graph.AllGraphs().SelectMany(g => g.Initializers), v => v.Initializer!.DataType == DataType.Float && v.Initializer.ElementCount > 1);
@@ -69,9 +70,9 @@ public sealed class SileroQuantizationTests(ITestOutputHelper output)
         float[] int8Probabilities = SileroVad.SpeechProbabilities(int8.Model.ToBytes(), SpeechAudio.SpeechAndSilence);
         float[] fp16Probabilities = SileroVad.SpeechProbabilities(fp16.Model.ToBytes(), SpeechAudio.SpeechAndSilence);
 
-        double int8Mean = MeanAbsDifference(V5Reference.Value, int8Probabilities);
-        double fp16Max = MaxAbsDifference(V5Reference.Value, fp16Probabilities);
-        output.WriteLine($"int8-dynamic: size {int8.SizeRatio:F3}x, {int8.QuantizedNodes} nodes, mean |dp| {int8Mean:F4}, max |dp| {MaxAbsDifference(V5Reference.Value, int8Probabilities):F4}; left: {string.Join("; ", int8.ExcludedNodes.Select(e => $"{e.Node}: {e.Reason}"))}");
+        double int8Mean = Differences.MeanAbs(V5Reference.Value, int8Probabilities);
+        double fp16Max = Differences.MaxAbs(V5Reference.Value, fp16Probabilities);
+        output.WriteLine($"int8-dynamic: size {int8.SizeRatio:F3}x, {int8.QuantizedNodes} nodes, mean |dp| {int8Mean:F4}, max |dp| {Differences.MaxAbs(V5Reference.Value, int8Probabilities):F4}; left: {string.Join("; ", int8.ExcludedNodes.Select(e => $"{e.Node}: {e.Reason}"))}");
         output.WriteLine($"fp16: size {fp16.SizeRatio:F3}x, max |dp| {fp16Max:F5}; left: {string.Join("; ", fp16.ExcludedNodes.Select(e => $"{e.Node}: {e.Reason}"))}");
         Assert.True(V5Reference.Value.Max() > 0.8f, "the v5 reference never detects speech");
         Assert.True(int8.SizeRatio <= 0.35, $"int8 size ratio {int8.SizeRatio:F3}");
@@ -112,9 +113,9 @@ public sealed class SileroQuantizationTests(ITestOutputHelper output)
         float[] probabilities = SileroVad.SpeechProbabilities(result.Model.ToBytes(), SpeechAudio.SpeechAndSilence);
 
         var ops = result.Model.Graph.AllNodes().GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
-        double meanDiff = MeanAbsDifference(reference, probabilities);
+        double meanDiff = Differences.MeanAbs(reference, probabilities);
         output.WriteLine($"static int8 of bound legacy: size {result.SizeRatio:F3}x of the unbound file, {result.QuantizedNodes} nodes, "
-            + $"mean |dp| {meanDiff:F4}, max |dp| {MaxAbsDifference(reference, probabilities):F4}; ops {string.Join(", ", ops.Select(o => $"{o.Key} {o.Value}"))}; "
+            + $"mean |dp| {meanDiff:F4}, max |dp| {Differences.MaxAbs(reference, probabilities):F4}; ops {string.Join(", ", ops.Select(o => $"{o.Key} {o.Value}"))}; "
             + $"left: {string.Join("; ", result.ExcludedNodes.Select(e => $"{e.Node} ({e.OpType}): {e.Reason}"))}");
         Assert.True(ops.GetValueOrDefault("DequantizeLinear") >= 18, "Conv weights and inputs are not in QDQ form");
         Assert.DoesNotContain(result.Model.Graph.Nodes, n => n.OpType == "Conv" && n.Inputs[1]!.Producer?.OpType != "DequantizeLinear");
@@ -139,19 +140,5 @@ public sealed class SileroQuantizationTests(ITestOutputHelper output)
             ["h"] = Tensor.Create("h", f["h"], 2, 1, 64),
             ["c"] = Tensor.Create("c", f["c"], 2, 1, 64),
         })];
-    }
-
-    internal static double MeanAbsDifference(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        Assert.All(actual, p => Assert.True(float.IsFinite(p), "a probability is not finite"));
-        return expected.Zip(actual, (e, a) => Math.Abs((double)e - a)).Average();
-    }
-
-    internal static double MaxAbsDifference(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        Assert.All(actual, p => Assert.True(float.IsFinite(p), "a probability is not finite"));
-        return expected.Zip(actual, (e, a) => Math.Abs((double)e - a)).Max();
     }
 }
