@@ -29,21 +29,12 @@ internal static class PackageFolder
     internal static bool IsPlainFile(string path) => new FileInfo(path) is { Exists: true, LinkTarget: null };
 
     // The graph and chunk file names, or null when the manifest lacks EdgeOpt's format marker or cannot be read.
-    private static HashSet<string>? ListedFiles(string manifestPath)
-    {
-        try
+    private static HashSet<string>? ListedFiles(string manifestPath) =>
+        OutputMarker.ListedFiles(manifestPath, ProgressiveManifest.FormatName, static (root, files) =>
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String
-                || format.GetString() != ProgressiveManifest.FormatName)
-                return null;
-            var files = new HashSet<string>(StringComparer.Ordinal);
             if (root.TryGetProperty("graph", out var graph) && graph.ValueKind == JsonValueKind.Object) Add(graph);
             if (root.TryGetProperty("chunks", out var chunks) && chunks.ValueKind == JsonValueKind.Array)
                 foreach (var chunk in chunks.EnumerateArray()) Add(chunk);
-            return files;
 
             void Add(JsonElement file)
             {
@@ -51,10 +42,5 @@ internal static class PackageFolder
                     && name.GetString() is { Length: > 0 } plain && plain.IndexOfAny(['/', '\\']) < 0 && plain is not "." and not "..")
                     files.Add(plain);
             }
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+        });
 }

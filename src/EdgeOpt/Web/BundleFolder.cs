@@ -45,17 +45,9 @@ internal static class BundleFolder
     }
 
     // Runtime files and samples bundle.json names, or null when it lacks EdgeOpt's format marker or cannot be read.
-    private static HashSet<string>? ListedFiles(string configPath)
-    {
-        try
+    private static HashSet<string>? ListedFiles(string configPath) =>
+        OutputMarker.ListedFiles(configPath, WebBundleConfig.FormatName, static (root, files) =>
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(configPath));
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String
-                || format.GetString() != WebBundleConfig.FormatName)
-                return null;
-            var files = new HashSet<string>(StringComparer.Ordinal);
             if (root.TryGetProperty("runtimeFiles", out var runtime) && runtime.ValueKind == JsonValueKind.Object)
                 foreach (var backend in runtime.EnumerateObject())
                     if (backend.Value.ValueKind == JsonValueKind.Array)
@@ -65,11 +57,5 @@ internal static class BundleFolder
                 foreach (var input in inputs.EnumerateArray())
                     if (input.ValueKind == JsonValueKind.Object && input.TryGetProperty("sample", out var sample) && sample.ValueKind == JsonValueKind.String)
                         files.Add(sample.GetString()!);
-            return files;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+        });
 }
