@@ -68,12 +68,8 @@ public class OptimizeBindCommandTests
         var input = ControlFlowTestModels.ModeSwitch().SaveTo(dir.File("in.onnx"));
         var before = FolderSnapshot.Take(dir.Path);
 
-        var (code, stdout, stderr) = CliHarness.Run(["optimize", input, "-o", dir.File("out.onnx"), .. extra]);
+        var line = CliHarness.UsageErrorLine(CliHarness.Run(["optimize", input, "-o", dir.File("out.onnx"), .. extra]));
 
-        Assert.True(code == ExitCodes.Usage, $"exit {code}: {stderr}");
-        Assert.Equal("", stdout);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         foreach (var word in expected) Assert.Contains(word, line, StringComparison.Ordinal);
         FolderSnapshot.Take(dir.Path).AssertUnchangedSince(before);
     }

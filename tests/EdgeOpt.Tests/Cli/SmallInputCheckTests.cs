@@ -13,21 +13,12 @@ public sealed class SmallInputCheckTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string OneErrorLine((int Code, string Out, string Err) result)
-    {
-        Assert.Equal(ExitCodes.Usage, result.Code);
-        Assert.Equal("", result.Out);
-        var line = Assert.Single(result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
-        return line;
-    }
-
     [Fact]
     public void Random_calibration_over_the_maximum_is_refused_before_any_work()
     {
         var model = PackagerModels.Mlp(_dir.Path, "m", layers: 2, width: 16);
         var before = FolderSnapshot.Take(_dir.Path);
-        var line = OneErrorLine(CliHarness.Run("quantize", model, "-o", _dir.File("q.onnx"), "--calib", "random:100000"));
+        var line = CliHarness.UsageErrorLine(CliHarness.Run("quantize", model, "-o", _dir.File("q.onnx"), "--calib", "random:100000"));
         Assert.Contains($"at most {SampleSources.MaxRandomSamples} random samples", line, StringComparison.Ordinal);
         Assert.Equal(10_000, SampleSources.MaxRandomSamples);
         FolderSnapshot.Take(_dir.Path).AssertUnchangedSince(before);
@@ -58,7 +49,7 @@ public sealed class SmallInputCheckTests : IDisposable
         var name = "\u001b[31m" + new string('x', 300) + "\nrm -rf /";
         var args = command.Select(a => a == "MODEL" ? model : a).Append(name).ToArray();
 
-        var line = OneErrorLine(CliHarness.Run(args));
+        var line = CliHarness.UsageErrorLine(CliHarness.Run(args));
 
         Assert.DoesNotContain('\u001b', line);
         Assert.Contains("'\\u001b[31mxxx", line, StringComparison.Ordinal);
@@ -75,7 +66,7 @@ public sealed class SmallInputCheckTests : IDisposable
     public void A_chunk_size_out_of_range_says_so(string size, string expected)
     {
         var model = PackagerModels.Mlp(_dir.Path, "m", layers: 2, width: 16);
-        var line = OneErrorLine(CliHarness.Run("progressive", model, "-o", _dir.File("pkg"), "--chunk-size", size));
+        var line = CliHarness.UsageErrorLine(CliHarness.Run("progressive", model, "-o", _dir.File("pkg"), "--chunk-size", size));
         Assert.Contains(expected, line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_dir.File("pkg")));
     }
@@ -85,7 +76,7 @@ public sealed class SmallInputCheckTests : IDisposable
     {
         var file = _dir.File("model.onnx");
         File.WriteAllText(file, "not a folder");
-        var line = OneErrorLine(CliHarness.Run("serve", file, "--port", "0"));
+        var line = CliHarness.UsageErrorLine(CliHarness.Run("serve", file, "--port", "0"));
         Assert.Contains("is a file, not a folder", line, StringComparison.Ordinal);
     }
 
@@ -96,7 +87,7 @@ public sealed class SmallInputCheckTests : IDisposable
     [InlineData("")]
     public void An_unparseable_port_is_one_line(string port)
     {
-        var line = OneErrorLine(CliHarness.Run("serve", _dir.Path, "--port", port));
+        var line = CliHarness.UsageErrorLine(CliHarness.Run("serve", _dir.Path, "--port", port));
         Assert.Contains($"--port '{port}' is not a port number", line, StringComparison.Ordinal);
     }
 }
