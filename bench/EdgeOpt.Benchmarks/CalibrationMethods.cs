@@ -114,7 +114,7 @@ internal static class CalibrationMethods
         Table("demo (Fashion-MNIST CNN)", study, result =>
         {
             using var session = SessionFactory.Create(result.Model);
-            return ClassificationEvaluator.Evaluate(session, test).Top1;
+            return ModelEvaluator.Evaluate(session, test).Top1;
         }, samples);
     }
 

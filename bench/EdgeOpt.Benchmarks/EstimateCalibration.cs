@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgeOpt.Analysis;
+using EdgeOpt.Data;
 using EdgeOpt.Devices;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Diagnostics;
+using EdgeOpt.Data;
 using EdgeOpt.Runtime;
 using Microsoft.ML.OnnxRuntime;
 

@@ -1,4 +1,4 @@
-using EdgeOpt.Runtime;
+using EdgeOpt.Data;
 
 namespace EdgeOpt.Cli;
 

@@ -1,5 +1,3 @@
-using EdgeOpt.Onnx.Serialization;
-
 namespace EdgeOpt;
 
 /// <summary>
@@ -85,8 +83,8 @@ internal static class AtomicFolder
     private static bool Contains(string folder, string file)
     {
         if (IsUnder(file, folder)) return true;
-        var realFolder = ExternalDataPaths.RealPath(folder);
-        var realFile = ExternalDataPaths.RealPath(file);
+        var realFolder = RealPaths.Resolve(folder);
+        var realFile = RealPaths.Resolve(file);
         return IsUnder(realFile, realFolder) || IsUnder(file, realFolder) || IsUnder(realFile, folder);
     }
 

@@ -48,7 +48,7 @@ internal static class DemoCommand
         using (var session = SessionFactory.Create(modelBytes, settings, $"embedded {DemoAssets.ModelName}"))
         {
             accuracy = context.Log.Status().Start($"Evaluating FP32 on {testSet.Count:N0} test images...", status =>
-                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
+                ModelEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
                     status.Status($"Evaluating FP32: {done:N0}/{testSet.Count:N0} images"))));
         }
 
@@ -59,7 +59,7 @@ internal static class DemoCommand
         using (var session = SessionFactory.Create(optimizedModel, settings))
         {
             optimizedAccuracy = context.Log.Status().Start($"Evaluating the optimized model on {testSet.Count:N0} test images...", status =>
-                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
+                ModelEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
                     status.Status($"Evaluating optimized FP32: {done:N0}/{testSet.Count:N0} images"))));
         }
         var optimized = new DemoOptimization(
@@ -106,7 +106,7 @@ internal static class DemoCommand
         using (var session = SessionFactory.Create(result.Model, settings))
         {
             int8 = context.Log.Status().Start($"Evaluating INT8 on {testSet.Count:N0} test images...", status =>
-                ClassificationEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
+                ModelEvaluator.Evaluate(session, testSet, progress: new InlineProgress<int>(done =>
                     status.Status($"Evaluating INT8: {done:N0}/{testSet.Count:N0} images"))));
         }
         var ms = (result.OptimizeTime + result.QuantizeTime + (result.Calibration?.InferenceTime ?? TimeSpan.Zero)

@@ -1,4 +1,5 @@
 using EdgeOpt.Onnx;
+using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Analysis;
 
@@ -106,7 +107,7 @@ public sealed record ModelProfile
         // That runs on a structural copy: the caller's model keeps its symbolic inputs.
         using var bound = options.DimensionValues is { Count: > 0 } sizes ? WithInputDims(model, sizes) : null;
         model = bound ?? model;
-        var inference = ShapeInference.Infer(model, options.ShapeInference);
+        var inference = options.RuntimeShapeFallback is { } fallback ? RuntimeShapeInference.Infer(model, fallback).Inferred : ShapeInference.Infer(model);
         var shapes = new ShapeResolver(options.DimensionValues);
         var graph = model.Graph;
         var weights = ParameterCounter.Collect(model);

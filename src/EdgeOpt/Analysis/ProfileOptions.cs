@@ -1,4 +1,4 @@
-using EdgeOpt.Onnx;
+using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Analysis;
 
@@ -16,6 +16,9 @@ public sealed record ProfileOptions
     /// <summary>How many of the largest tensors (weights and activations) to list.</summary>
     public int LargestTensorCount { get; init; } = 10;
 
-    /// <summary>Passed to <see cref="Onnx.ShapeInference.Infer"/>, which runs first and only adds value types to the model.</summary>
-    public ShapeInferenceOptions? ShapeInference { get; init; }
+    /// <summary>
+    /// Shape inference runs first and only adds value types to the model; set this to observe in ONNX Runtime what static
+    /// rules cannot derive (<see cref="RuntimeShapeInference"/>, which executes the model once). Null: static inference only.
+    /// </summary>
+    public RuntimeShapeInferenceOptions? RuntimeShapeFallback { get; init; }
 }

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using EdgeOpt.Onnx;
-using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Data;
 

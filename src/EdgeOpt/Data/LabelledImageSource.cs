@@ -1,5 +1,4 @@
 using EdgeOpt.Onnx;
-using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Data;
 

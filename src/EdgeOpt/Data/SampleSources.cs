@@ -1,6 +1,5 @@
 using System.Globalization;
 using EdgeOpt.Onnx;
-using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Data;
 

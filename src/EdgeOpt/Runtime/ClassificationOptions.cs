@@ -1,6 +1,6 @@
 namespace EdgeOpt.Runtime;
 
-/// <summary>How <see cref="ClassificationEvaluator"/> feeds images to a model.</summary>
+/// <summary>How <see cref="ModelEvaluator"/>'s batched classification mode feeds images to a model.</summary>
 public sealed record ClassificationOptions
 {
     public static ClassificationOptions Default { get; } = new();

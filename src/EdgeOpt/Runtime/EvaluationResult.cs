@@ -1,7 +1,7 @@
 namespace EdgeOpt.Runtime;
 
 /// <summary>
-/// What <see cref="ModelEvaluator.Evaluate"/> measured. Accuracies are fractions in [0, 1]; latencies are the mean
+/// What <see cref="ModelEvaluator.Evaluate(EdgeOpt.Onnx.Model, EdgeOpt.Data.ISampleSource, EvaluationOptions?, IProgress{int}?, CancellationToken)"/> measured. Accuracies are fractions in [0, 1]; latencies are the mean
 /// ONNX Runtime <c>Run</c> time of one sample (after one untimed warm-up run), measured on <see cref="MeasuredOn"/>.
 /// </summary>
 /// <param name="Samples">Samples evaluated.</param>

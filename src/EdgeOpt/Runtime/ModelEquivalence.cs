@@ -1,3 +1,4 @@
+using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using Microsoft.ML.OnnxRuntime;
 

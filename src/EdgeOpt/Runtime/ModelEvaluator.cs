@@ -13,9 +13,10 @@ namespace EdgeOpt.Runtime;
 /// var result = ModelEvaluator.Evaluate(int8Model, testSet, new EvaluationOptions { Reference = floatModel });
 /// </code>
 /// Samples stream through one at a time (batch 1), so memory stays flat however large the set is; only running
-/// sums are kept, never the outputs.
+/// sums are kept, never the outputs. A batched mode for image classifiers on <see cref="LabelledImages"/> takes an
+/// ONNX Runtime session and returns a <see cref="ClassificationResult"/> (see ModelEvaluator.Classification.cs).
 /// </summary>
-public static class ModelEvaluator
+public static partial class ModelEvaluator
 {
     /// <summary>Runs the first <see cref="EvaluationOptions.Samples"/> samples of <paramref name="data"/>; reports samples done.</summary>
     /// <exception cref="UsageException">
@@ -206,7 +207,7 @@ public static class ModelEvaluator
                     $"{data.Description}: label {label} of sample {index} is not one of the {scores.Length} classes of output '{output.Name}'"));
             _classes = scores.Length;
             _samples++;
-            var rank = ClassificationEvaluator.Rank(scores, label);
+            var rank = Rank(scores, label);
             if (rank == 0) _top1++;
             if (rank < 5) _top5++;
         }

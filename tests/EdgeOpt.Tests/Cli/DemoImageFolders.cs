@@ -1,5 +1,5 @@
 using EdgeOpt.Cli;
-using EdgeOpt.Runtime;
+using EdgeOpt.Data;
 using SkiaSharp;
 
 namespace EdgeOpt.Tests.Cli;

@@ -1,6 +1,5 @@
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
-using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Tests.Data;
 

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using EdgeOpt.Data;
-using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Tests.Data;
 

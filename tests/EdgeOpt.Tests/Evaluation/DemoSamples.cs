@@ -1,5 +1,4 @@
 using EdgeOpt.Data;
-using EdgeOpt.Runtime;
 using Tensor = EdgeOpt.Onnx.Tensor;
 
 namespace EdgeOpt.Tests.Evaluation;

@@ -23,7 +23,7 @@ public sealed class ModelEvaluatorTests(ITestOutputHelper output)
         var result = ModelEvaluator.Evaluate(model, DemoSamples.From(test), new EvaluationOptions { Reference = reference },
             new SynchronousProgress<int>(n => progressed = n));
         using var session = SessionFactory.Create(model);
-        var batched = ClassificationEvaluator.Evaluate(session, test);
+        var batched = ModelEvaluator.Evaluate(session, test);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"top-1 {result.Top1:P2} (batched {batched.Top1:P2}), top-5 {result.Top5:P2}, {result.MeanLatencyMs:F3} ms/sample, reference {result.ReferenceMeanLatencyMs:F3} ms on {result.MeasuredOn}"));
 
@@ -49,7 +49,7 @@ public sealed class ModelEvaluatorTests(ITestOutputHelper output)
         var test = DemoAssets.TestSet();
         var first100 = test.Take(100);
         using var session = SessionFactory.Create(model);
-        var batched = ClassificationEvaluator.Evaluate(session, first100);
+        var batched = ModelEvaluator.Evaluate(session, first100);
 
         var result = ModelEvaluator.Evaluate(model, DemoSamples.From(test), new EvaluationOptions { Samples = 100 });
         var overridden = ModelEvaluator.Evaluate(model, DemoSamples.From(test, withLabels: false),

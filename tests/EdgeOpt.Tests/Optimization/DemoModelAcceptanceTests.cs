@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeOpt.Cli;
+using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;
 using Xunit.Abstractions;
@@ -66,8 +67,8 @@ public class DemoModelAcceptanceTests(DemoModelAcceptanceTests.Fixture fixture, 
         var settings = new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 };
         using var original = SessionFactory.Create(fixture.Original, settings);
         using var optimized = SessionFactory.Create(fixture.Optimized, settings);
-        var before = ClassificationEvaluator.Evaluate(original, test);
-        var after = ClassificationEvaluator.Evaluate(optimized, test);
+        var before = ModelEvaluator.Evaluate(original, test);
+        var after = ModelEvaluator.Evaluate(optimized, test);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"top-1 on {test.Count} test images: original {before.Top1:P2}, optimized {after.Top1:P2}"));
         Assert.Equal(test.Count, after.Samples);
         Assert.True(before.Top1 > 0.8, $"the demo model should classify well before optimizing, got {before.Top1:P1}");

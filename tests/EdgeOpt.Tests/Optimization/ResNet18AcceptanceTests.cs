@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;
 using Microsoft.ML.OnnxRuntime;

@@ -1,3 +1,4 @@
+using EdgeOpt.Data;
 using EdgeOpt.Tests.Shared;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;

@@ -58,8 +58,8 @@ public sealed class AccuracySearchTests(EntropyQuantizedDemo demo, ITestOutputHe
         // The returned model, measured on its own by the batched classifier on the same 1,000 images.
         using var floatSession = SessionFactory.Create(demo.Result.FloatModel);
         using var session = SessionFactory.Create(search.Model);
-        var fp32 = ClassificationEvaluator.Evaluate(floatSession, DemoAssets.TestSet());
-        var mixed = ClassificationEvaluator.Evaluate(session, DemoAssets.TestSet());
+        var fp32 = ModelEvaluator.Evaluate(floatSession, DemoAssets.TestSet());
+        var mixed = ModelEvaluator.Evaluate(session, DemoAssets.TestSet());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"independent: float {fp32.Top1:P2}, mixed {mixed.Top1:P2}"));
         Assert.InRange((fp32.Top1 - mixed.Top1) * 100, double.NegativeInfinity, 0.5 + 1e-9);
         Assert.InRange(Math.Abs(mixed.Top1 * 100 - search.Accuracy), 0, 0.1 + 1e-9);

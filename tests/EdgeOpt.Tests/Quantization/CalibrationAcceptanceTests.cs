@@ -127,7 +127,7 @@ public sealed class DemoCalibrationTests(DemoCalibrationTests.Fixture fixture, I
     private double Accuracy(StudyScore score)
     {
         using var session = SessionFactory.Create(score.Result.Model);
-        var top1 = ClassificationEvaluator.Evaluate(session, DemoAssets.TestSet()).Top1;
+        var top1 = ModelEvaluator.Evaluate(session, DemoAssets.TestSet()).Top1;
         Output.WriteLine(Invariant($"{score.Result.Calibration!.Method}: accuracy {top1:P1}"));
         return top1;
     }

@@ -1,4 +1,5 @@
 using EdgeOpt.Cli;
+using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;

@@ -377,8 +377,8 @@ public class DynamicQuantizerTests(ITestOutputHelper output)
         var convRatio = (double)conv.Sum(q => q.QuantizedBytes) / conv.Sum(q => q.FloatBytes);
         using var floatSession = SessionFactory.Create(original);
         using var int8Session = SessionFactory.Create(model);
-        var float32 = ClassificationEvaluator.Evaluate(floatSession, images);
-        var int8 = ClassificationEvaluator.Evaluate(int8Session, images);
+        var float32 = ModelEvaluator.Evaluate(floatSession, images);
+        var int8 = ModelEvaluator.Evaluate(int8Session, images);
         output.WriteLine($"demo top-1: float {float32.Top1:P1}, dynamic int8 {int8.Top1:P1}; {report.Quantized.Count} layers, weights {report.FloatWeightBytes} → {report.QuantizedWeightBytes} bytes (Conv ratio {convRatio:F4}, all {report.SizeRatio:F4})");
         Assert.InRange(convRatio, 0.25, 0.27);
         Assert.Equal(1000, int8.Samples);

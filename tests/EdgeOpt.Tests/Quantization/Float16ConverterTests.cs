@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeOpt.Cli;
+using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using EdgeOpt.Quantization;

@@ -1,4 +1,5 @@
 using EdgeOpt.Cli;
+using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using EdgeOpt.Quantization;
@@ -58,7 +59,7 @@ public sealed class QdqQuantizerTests(QdqDemoFixture demo, ITestOutputHelper out
         var test = DemoAssets.TestSet();
         using var floatSession = SessionFactory.Create(demo.Optimized);
         using var intSession = SessionFactory.Create(quantized);
-        return (ClassificationEvaluator.Evaluate(floatSession, test), ClassificationEvaluator.Evaluate(intSession, test));
+        return (ModelEvaluator.Evaluate(floatSession, test), ModelEvaluator.Evaluate(intSession, test));
     }
 
     [Fact]
@@ -155,7 +156,7 @@ public sealed class QdqQuantizerTests(QdqDemoFixture demo, ITestOutputHelper out
         Assert.Equal(DataType.Float, node.Inputs[1]!.Initializer?.DataType);
         Assert.Null(node.Inputs[1]!.Producer);
         using var session = SessionFactory.Create(quantized);
-        var result = ClassificationEvaluator.Evaluate(session, DemoAssets.TestSet().Take(200));
+        var result = ModelEvaluator.Evaluate(session, DemoAssets.TestSet().Take(200));
         Assert.InRange(result.Top1, 0.8, 1.0);
     }
 

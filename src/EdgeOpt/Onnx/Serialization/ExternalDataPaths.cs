@@ -23,9 +23,9 @@ internal static class ExternalDataPaths
         if (location.Split('/', '\\').Any(s => s == ".."))
             ThrowHelper.ModelFormat($"{subject}: external data location '{location}' contains '..'; it must stay inside the model's folder");
 
-        var real = RealPath(Path.GetFullPath(Path.Combine(baseDirectory, location)));
-        if (IsUnder(real, RealPath(Path.GetFullPath(baseDirectory)))) return real;
-        if (realModelDirectory is not null && IsUnder(real, RealPath(Path.GetFullPath(realModelDirectory)))) return real;
+        var real = RealPaths.Resolve(Path.GetFullPath(Path.Combine(baseDirectory, location)));
+        if (IsUnder(real, RealPaths.Resolve(Path.GetFullPath(baseDirectory)))) return real;
+        if (realModelDirectory is not null && IsUnder(real, RealPaths.Resolve(Path.GetFullPath(realModelDirectory)))) return real;
         var folders = realModelDirectory is null ? "the model's folder" : $"both the model's folder and the folder the model links to ('{realModelDirectory}')";
         return ThrowHelper.ModelFormat<string>($"{subject}: external data location '{location}' leads outside {folders} (through a symlink, to '{real}')");
     }
@@ -34,45 +34,5 @@ internal static class ExternalDataPaths
     {
         var prefix = folder.EndsWith(Path.DirectorySeparatorChar) ? folder : folder + Path.DirectorySeparatorChar;
         return path.StartsWith(prefix, StringComparison.Ordinal);
-    }
-
-    /// <summary>Resolves every symlink along a path without opening the file (lstat only).</summary>
-    internal static string RealPath(string fullPath)
-    {
-        var root = Path.GetPathRoot(fullPath) ?? "/";
-        var pending = new Stack<string>(fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse());
-        var current = root;
-        var hops = 0;
-        while (pending.Count > 0)
-        {
-            var part = pending.Pop();
-            if (part == ".") continue;
-            if (part == "..")
-            {
-                current = Path.GetDirectoryName(current) ?? root;
-                continue;
-            }
-            var candidate = Path.Combine(current, part);
-            string? target = null;
-            try
-            {
-                target = new FileInfo(candidate).LinkTarget;
-            }
-            catch (IOException)
-            {
-                // Not a link or not accessible: treat as a plain component.
-            }
-            if (target is null)
-            {
-                current = candidate;
-                continue;
-            }
-            if (++hops > 40) ThrowHelper.ModelFormat($"too many symbolic links resolving '{fullPath}'");
-            if (Path.IsPathRooted(target)) current = Path.GetPathRoot(target) ?? root;
-            var targetRoot = Path.IsPathRooted(target) ? Path.GetPathRoot(target)!.Length : 0;
-            foreach (var p in target[targetRoot..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
-                pending.Push(p);
-        }
-        return current;
     }
 }

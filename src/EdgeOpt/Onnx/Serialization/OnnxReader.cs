@@ -67,7 +67,7 @@ internal sealed partial class OnnxReader
     private static string? RealModelDirectory(string path)
     {
         var full = Path.GetFullPath(path);
-        var real = ExternalDataPaths.RealPath(full);
+        var real = RealPaths.Resolve(full);
         return real == full ? null : Path.GetDirectoryName(real);
     }
 

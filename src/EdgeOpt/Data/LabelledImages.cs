@@ -1,4 +1,4 @@
-namespace EdgeOpt.Runtime;
+namespace EdgeOpt.Data;
 
 /// <summary>
 /// Grayscale images with one class label each: pixels are uint8, row-major <c>[Count, Rows, Cols]</c>

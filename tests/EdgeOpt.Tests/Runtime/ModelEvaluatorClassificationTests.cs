@@ -1,9 +1,10 @@
+using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Tests.Runtime;
 
-public class ClassificationEvaluatorTests
+public class ModelEvaluatorClassificationTests
 {
     // Ten 1x10 "images" whose pixel c is the score of class c; image i ranks class (9 - i) mod 10 first.
     // The labels sit at these ranks, so top-1 = 4/10 and top-5 = 7/10 exactly.
@@ -40,7 +41,7 @@ public class ClassificationEvaluatorTests
         using var session = SessionFactory.Create(FlattenModel(fixedBatch is { } n ? Dim.Of(n) : Dim.Symbolic("N")));
         var reported = new List<int>();
 
-        var result = ClassificationEvaluator.Evaluate(session, RankedImages(), new ClassificationOptions { BatchSize = optionBatch },
+        var result = ModelEvaluator.Evaluate(session, RankedImages(), new ClassificationOptions { BatchSize = optionBatch },
             new Recorder(reported));
 
         Assert.Equal(10, result.Samples);
@@ -66,7 +67,7 @@ public class ClassificationEvaluatorTests
         using var session = SessionFactory.Create(b.Build());
         var data = new LabelledImages([10, 20, 30, 40, 50, 50, 40, 30, 20, 10], [4, 1], rows: 1, cols: 5);
 
-        var result = ClassificationEvaluator.Evaluate(session, data);
+        var result = ModelEvaluator.Evaluate(session, data);
 
         Assert.Equal(0.5, result.Top1, precision: 12);
         Assert.Null(result.Top5);
@@ -83,8 +84,8 @@ public class ClassificationEvaluatorTests
         using var session = SessionFactory.Create(b.Build());
         var data = new LabelledImages([9, 1, 5, 7, 3, 8], [1], rows: 1, cols: 6);
 
-        Assert.Equal(0.0, ClassificationEvaluator.Evaluate(session, data).Top1);
-        Assert.Equal(1.0, ClassificationEvaluator.Evaluate(session, data, new ClassificationOptions { PixelScale = -1f / 255f }).Top1);
+        Assert.Equal(0.0, ModelEvaluator.Evaluate(session, data).Top1);
+        Assert.Equal(1.0, ModelEvaluator.Evaluate(session, data, new ClassificationOptions { PixelScale = -1f / 255f }).Top1);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public class ClassificationEvaluatorTests
         b.Output(b.Op("Identity", [b.Input("image", DataType.Float, Dim.Symbolic("N"), 3, 28, 28)]), "y");
         using var session = SessionFactory.Create(b.Build());
 
-        var e = Assert.Throws<UsageException>(() => ClassificationEvaluator.Evaluate(session, RankedImages()));
+        var e = Assert.Throws<UsageException>(() => ModelEvaluator.Evaluate(session, RankedImages()));
         Assert.Contains("input 'image' is Float [N,3,28,28]", e.Message, StringComparison.Ordinal);
         Assert.Contains("1x10 grayscale images", e.Message, StringComparison.Ordinal);
     }
@@ -105,7 +106,7 @@ public class ClassificationEvaluatorTests
         using var session = SessionFactory.Create(FlattenModel(Dim.Symbolic("N")));
         var data = new LabelledImages(new byte[20], [3, 12], rows: 1, cols: 10, source: "bad-labels");
 
-        var e = Assert.Throws<DataFormatException>(() => ClassificationEvaluator.Evaluate(session, data));
+        var e = Assert.Throws<DataFormatException>(() => ModelEvaluator.Evaluate(session, data));
         Assert.Equal("bad-labels: label 12 of image 1 is not one of the 10 classes of output 'scores'", e.Message);
     }
 
@@ -114,7 +115,7 @@ public class ClassificationEvaluatorTests
     {
         using var session = SessionFactory.Create(FlattenModel(Dim.Symbolic("N")));
         var e = Assert.Throws<UsageException>(() =>
-            ClassificationEvaluator.Evaluate(session, RankedImages(), new ClassificationOptions { InputName = "pixels" }));
+            ModelEvaluator.Evaluate(session, RankedImages(), new ClassificationOptions { InputName = "pixels" }));
         Assert.Equal("the model has no input 'pixels' (inputs: x)", e.Message);
     }
 

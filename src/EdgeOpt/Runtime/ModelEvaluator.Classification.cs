@@ -1,19 +1,21 @@
 using System.Diagnostics;
+using EdgeOpt.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace EdgeOpt.Runtime;
 
-/// <summary>
-/// Measures top-1/top-5 accuracy and latency of an image classifier in ONNX Runtime. Images go in batches that
-/// respect the model's batch dimension: a symbolic one takes <see cref="ClassificationOptions.BatchSize"/> images
-/// per run, a fixed one exactly that many (the last batch is zero-padded and the padding ignored).
-/// The input must be float and shaped <c>[N,1,H,W]</c>, <c>[N,H,W,1]</c>, <c>[N,H,W]</c> or <c>[N,H*W]</c>;
-/// the output must hold one score per class for each image.
-/// </summary>
-public static class ClassificationEvaluator
+// The batched mode: grayscale image classifiers on in-memory labelled images (the demo's fast path).
+public static partial class ModelEvaluator
 {
-    /// <summary>Runs every image of <paramref name="data"/> through <paramref name="session"/>; reports images done to <paramref name="progress"/>.</summary>
+    /// <summary>
+    /// Measures top-1/top-5 accuracy and latency of an image classifier on labelled grayscale images, in batches that
+    /// respect the model's batch dimension: a symbolic one takes <see cref="ClassificationOptions.BatchSize"/> images
+    /// per run, a fixed one exactly that many (the last batch is zero-padded and the padding ignored).
+    /// The input must be float and shaped <c>[N,1,H,W]</c>, <c>[N,H,W,1]</c>, <c>[N,H,W]</c> or <c>[N,H*W]</c>;
+    /// the output must hold one score per class for each image. Runs every image of <paramref name="data"/> through
+    /// <paramref name="session"/>; reports images done to <paramref name="progress"/>.
+    /// </summary>
     public static ClassificationResult Evaluate(InferenceSession session, LabelledImages data, ClassificationOptions? options = null,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {

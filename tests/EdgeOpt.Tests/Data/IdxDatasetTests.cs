@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using EdgeOpt.Runtime;
+using EdgeOpt.Data;
 
-namespace EdgeOpt.Tests.Runtime;
+namespace EdgeOpt.Tests.Data;
 
 public class IdxDatasetTests
 {

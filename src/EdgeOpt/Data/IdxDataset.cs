@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace EdgeOpt.Runtime;
+namespace EdgeOpt.Data;
 
 /// <summary>
 /// Reads MNIST-style IDX files (plain or gzipped): an image file (<c>uint8 [n, rows, cols]</c>, magic
