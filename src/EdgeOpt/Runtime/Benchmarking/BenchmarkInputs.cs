@@ -51,7 +51,7 @@ internal sealed class BenchmarkInputs : IDisposable
             throw;
         }
         var description = options.Data is null
-            ? "generated from input metadata (floats standard normal, integers zero; seed 0)"
+            ? $"generated from input metadata ({InputGenerator.Distribution}; seed 0)"
             : $"{options.Data} ({feeds.Count} feed{(feeds.Count == 1 ? "" : "s")} of batch {options.Batch}, cycled)";
         return new BenchmarkInputs(names, feeds, description);
     }
