@@ -1,3 +1,4 @@
+using EdgeOpt.Analysis;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Runtime;
@@ -110,5 +111,28 @@ public class RuntimeFallbackTests
             InputShapes = new Dictionary<string, long[]> { ["z"] = [3, 4] },
         }));
         Assert.Contains("'z'", unknownName.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_profile_can_take_runtime_shapes_and_then_counts_what_follows_a_data_dependent_op()
+    {
+        static Model Build()
+        {
+            var b = new GraphBuilder(opset: 13);
+            var nz = b.Op("NonZero", [b.Input("x", DataType.Float, 3, 4)]);
+            var cast = b.Op("Cast", [nz], ("to", (long)DataType.Float));
+            b.Output(b.Op("MatMul", [b.Op("Transpose", [cast]), b.Initializer(Tensor.Create("w", new float[2 * 5], 2, 5))]), "y");
+            return b.Build();
+        }
+
+        using var staticModel = Build();
+        var staticProfile = ModelProfile.Analyze(staticModel);
+        Assert.True(staticProfile.UnresolvedShapes > 0);
+
+        using var observedModel = Build();
+        var observed = ModelProfile.Analyze(observedModel, new ProfileOptions { RuntimeShapeFallback = RuntimeShapeInferenceOptions.Default });
+        Assert.Equal(0, observed.UnresolvedShapes);
+        // Standard normal inputs: all 12 elements non-zero, so the MatMul is [12,2] x [2,5].
+        Assert.Equal(12 * 2 * 5, observed.Macs);
     }
 }
