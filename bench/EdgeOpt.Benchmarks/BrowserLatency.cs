@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using EdgeOpt.Cli.Serving;
 using EdgeOpt.Runtime;
 using EdgeOpt.Web;
+using EdgeOpt.Web.Serving;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeOpt.Cli.Serving;
 using EdgeOpt.Web;
+using EdgeOpt.Web.Serving;
 using Microsoft.Playwright;
 
 namespace EdgeOpt.Benchmarks;

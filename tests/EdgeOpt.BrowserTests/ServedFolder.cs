@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using EdgeOpt.Cli.Serving;
+using EdgeOpt.Web.Serving;
 
 namespace EdgeOpt.BrowserTests;
 

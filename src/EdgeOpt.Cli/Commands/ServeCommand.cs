@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using EdgeOpt.Cli.Serving;
+using EdgeOpt.Web.Serving;
 
 namespace EdgeOpt.Cli.Commands;
 

@@ -97,7 +97,7 @@ public static class LatencyEstimator
         }
 
         var totalMs = nodes.Sum(n => n.EstimatedMs);
-        var fileBytes = model.SourcePath is { } path && File.Exists(path) ? FileLength.Of(path) : model.ToBytes().LongLength;
+        var fileBytes = model.SourcePath is { } path && File.Exists(path) ? FileLength.Of(path) : model.CalculateSerializedSize();
 
         return new LatencyEstimate
         {

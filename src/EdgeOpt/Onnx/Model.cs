@@ -73,6 +73,12 @@ public sealed class Model : IDisposable
     /// <summary>Serializes with every tensor inline. Fails for models over 2 GiB.</summary>
     public byte[] ToBytes() => OnnxWriter.ToBytes(this);
 
+    /// <summary>
+    /// The exact size in bytes of the ONNX protobuf encoding with every tensor inline (the length <see cref="ToBytes"/>
+    /// returns), computed from the IR without encoding: no payload is read or copied, and it works above 2 GiB.
+    /// </summary>
+    public long CalculateSerializedSize() => OnnxWriter.SerializedSize(this);
+
     /// <summary>Puts back the content of a snapshot taken with <see cref="Clone"/> (used to undo a failed pass).</summary>
     internal void RestoreFrom(Model snapshot)
     {

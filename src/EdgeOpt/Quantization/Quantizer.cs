@@ -46,7 +46,7 @@ public sealed class Quantizer
         // Names are checked against the input: optimization may fuse an excluded node away, which is not the user's typo.
         NodeSelection.Excluded(model.Graph, Options.ExcludedNodes, outputNamesOfUnnamed: Options.Type == QuantizationType.Int8);
 
-        var bytesBefore = model.ToBytes().LongLength;
+        var bytesBefore = model.CalculateSerializedSize();
         var warnings = new List<string>();
         var clock = Stopwatch.StartNew();
         var work = model.Clone();
@@ -67,7 +67,7 @@ public sealed class Quantizer
             };
             result.OptimizeTime = optimizeTime;
             result.BytesBefore = bytesBefore;
-            result.BytesAfter = result.Model.ToBytes().LongLength;
+            result.BytesAfter = result.Model.CalculateSerializedSize();
             result.Warnings = warnings;
             return result;
         }

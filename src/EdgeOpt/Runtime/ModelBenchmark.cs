@@ -153,7 +153,7 @@ public static class ModelBenchmark
         }
         catch (ModelFormatException e)
         {
-            throw new ModelFormatException($"{e.Message} (check it with 'edgeopt inspect {path}'; an operator or opset newer than ONNX Runtime {HostDescription.Current.OnnxRuntimeVersion} supports may need 'edgeopt convert --opset')", e);
+            throw new ModelFormatException($"{e.Message} (check it with 'edgeopt inspect {path}'; an operator or opset newer than ONNX Runtime {HostDescription.Current.OnnxRuntimeVersion} supports may need 'edgeopt optimize --target-opset N')", e);
         }
     }
 

@@ -59,6 +59,23 @@ public sealed class LargeModelTests(LargeModelTests.BigModel big) : IClassFixtur
     }
 
     [Fact]
+    public void The_serialized_size_above_2GiB_is_exact_and_reads_no_weights()
+    {
+        using var loaded = Model.Load(big.SavedPath);
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var size = loaded.CalculateSerializedSize();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+
+        Assert.True(size > TwoGiB, $"inline size {size} should be over 2 GiB");
+        Assert.True(allocated < 1_000_000, $"measuring allocated {allocated} managed bytes; it must not touch the weights");
+        Assert.Equal(size, big.Model.CalculateSerializedSize());
+        // The real encoder's bytes, streamed and counted (no protobuf reader accepts them above 2 GiB).
+        using var counter = new CountingStream();
+        EdgeOpt.Onnx.Serialization.OnnxWriter.WriteInline(loaded, counter);
+        Assert.Equal(counter.Length, size);
+    }
+
+    [Fact]
     public void Onnx_runtime_gathers_the_sampled_rows_from_the_saved_model()
     {
         long[] rows = [.. BigModel.SampledRows];
@@ -83,6 +100,24 @@ public sealed class LargeModelTests(LargeModelTests.BigModel big) : IClassFixtur
 
     private static ReadOnlySpan<float> Row(ReadOnlySpan<byte> bytes, long row) =>
         MemoryMarshal.Cast<byte, float>(bytes.Slice(checked((int)(row * BigModel.Columns * sizeof(float))), BigModel.Columns * sizeof(float)));
+
+    /// <summary>A write-only stream that counts the bytes and keeps none (never reads the spans it is given).</summary>
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 
     /// <summary>
     /// Builds the model once per class over a sparse weight file and saves it with default options: y = Sum_w Gather(w, rows).

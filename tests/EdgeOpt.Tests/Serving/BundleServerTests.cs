@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using EdgeOpt.Progressive;
 using EdgeOpt.Tests.Progressive;
+using EdgeOpt.Web.Serving;
 
 namespace EdgeOpt.Tests.Serving;
 
@@ -190,5 +191,31 @@ public class BundleServerTests(ServedPackage package) : IClassFixture<ServedPack
         var stats = loader.Statistics;
         Assert.Equal(package.Manifest.Chunks.Count, stats.LoadedChunks);
         Assert.Equal(0, stats.Retries);
+    }
+
+    [Fact]
+    public async Task Another_address_is_served_with_the_same_headers_and_reported_in_the_url()
+    {
+        await using var server = new BundleServer { Address = IPAddress.IPv6Loopback };
+        var url = await server.StartAsync(package.Folder, port: 0);
+
+        Assert.Equal("[::1]", url.Host);
+        Assert.NotEqual(0, url.Port);
+        Assert.Equal(url, server.Url);
+        using var response = await Client.GetAsync(new Uri(url, "manifest.json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("require-corp", Header(response, "Cross-Origin-Embedder-Policy"));
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(package.Folder, "manifest.json")), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_second_start_is_refused_and_a_stopped_server_refuses_connections()
+    {
+        var server = new BundleServer();
+        var url = await server.StartAsync(package.Folder, port: 0);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync(package.Folder, port: 0));
+        await server.DisposeAsync();
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => Client.GetAsync(new Uri(url, "manifest.json")));
     }
 }

@@ -1,6 +1,6 @@
-using EdgeOpt.Cli.Serving;
 using EdgeOpt.Progressive;
 using EdgeOpt.Tests.Progressive;
+using EdgeOpt.Web.Serving;
 
 namespace EdgeOpt.Tests.Serving;
 

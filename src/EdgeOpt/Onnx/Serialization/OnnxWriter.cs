@@ -11,12 +11,23 @@ internal sealed class OnnxWriter
     private const long ProtobufLimit = int.MaxValue;
     private readonly ExternalPlan? _external;
     private readonly Func<Tensor, (string Location, long Offset)?>? _placer;
+    private readonly bool _measure;
 
-    private OnnxWriter(ExternalPlan? external, Func<Tensor, (string Location, long Offset)?>? placer = null)
+    private OnnxWriter(ExternalPlan? external, Func<Tensor, (string Location, long Offset)?>? placer = null, bool measure = false)
     {
         _external = external;
         _placer = placer;
+        _measure = measure;
     }
+
+    /// <summary>
+    /// The exact length of <see cref="ToBytes"/>'s encoding (every tensor inline), computed by the same code in measuring
+    /// mode: no payload is read or mapped, nothing is copied, and there is no 2 GiB limit.
+    /// </summary>
+    public static long SerializedSize(Model model) => new OnnxWriter(null, measure: true).WriteModel(model).Length;
+
+    /// <summary>Streams the encoding with every tensor inline whatever its size (readers refuse over 2 GiB; tests count it).</summary>
+    internal static void WriteInline(Model model, Stream destination) => new OnnxWriter(null).WriteModel(model).CopyTo(destination);
 
     /// <summary>
     /// Encodes the model with each initializer that <paramref name="placer"/> places written as an external data reference
@@ -83,9 +94,11 @@ internal sealed class OnnxWriter
         }
     }
 
+    private ProtoWriter NewWriter() => new(_measure);
+
     private ProtoWriter WriteModel(Model model)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteInt64(1, model.IrVersion);
         w.WriteStringIfAny(2, model.ProducerName);
         w.WriteStringIfAny(3, model.ProducerVersion);
@@ -101,17 +114,17 @@ internal sealed class OnnxWriter
         return w;
     }
 
-    private static ProtoWriter WriteOpset(OpsetImport o)
+    private ProtoWriter WriteOpset(OpsetImport o)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteString(1, o.Domain);
         w.WriteInt64(2, o.Version);
         return w;
     }
 
-    private static ProtoWriter WriteEntry(KeyValuePair<string, string> e)
+    private ProtoWriter WriteEntry(KeyValuePair<string, string> e)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteString(1, e.Key);
         w.WriteString(2, e.Value);
         return w;
@@ -119,7 +132,7 @@ internal sealed class OnnxWriter
 
     private ProtoWriter WriteGraph(Graph g)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         foreach (var n in g.Nodes) w.WriteMessage(1, WriteNode(n));
         w.WriteStringIfAny(2, g.Name);
         foreach (var v in g.Initializers)
@@ -139,9 +152,9 @@ internal sealed class OnnxWriter
         return w;
     }
 
-    private static ProtoWriter WriteAnnotation(TensorAnnotation a)
+    private ProtoWriter WriteAnnotation(TensorAnnotation a)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteString(1, a.TensorName);
         foreach (var e in a.QuantParameterTensorNames) w.WriteMessage(2, WriteEntry(e));
         return w;
@@ -149,7 +162,7 @@ internal sealed class OnnxWriter
 
     private ProtoWriter WriteNode(Node n)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         foreach (var i in n.Inputs) w.WriteString(1, i?.Name ?? "");
         foreach (var o in n.Outputs) w.WriteString(2, o.Name);
         w.WriteStringIfAny(3, n.Name);
@@ -165,7 +178,7 @@ internal sealed class OnnxWriter
 
     private ProtoWriter WriteAttribute(OnnxAttribute a)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteString(1, a.Name);
         if (a.RefAttributeName is null)
         {
@@ -196,7 +209,7 @@ internal sealed class OnnxWriter
 
     private ProtoWriter WriteValueInfo(Value v)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteString(1, v.Name);
         if (v.Type is not null) w.WriteMessage(2, WriteType(v.Type));
         w.WriteStringIfAny(3, v.DocString);
@@ -204,21 +217,21 @@ internal sealed class OnnxWriter
         return w;
     }
 
-    private static ProtoWriter WriteType(OnnxType type)
+    private ProtoWriter WriteType(OnnxType type)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         switch (type)
         {
             case TensorType t: w.WriteMessage(1, WriteTensorType(t.ElementType, t.Shape)); break;
             case SequenceType s: w.WriteMessage(4, WriteElement(s.ElementType)); break;
             case MapType m:
-                var mw = new ProtoWriter();
+                var mw = NewWriter();
                 mw.WriteInt64(1, (long)m.KeyType);
                 if (m.ValueType is not null) mw.WriteMessage(2, WriteType(m.ValueType));
                 w.WriteMessage(5, mw);
                 break;
             case OpaqueType o:
-                var ow = new ProtoWriter();
+                var ow = NewWriter();
                 ow.WriteStringIfAny(1, o.Domain);
                 ow.WriteStringIfAny(2, o.Name);
                 w.WriteMessage(7, ow);
@@ -231,23 +244,23 @@ internal sealed class OnnxWriter
         return w;
     }
 
-    private static ProtoWriter WriteElement(OnnxType? element)
+    private ProtoWriter WriteElement(OnnxType? element)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         if (element is not null) w.WriteMessage(1, WriteType(element));
         return w;
     }
 
-    private static ProtoWriter WriteTensorType(DataType elem, TensorShape? shape)
+    private ProtoWriter WriteTensorType(DataType elem, TensorShape? shape)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteInt64(1, (long)elem);
         if (shape is not null)
         {
-            var sw = new ProtoWriter();
+            var sw = NewWriter();
             foreach (var d in shape)
             {
-                var dw = new ProtoWriter();
+                var dw = NewWriter();
                 if (d.Value is { } v) dw.WriteInt64(1, v);
                 else if (d.Symbol is { } s) dw.WriteString(2, s);
                 if (d.Denotation is not null) dw.WriteString(3, d.Denotation);
@@ -260,7 +273,7 @@ internal sealed class OnnxWriter
 
     private ProtoWriter WriteSparse(SparseTensor s, string name)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteMessage(1, WriteTensor(s.Values, name, external: false));
         w.WriteMessage(2, WriteTensor(s.Indices, s.Indices.Name, external: false));
         foreach (var d in s.Dims) w.WriteInt64(3, d);
@@ -269,7 +282,7 @@ internal sealed class OnnxWriter
 
     private ProtoWriter WriteTensor(Tensor t, string name, bool external)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         foreach (var d in t.Dims) w.WriteInt64(1, d);
         w.WriteInt64(2, (long)t.DataType);
         if (t.DataType == DataType.String)
@@ -291,7 +304,8 @@ internal sealed class OnnxWriter
                 foreach (var e in t.MetadataProps) w.WriteMessage(16, WriteEntry(e));
                 return w;
             }
-            w.WriteBytes(9, t.RawMemory);
+            if (_measure) w.WriteLengthOnly(9, t.ByteLength);
+            else w.WriteBytes(9, t.RawMemory);
         }
         w.WriteStringIfAny(12, t.DocString);
         foreach (var e in t.MetadataProps) w.WriteMessage(16, WriteEntry(e));
@@ -300,7 +314,7 @@ internal sealed class OnnxWriter
 
     private ProtoWriter WriteFunction(OnnxFunction f)
     {
-        var w = new ProtoWriter();
+        var w = NewWriter();
         w.WriteString(1, f.Name);
         foreach (var i in f.Body.Inputs) w.WriteString(4, i.Name);
         foreach (var o in f.Body.Outputs) w.WriteString(5, o.Name);

@@ -1,4 +1,4 @@
-namespace EdgeOpt.Cli.Serving;
+namespace EdgeOpt.Web.Serving;
 
 /// <summary>
 /// Maps a raw HTTP request target to a file inside the bundle, or refuses it. Works on the raw target (not the server's

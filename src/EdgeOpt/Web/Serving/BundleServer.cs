@@ -9,12 +9,13 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 
-namespace EdgeOpt.Cli.Serving;
+namespace EdgeOpt.Web.Serving;
 
 /// <summary>
-/// A static file server for a web bundle or progressive package (Kestrel, bound to 127.0.0.1 only). Every response is
-/// cross-origin isolated (COOP/COEP, so onnxruntime-web can use threads); content-addressed files are cached as
-/// immutable and everything else (manifest.json, pages) revalidated; Range and HEAD requests work, so downloads resume.
+/// A static file server for a web bundle or progressive package (Kestrel, bound to 127.0.0.1 unless
+/// <see cref="Address"/> says otherwise). Every response is cross-origin isolated (COOP/COEP, so onnxruntime-web can use
+/// threads); content-addressed files are cached as immutable and everything else (manifest.json, pages) revalidated;
+/// Range and HEAD requests work, so downloads resume.
 /// Only files inside the folder are served: traversal (encoded or not), dotfiles and symlinks leading out answer 404.
 /// </summary>
 public sealed class BundleServer : IAsyncDisposable
@@ -32,10 +33,16 @@ public sealed class BundleServer : IAsyncDisposable
         _onRequest = onRequest;
     }
 
+    /// <summary>
+    /// The address to listen on; loopback (127.0.0.1) by default. Anything else exposes the folder to the network
+    /// (e.g. <see cref="IPAddress.Any"/> to try a bundle on a phone on the same LAN).
+    /// </summary>
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+
     /// <summary>The base URL once started, e.g. <c>http://127.0.0.1:5173/</c>.</summary>
     public Uri? Url { get; private set; }
 
-    /// <summary>Starts serving <paramref name="folder"/> on 127.0.0.1:<paramref name="port"/> (0: a free port) and returns the bound URL.</summary>
+    /// <summary>Starts serving <paramref name="folder"/> on <see cref="Address"/>:<paramref name="port"/> (0: a free port) and returns the bound URL.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="UsageException">The port is out of range or already in use.</exception>
     public async Task<Uri> StartAsync(string folder, int port = 0, CancellationToken cancellationToken = default)
@@ -54,7 +61,7 @@ public sealed class BundleServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.Listen(Address, port);
         });
         var app = builder.Build();
         app.Run(HandleAsync);
@@ -65,7 +72,7 @@ public sealed class BundleServer : IAsyncDisposable
         catch (IOException e) when (IsAddressInUse(e))
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new UsageException($"port {port} on 127.0.0.1 is already in use; choose another with --port, or --port 0 for a free one", e);
+            throw new UsageException($"port {port} on {Address} is already in use; choose another with --port, or --port 0 for a free one", e);
         }
         catch
         {

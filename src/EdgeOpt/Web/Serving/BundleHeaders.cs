@@ -1,4 +1,4 @@
-namespace EdgeOpt.Cli.Serving;
+namespace EdgeOpt.Web.Serving;
 
 /// <summary>The headers a bundle file is served with: media type, caching, and cross-origin isolation.</summary>
 internal static class BundleHeaders

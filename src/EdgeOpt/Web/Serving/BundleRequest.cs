@@ -1,4 +1,4 @@
-namespace EdgeOpt.Cli.Serving;
+namespace EdgeOpt.Web.Serving;
 
 /// <summary>One request a <see cref="BundleServer"/> answered.</summary>
 /// <param name="Method">GET, HEAD, ...</param>
