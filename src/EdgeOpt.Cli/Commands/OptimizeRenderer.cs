@@ -27,8 +27,8 @@ internal static class OptimizeRenderer
             .AddColumns("Pass", "Changed", "Nodes", "Initializer bytes", "Time");
         steps.Columns[0].NoWrap();
         for (var i = 1; i < steps.Columns.Count; i++) steps.Columns[i].RightAligned();
-        // Run order: fixed shapes (when given), then opset conversion, then the passes.
-        var conversionAt = r.Passes.Count > 0 && r.Passes[0].Pass == "fix-input-shapes" ? 1 : 0;
+        // Run order: fixed shapes and bindings (when given), then opset conversion, then the passes.
+        var conversionAt = r.Passes.TakeWhile(p => p.Pass is "fix-input-shapes" or "bind-inputs").Count();
         for (var i = 0; i <= r.Passes.Count; i++)
         {
             if (i == conversionAt && r.Conversion is { } c)
@@ -39,6 +39,8 @@ internal static class OptimizeRenderer
             if (p.Changes > 0)
                 steps.AddRow($"[bold]{Esc(p.Pass)}[/]", $"{N(p.Changes)}/{N(p.Runs)}",
                     Arrow(p.NodesBefore, p.NodesAfter), Arrow(p.InitializerBytesBefore, p.InitializerBytesAfter), Ms(p.ElapsedMs));
+            else if (p.Runs == 0 && p.Skipped is { } reason)
+                steps.AddRow($"[dim]{Esc(p.Pass)}[/]", "skipped", $"[dim]{Esc(reason)}[/]", "-", "-");
             else
                 steps.AddRow($"[dim]{Esc(p.Pass)}[/]", $"0/{N(p.Runs)}", "-", "-", Ms(p.ElapsedMs));
         }
