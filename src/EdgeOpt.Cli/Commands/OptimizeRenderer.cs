@@ -39,13 +39,16 @@ internal static class OptimizeRenderer
             if (p.Changes > 0)
                 steps.AddRow($"[bold]{Esc(p.Pass)}[/]", $"{N(p.Changes)}/{N(p.Runs)}",
                     Arrow(p.NodesBefore, p.NodesAfter), Arrow(p.InitializerBytesBefore, p.InitializerBytesAfter), Ms(p.ElapsedMs));
-            else if (p.Runs == 0 && p.Skipped is { } reason)
-                steps.AddRow($"[dim]{Esc(p.Pass)}[/]", "skipped", $"[dim]{Esc(reason)}[/]", "-", "-");
+            else if (p.Runs == 0 && p.Skipped is not null)
+                steps.AddRow($"[dim]{Esc(p.Pass)}[/]", "skipped", "-", "-", "-");
             else
                 steps.AddRow($"[dim]{Esc(p.Pass)}[/]", $"0/{N(p.Runs)}", "-", "-", Ms(p.ElapsedMs));
         }
         if (r.Passes.Count == 0) steps.AddRow("(no pass selected)", "", "", "", "");
         console.Write(steps);
+        // Why passes were skipped (their declared requirements), one line per reason.
+        foreach (var group in r.Passes.Where(p => p.Skipped is not null).GroupBy(p => p.Skipped!, StringComparer.Ordinal))
+            console.MarkupLine($"[dim]Skipped: {Esc(string.Join(", ", group.Select(p => p.Pass).Order(StringComparer.Ordinal)))} ({Esc(group.Key)})[/]");
 
         var t = r.Totals;
         var totals = new Table().Title("[bold]Totals[/]").AddColumns("", "Before", "After", "Change");

@@ -11,25 +11,10 @@ namespace EdgeOpt.Tests.Passes;
 /// </summary>
 public class PassManagerTests
 {
-    /// <summary>x[M,6] → MatMul(w) → Add(bias) → BatchNormalization → y, at <paramref name="opset"/> (inputs declared, so no inference is needed).</summary>
-    private static Model MatMulAddBatchNorm(long opset)
-    {
-        var b = new GraphBuilder("matmul_add_bn", opset, irVersion: opset < 7 ? 3 : 8);
-        var x = b.Input("x", DataType.Float, 3, 6);
-        var w = b.Initializer("w", FusionHarness.Values(24, 0.5f), 6, 4);
-        var product = b.Op("MatMul", [x, w]);
-        product.Type = PassHarness.Float(3, 4);
-        var sum = b.Op("Add", [product, b.Initializer("bias", FusionHarness.Values(4, 0.5f, 0f, 3), 4)]);
-        sum.Type = PassHarness.Float(3, 4);
-        var bn = b.Op("BatchNormalization", [sum, .. FusionHarness.BatchNormParameters(b, 4)], ("epsilon", 1e-5f));
-        b.Output(b.Op("Relu", [bn]), "y", PassHarness.Float(3, 4));
-        return b.Build();
-    }
-
     [Fact]
     public void The_four_broadcasting_passes_are_skipped_below_opset_7_with_the_reason()
     {
-        using var model = MatMulAddBatchNorm(opset: 6);
+        using var model = OptimizerTestModels.MatMulAddBatchNorm(opset: 6);
         var before = model.ToBytes();
         IGraphPass[] passes = [new FuseMatMulAdd(), new FuseGemmBatchNorm(), new FuseConvScaleBias(), new DecomposeBatchNorm()];
 
@@ -48,7 +33,7 @@ public class PassManagerTests
     [Fact]
     public void The_same_passes_run_at_opset_7_and_keep_the_outputs()
     {
-        using var original = MatMulAddBatchNorm(opset: 7);
+        using var original = OptimizerTestModels.MatMulAddBatchNorm(opset: 7);
         using var model = original.Clone();
 
         var report = new PassManager([new FuseMatMulAdd(), new FuseGemmBatchNorm()]).Run(model);
@@ -63,7 +48,7 @@ public class PassManagerTests
     [Fact]
     public void Optimize_reports_the_skipped_passes_of_an_opset_6_model()
     {
-        using var model = MatMulAddBatchNorm(opset: 6);
+        using var model = OptimizerTestModels.MatMulAddBatchNorm(opset: 6);
 
         var result = ModelOptimizer.Optimize(model, new OptimizationOptions());
 
