@@ -151,7 +151,7 @@ public class GraphInvariantsTests
         var a = relu.Inputs[0]!;
         a.RemoveUse(relu, 0); // the node still reads 'a', but 'a' no longer lists it
 
-        Assert.Contains(GraphInvariants.Find(model), p => p.Contains("reads 'a' (input 0), but the value does not list that use", StringComparison.Ordinal));
+        Assert.Contains(GraphInvariants.Find(model), p => p.Contains("'a' is read by 1 node input but lists 0 uses", StringComparison.Ordinal));
     }
 
     /// <summary>x[4] → Neg → a → Relu → y.</summary>
