@@ -27,8 +27,8 @@ internal static class OptimizeRenderer
             .AddColumns("Pass", "Changed", "Nodes", "Initializer bytes", "Time");
         steps.Columns[0].NoWrap();
         for (var i = 1; i < steps.Columns.Count; i++) steps.Columns[i].RightAligned();
-        // Run order: fixed shapes (when given), then opset conversion, then the passes.
-        var conversionAt = r.Passes.Count > 0 && r.Passes[0].Pass == "fix-input-shapes" ? 1 : 0;
+        // Run order: fixed shapes and bindings (when given), then opset conversion, then the passes.
+        var conversionAt = r.Passes.TakeWhile(p => p.Pass is "fix-input-shapes" or "bind-inputs").Count();
         for (var i = 0; i <= r.Passes.Count; i++)
         {
             if (i == conversionAt && r.Conversion is { } c)
@@ -39,11 +39,16 @@ internal static class OptimizeRenderer
             if (p.Changes > 0)
                 steps.AddRow($"[bold]{Esc(p.Pass)}[/]", $"{N(p.Changes)}/{N(p.Runs)}",
                     Arrow(p.NodesBefore, p.NodesAfter), Arrow(p.InitializerBytesBefore, p.InitializerBytesAfter), Ms(p.ElapsedMs));
+            else if (p.Runs == 0 && p.Skipped is not null)
+                steps.AddRow($"[dim]{Esc(p.Pass)}[/]", "skipped", "-", "-", "-");
             else
                 steps.AddRow($"[dim]{Esc(p.Pass)}[/]", $"0/{N(p.Runs)}", "-", "-", Ms(p.ElapsedMs));
         }
         if (r.Passes.Count == 0) steps.AddRow("(no pass selected)", "", "", "", "");
         console.Write(steps);
+        // Why passes were skipped (their declared requirements), one line per reason.
+        foreach (var group in r.Passes.Where(p => p.Skipped is not null).GroupBy(p => p.Skipped!, StringComparer.Ordinal))
+            console.MarkupLine($"[dim]Skipped: {Esc(string.Join(", ", group.Select(p => p.Pass).Order(StringComparer.Ordinal)))} ({Esc(group.Key)})[/]");
 
         var t = r.Totals;
         var totals = new Table().Title("[bold]Totals[/]").AddColumns("", "Before", "After", "Change");

@@ -34,15 +34,22 @@ internal sealed record OptimizeReport(
                 c.NodesBefore, c.NodesAfter, c.Report.NodesChangedByOp, c.Elapsed.TotalMilliseconds)
             : null,
         [.. result.Passes.Passes.Select(p => new PassRow(p.Pass, p.Runs, p.Changes, p.NodesBefore, p.NodesAfter,
-            p.InitializerBytesBefore, p.InitializerBytesAfter, p.Elapsed.TotalMilliseconds))],
+            p.InitializerBytesBefore, p.InitializerBytesAfter, p.Elapsed.TotalMilliseconds) { Rewrites = p.Rewrites, Skipped = p.Skipped })],
         result.Passes.Iterations,
         new TotalsRow(result.NodesBefore, result.NodesAfter, result.InitializerBytesBefore, result.InitializerBytesAfter,
             fileBytesBefore, fileBytesAfter, result.Elapsed.TotalMilliseconds, elapsed.TotalMilliseconds),
         result.Passes.Notes);
 
-    /// <summary>One pass over the whole fixpoint: runs, runs that changed something, and the model before its first and after its last run.</summary>
+    /// <summary>
+    /// One pass over the whole fixpoint: runs, runs that changed something, and the model before its first and after
+    /// its last run; rewrites summed over its runs; why it was skipped (unmet requirements; absent when it ran).
+    /// </summary>
     internal sealed record PassRow(string Pass, int Runs, int Changes, int NodesBefore, int NodesAfter,
-        long InitializerBytesBefore, long InitializerBytesAfter, double ElapsedMs);
+        long InitializerBytesBefore, long InitializerBytesAfter, double ElapsedMs)
+    {
+        public int Rewrites { get; init; }
+        public string? Skipped { get; init; }
+    }
 
     internal sealed record ConversionRow(long FromOpset, long ToOpset, long IrVersionBefore, long IrVersionAfter, int NodesBefore, int NodesAfter,
         IReadOnlyDictionary<string, int> NodesChangedByOp, double ElapsedMs);

@@ -4,27 +4,34 @@ using EdgeOpt.Onnx;
 namespace EdgeOpt.Passes;
 
 /// <summary>
-/// Specialises main-graph inputs to constants from <see cref="OptimizationOptions.Bindings"/> (e.g. Silero VAD's
+/// Specialises main-graph inputs to constants given as text by input name (<see cref="OptimizationOptions.Bindings"/>; e.g. Silero VAD's
 /// sample rate <c>sr=16000</c>), so folding and <see cref="InlineConstantIf"/> can remove what depends on them.
 /// Rule: each named input must exist and be a tensor of a numeric or bool type with a declared shape; the text is a
 /// comma-separated list of values parsed as that element type (integers must fit it, bool is true/false/1/0), and
 /// the count must fill the shape: a scalar takes one value, a dim of unknown size takes what the others leave. The
 /// input is removed from the graph's inputs and becomes an initializer of the same name, so every reader (subgraph
 /// captures included) now reads the constant. A request that does not fit the model throws
-/// <see cref="UsageException"/> before anything is changed. Runs first; a no-op when nothing is bound.
+/// <see cref="UsageException"/> before anything is changed. Runs once, first; a no-op when nothing is bound.
+/// Rewrites count the inputs bound.
 /// </summary>
-public sealed class BindInputs : IGraphPass
+public sealed class BindInputs(IReadOnlyDictionary<string, string> bindings) : IGraphPass
 {
+    private readonly IReadOnlyDictionary<string, string> _bindings = bindings ?? throw new ArgumentNullException(nameof(bindings));
+
     public string Name => "bind-inputs";
     public string Description => "Replace the inputs given by --bind with constants (then folding and If inlining specialise the graph)";
     public PassLevel Level => PassLevel.Basic;
+    public bool RunsOnce => true;
 
-    public bool Run(Model model, PassContext context)
+    /// <summary>The values to bind, as text, by input name.</summary>
+    public IReadOnlyDictionary<string, string> Bindings => _bindings;
+
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        var bindings = context.Options.Bindings;
-        if (bindings.Count == 0) return false;
+        var bindings = _bindings;
+        if (bindings.Count == 0) return PassResult.Unchanged;
         var graph = model.Graph;
 
         // Parse everything first, so a bad request leaves the model untouched.
@@ -43,7 +50,7 @@ public sealed class BindInputs : IGraphPass
             input.Type = new TensorType(tensor.DataType, tensor.Shape);
             graph.Initializers.Attach(input, tensor);
         }
-        return true;
+        return PassResult.Of(constants.Count);
     }
 
     /// <summary>The constant <paramref name="text"/> spells for <paramref name="input"/>, typed and shaped by its declaration.</summary>

@@ -23,20 +23,18 @@ public sealed class CommonSubexpressionElimination : IGraphPass
     public string Description => "Merges nodes with identical op, inputs and attributes (common subexpressions).";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var changed = false;
-        foreach (var graph in model.Graph.AllGraphs().ToList())
-            changed |= RunOnGraph(graph);
-        return changed;
+        return PassResult.Of(model.Graph.AllGraphs().ToList().Sum(RunOnGraph));
     }
 
-    private static bool RunOnGraph(Graph graph)
+    /// <summary>Merges duplicates in one graph; returns how many nodes were merged away.</summary>
+    private static int RunOnGraph(Graph graph)
     {
         var ids = new Dictionary<Value, int>();
         var seen = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
-        var changed = false;
+        var merged = 0;
         foreach (var node in graph.TopologicalOrder())
         {
             if (!IsCandidate(node)) continue;
@@ -48,9 +46,9 @@ public sealed class CommonSubexpressionElimination : IGraphPass
                 twins.Add(node);
                 continue;
             }
-            changed = true;
+            merged++;
         }
-        return changed;
+        return merged;
     }
 
     private static bool IsCandidate(Node node) =>

@@ -18,16 +18,16 @@ public sealed class DecomposeBatchNorm : IGraphPass
     public string Name => "decompose-batchnorm";
     public string Description => "Replace a BatchNormalization that cannot be fused with Mul + Add by per-channel constants";
     public PassLevel Level => PassLevel.Extended;
+    public PassRequirements Requirements { get; } = new() { MinOpset = 7 };
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        if ((model.GetOpset() ?? 0) < 7) return false;
         var shapes = new InferredShapes(model, context, Name);
-        return NodeRewriter.RewriteEach(
+        return PassResult.Of(NodeRewriter.RewriteEach(
             model, context, n => n.OpType == "BatchNormalization", bn => Match(model, bn, shapes),
-            (bn, m, names) => Decompose(bn, m.X, m.Affine, m.Rank, names));
+            (bn, m, names) => Decompose(bn, m.X, m.Affine, m.Rank, names)));
     }
 
     private sealed record Decomposable(Value X, BatchNormAffine Affine, int Rank);

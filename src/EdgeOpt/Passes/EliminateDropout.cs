@@ -16,12 +16,12 @@ public sealed class EliminateDropout : IGraphPass
     public string Description => "Removes inference-mode Dropout (a used mask becomes all-true).";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         var opset = model.GetOpset() ?? 0;
         NameGenerator? names = null;
-        var changed = false;
+        var removed = 0;
         foreach (var graph in model.Graph.AllGraphs().ToList())
         {
             foreach (var node in graph.Nodes.ToList())
@@ -38,10 +38,10 @@ public sealed class EliminateDropout : IGraphPass
                     ReplaceMaskWithAllTrue(graph, node, x, mask, names);
                 }
                 GraphQueries.RemoveNodeAndRewire(node, x);
-                changed = true;
+                removed++;
             }
         }
-        return changed;
+        return PassResult.Of(removed);
     }
 
     private static bool IsInferenceMode(Node node, long opset)

@@ -16,11 +16,11 @@ public sealed class EliminateDuplicateCasts : IGraphPass
     public string Description => "Collapses Cast(Cast(x)) when the first cast is lossless.";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ShapeInference.Infer(model);
-        var changed = false;
+        var rewritten = 0;
         foreach (var graph in model.Graph.AllGraphs().ToList())
         {
             foreach (var outer in graph.Nodes.ToList())
@@ -39,11 +39,11 @@ public sealed class EliminateDuplicateCasts : IGraphPass
                 {
                     outer.SetInput(0, x);
                 }
-                changed = true;
+                rewritten++;
                 if (inner.Outputs.All(GraphQueries.IsUnused)) graph.RemoveNode(inner);
             }
         }
-        return changed;
+        return PassResult.Of(rewritten);
     }
 
     /// <summary>Whether every value of <paramref name="from"/> is exactly representable in <paramref name="to"/>.</summary>

@@ -15,14 +15,14 @@ public sealed class EliminateIdentity : IGraphPass
     public string Description => "Removes Identity nodes (graph-output names are kept).";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var changed = false;
+        var removed = 0;
         foreach (var graph in model.Graph.AllGraphs().ToList())
             foreach (var node in graph.Nodes.ToList())
                 if (node is { OpType: "Identity", IsOnnxDomain: true, Inputs: [{ } input] })
-                    changed |= GraphQueries.TryRemoveNodeAndRewire(node, input);
-        return changed;
+                    removed += GraphQueries.TryRemoveNodeAndRewire(node, input) ? 1 : 0;
+        return PassResult.Of(removed);
     }
 }

@@ -28,12 +28,12 @@ public sealed class EliminateNoOps : IGraphPass
     public string Description => "Removes no-op Reshape, Transpose, Cast, Pad, Slice, Expand, Squeeze/Unsqueeze pairs and single-input Concat.";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ShapeInference.Infer(model);
         var opset = model.GetOpset() ?? 0;
-        var changed = false;
+        var removed = 0;
         foreach (var graph in model.Graph.AllGraphs().ToList())
         {
             foreach (var node in graph.Nodes.ToList())
@@ -53,13 +53,13 @@ public sealed class EliminateNoOps : IGraphPass
                     _ => null,
                 };
                 if (source is null || !GraphQueries.TryRemoveNodeAndRewire(node, source)) continue;
-                changed = true;
+                removed++;
                 // The inner half of a Squeeze/Unsqueeze pair is dead now unless something else reads it.
                 if (x.Producer is { } inner && !ReferenceEquals(source, x) && inner.Outputs.All(GraphQueries.IsUnused))
                     inner.Graph?.RemoveNode(inner);
             }
         }
-        return changed;
+        return PassResult.Of(removed);
     }
 
     private static bool IsNoOpReshape(Node node, Value x)

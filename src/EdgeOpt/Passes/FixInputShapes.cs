@@ -4,26 +4,33 @@ using EdgeOpt.Onnx;
 namespace EdgeOpt.Passes;
 
 /// <summary>
-/// Fixes graph input shapes from <see cref="OptimizationOptions.FixedShapes"/> (mobile execution providers need
+/// Fixes graph input shapes to the sizes given by input name (<see cref="OptimizationOptions.FixedShapes"/>; mobile execution providers need
 /// static shapes, and folding needs them to collapse shape subgraphs). Rule: every named input must exist, the rank
 /// must match a known rank, and dims the model already knows must agree; symbolic and unknown dims take the given
 /// sizes. Then dims of other values that carried a symbol now fixed are forgotten (the symbol no longer describes
 /// them) unless another, unfixed input still declares that symbol, and shape inference runs again so those values
 /// get the static sizes. A request that contradicts the model throws <see cref="UsageException"/> before anything is
-/// changed. Runs first; a no-op when no shapes are given or they are already in place.
+/// changed. Runs once, first; a no-op when no shapes are given or they are already in place. Rewrites count the
+/// inputs whose shape changed.
 /// </summary>
-public sealed class FixInputShapes : IGraphPass
+public sealed class FixInputShapes(IReadOnlyDictionary<string, long[]> shapes) : IGraphPass
 {
+    private readonly IReadOnlyDictionary<string, long[]> _shapes = shapes ?? throw new ArgumentNullException(nameof(shapes));
+
     public string Name => "fix-input-shapes";
     public string Description => "Set the static input dims given by --fixed-shape, then re-infer shapes";
     public PassLevel Level => PassLevel.Basic;
+    public bool RunsOnce => true;
 
-    public bool Run(Model model, PassContext context)
+    /// <summary>The dims to set, by input name.</summary>
+    public IReadOnlyDictionary<string, long[]> Shapes => _shapes;
+
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        var fixedShapes = context.Options.FixedShapes;
-        if (fixedShapes.Count == 0) return false;
+        var fixedShapes = _shapes;
+        if (fixedShapes.Count == 0) return PassResult.Unchanged;
         var graph = model.Graph;
 
         // Validate everything first, so a bad request leaves the model untouched.
@@ -35,7 +42,7 @@ public sealed class FixInputShapes : IGraphPass
             var type = Validate(input, dims);
             if (!Equals(type, input.Type)) updates.Add((input, type));
         }
-        if (updates.Count == 0) return false;
+        if (updates.Count == 0) return PassResult.Unchanged;
 
         var fixedSymbols = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (input, type) in updates)
@@ -50,7 +57,7 @@ public sealed class FixInputShapes : IGraphPass
                 foreach (var d in s) if (d.Symbol is { } sym) fixedSymbols.Remove(sym);
         if (fixedSymbols.Count > 0) ForgetSymbols(model, fixedSymbols);
         ShapeInference.Infer(model);
-        return true;
+        return PassResult.Of(updates.Count);
     }
 
     private static TensorType Validate(Value input, long[] dims)

@@ -22,15 +22,18 @@ namespace EdgeOpt.Passes;
 /// function), has no subgraph attribute and is deterministic (no Random*, Bernoulli, Multinomial, training-mode
 /// Dropout).</item>
 /// </list>
-/// Folding never bloats the model: each produced tensor must be at most
-/// <see cref="OptimizationOptions.FoldSizeLimitBytes"/>, and all outputs together at most the bytes of the constant
+/// Folding never bloats the model: each produced tensor must be at most <see cref="SizeLimitBytes"/> (from
+/// <see cref="OptimizationOptions.FoldSizeLimitBytes"/>), and all outputs together at most the bytes of the constant
 /// inputs the fold frees (inputs read only by this node) unless they are tiny (≤ <see cref="TinyBytes"/>). So a
 /// ConstantOfShape/Expand/Tile that makes a big tensor, or a DequantizeLinear/Cast that widens a shared weight, is
 /// left alone. Constant inputs left unused by a fold are removed. Nodes ORT cannot run (unknown op, a type ORT's C#
 /// API cannot carry, a non-tensor output) are skipped; every skip is explained with <see cref="PassContext.Note"/>.
 /// </summary>
-public sealed class FoldConstants : IGraphPass
+public sealed class FoldConstants(long sizeLimitBytes = FoldConstants.DefaultSizeLimitBytes) : IGraphPass
 {
+    /// <summary>The default of <see cref="SizeLimitBytes"/>: 1 MiB.</summary>
+    public const long DefaultSizeLimitBytes = 1 << 20;
+
     /// <summary>Folds producing at most this many bytes in total are always allowed (shape vectors, scalars).</summary>
     public const long TinyBytes = 1024;
 
@@ -40,18 +43,18 @@ public sealed class FoldConstants : IGraphPass
     public string Description => "Evaluate nodes with only constant inputs in ONNX Runtime; fold Shape/Size of static shapes; Constant nodes to initializers";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    /// <summary>No fold creates a tensor larger than this many bytes.</summary>
+    public long SizeLimitBytes { get; } = sizeLimitBytes;
+
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         var inference = ShapeInference.Infer(model);
         using var evaluator = new NodeEvaluator(model);
         var run = new FoldRun(model, context, evaluator, this, inference.TrackedValues);
-        var changed = false;
         // Outer graphs first: their Constant nodes are initializers by the time subgraphs that capture them are visited.
-        foreach (var graph in model.Graph.AllGraphs().ToList())
-            changed |= run.FoldGraph(graph);
-        return changed;
+        return PassResult.Of(model.Graph.AllGraphs().ToList().Sum(run.FoldGraph));
     }
 
     private sealed class FoldRun(Model model, PassContext context, NodeEvaluator evaluator, FoldConstants pass, IReadOnlyDictionary<Value, Dim[]> tracked)
@@ -59,20 +62,21 @@ public sealed class FoldConstants : IGraphPass
         private readonly HashSet<(string Domain, string Name)> _functions =
             model.Functions.Select(f => (Model.NormalizeDomain(f.Domain), f.Name)).ToHashSet();
 
-        public bool FoldGraph(Graph graph)
+        /// <summary>Folds what it can in one graph; returns how many nodes became constants.</summary>
+        public int FoldGraph(Graph graph)
         {
-            var changed = false;
+            var folded = 0;
             foreach (var node in graph.TopologicalOrder())
             {
                 context.Cancellation.ThrowIfCancellationRequested();
                 if (node.OpType == "Constant" && node.IsOnnxDomain)
-                    changed |= ConstantToInitializer(node);
+                    folded += ConstantToInitializer(node) ? 1 : 0;
                 else if (node.IsOnnxDomain && node.OpType is "Shape" or "Size")
-                    changed |= FoldShape(node) || FoldTracked(node) || FoldByRuntime(node);
+                    folded += FoldShape(node) || FoldTracked(node) || FoldByRuntime(node) ? 1 : 0;
                 else
-                    changed |= (node.IsOnnxDomain && FoldTracked(node)) || FoldByRuntime(node);
+                    folded += (node.IsOnnxDomain && FoldTracked(node)) || FoldByRuntime(node) ? 1 : 0;
             }
-            return changed;
+            return folded;
         }
 
         private static bool ConstantToInitializer(Node node)
@@ -188,7 +192,7 @@ public sealed class FoldConstants : IGraphPass
         /// <summary>Why a fold producing these sizes would bloat the model, or null when it is allowed.</summary>
         private string? Refusal(long largest, long total, long freed)
         {
-            var limit = context.Options.FoldSizeLimitBytes;
+            var limit = pass.SizeLimitBytes;
             if (largest > limit) return $"its output would be {largest} bytes, over the fold size limit of {limit} bytes";
             if (total > TinyBytes && total > freed)
                 return $"its outputs ({total} bytes) would be larger than the constants it frees ({freed} bytes), growing the model";

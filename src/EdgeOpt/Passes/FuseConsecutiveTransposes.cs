@@ -16,11 +16,11 @@ public sealed class FuseConsecutiveTransposes : IGraphPass
     public string Description => "Merge Transpose∘Transpose into one Transpose, or remove both when they cancel";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        return NodeRewriter.RewriteEach(model, context, IsTranspose, Match, (second, m) => Fuse(m.First, second, m.X, m.Perm));
+        return PassResult.Of(NodeRewriter.RewriteEach(model, context, IsTranspose, Match, (second, m) => Fuse(m.First, second, m.X, m.Perm)));
     }
 
     private sealed record TransposePair(Node First, Value X, long[] Perm);

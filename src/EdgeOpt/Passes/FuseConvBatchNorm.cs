@@ -20,11 +20,11 @@ public sealed class FuseConvBatchNorm : IGraphPass
     public string Description => "Fold BatchNormalization into the weights and bias of the preceding Conv/ConvTranspose";
     public PassLevel Level => PassLevel.Extended;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        return NodeRewriter.RewriteEach(model, context, n => n.OpType == "BatchNormalization", Match, (_, match, names) => Fuse(match, names));
+        return PassResult.Of(NodeRewriter.RewriteEach(model, context, n => n.OpType == "BatchNormalization", Match, (_, match, names) => Fuse(match, names)));
     }
 
     /// <summary>Whether this pass would fold <paramref name="bn"/> (so other passes leave it alone).</summary>

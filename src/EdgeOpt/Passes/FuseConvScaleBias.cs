@@ -17,13 +17,13 @@ public sealed class FuseConvScaleBias : IGraphPass
     public string Name => "fuse-conv-scale-bias";
     public string Description => "Fold a constant per-channel Mul or Add after a Conv into its weights and bias";
     public PassLevel Level => PassLevel.Extended;
+    public PassRequirements Requirements { get; } = new() { MinOpset = 7 };
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        if ((model.GetOpset() ?? 0) < 7) return false;
-        return NodeRewriter.RewriteEach(model, context, n => n.OpType is "Mul" or "Add" && n.IsOnnxDomain, Match, (_, match, names) => Fuse(match, names));
+        return PassResult.Of(NodeRewriter.RewriteEach(model, context, n => n.OpType is "Mul" or "Add" && n.IsOnnxDomain, Match, (_, match, names) => Fuse(match, names)));
     }
 
     private sealed record ConvAffine(Node Conv, Node Op, double[] PerChannel, Tensor Weight, Tensor? Bias, Value Operand);

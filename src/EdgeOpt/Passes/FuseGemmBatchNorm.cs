@@ -20,17 +20,19 @@ public sealed class FuseGemmBatchNorm : IGraphPass
     public string Name => "fuse-gemm-batchnorm";
     public string Description => "Fold BatchNormalization over features into the preceding Gemm or 2-D MatMul";
     public PassLevel Level => PassLevel.Extended;
+    private static readonly PassRequirements Needs = new() { MinOpset = 7 };
 
-    public bool Run(Model model, PassContext context)
+    public PassRequirements Requirements => Needs;
+
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        if ((model.GetOpset() ?? 0) < 7) return false;
-        return NodeRewriter.RewriteEach(model, context, n => n.OpType == "BatchNormalization", Match, (_, match, names) => Fuse(match, names));
+        return PassResult.Of(NodeRewriter.RewriteEach(model, context, n => n.OpType == "BatchNormalization", Match, (_, match, names) => Fuse(match, names)));
     }
 
     /// <summary>Whether this pass would fold <paramref name="bn"/> (so other passes leave it alone).</summary>
-    internal static bool CanFuse(Model model, Node bn) => (model.GetOpset() ?? 0) >= 7 && Match(bn) is not null;
+    internal static bool CanFuse(Model model, Node bn) => Needs.Unmet(model) is null && Match(bn) is not null;
 
     private sealed record ProductBatchNorm(Node Product, Node BatchNorm, BatchNormAffine Affine, Tensor Weight, bool TransB, Tensor? C);
 

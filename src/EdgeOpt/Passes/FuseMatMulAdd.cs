@@ -16,15 +16,15 @@ public sealed class FuseMatMulAdd : IGraphPass
     public string Name => "fuse-matmul-add";
     public string Description => "Replace a 2-D MatMul followed by a bias Add with one Gemm";
     public PassLevel Level => PassLevel.Extended;
+    public PassRequirements Requirements { get; } = new() { MinOpset = 7 };
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        if ((model.GetOpset() ?? 0) < 7) return false;
         var shapes = new InferredShapes(model, context, Name);
-        return NodeRewriter.RewriteEach(
-            model, context, n => n is { OpType: "Add", IsOnnxDomain: true }, add => Match(add, shapes), (add, matmul, names) => Fuse(matmul, add, names));
+        return PassResult.Of(NodeRewriter.RewriteEach(
+            model, context, n => n is { OpType: "Add", IsOnnxDomain: true }, add => Match(add, shapes), (add, matmul, names) => Fuse(matmul, add, names)));
     }
 
     private static Node? Match(Node add, InferredShapes shapes)

@@ -18,12 +18,12 @@ public sealed class FuseReshapeChains : IGraphPass
     public string Description => "Collapse Reshape∘Reshape into the last Reshape";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         NameGenerator? names = null; // only needed when a target shape must be rewritten
-        return NodeRewriter.RewriteEach(model, context, IsReshape, Match, (second, m) =>
+        return PassResult.Of(NodeRewriter.RewriteEach(model, context, IsReshape, Match, (second, m) =>
         {
             var graph = second.Graph!;
             if (m.Resolved is not null) SetShape(second, m.Resolved, graph, names ??= new NameGenerator(model));
@@ -31,7 +31,7 @@ public sealed class FuseReshapeChains : IGraphPass
             second.SetInput(0, m.X);
             graph.RemoveNode(m.First);
             FusedWeights.ReleaseIfUnused(firstShape);
-        });
+        }));
     }
 
     private sealed record ReshapeChain(Node First, Value X, long[]? Resolved);

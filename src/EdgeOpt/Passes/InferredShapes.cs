@@ -9,14 +9,14 @@ namespace EdgeOpt.Passes;
 /// </summary>
 internal sealed class InferredShapes(Model model, PassContext context, string passName)
 {
-    private Dictionary<string, OnnxType>? _inferred;
+    private InferredTypes? _inferred;
 
     /// <summary>The shape of <paramref name="value"/>: declared, else inferred; null when neither knows it.</summary>
     public TensorShape? Of(Value? value)
     {
         if (value is null) return null;
         if (value.Shape is { } declared) return declared;
-        return Inferred().TryGetValue(value.Name, out var type) && type is TensorType { Shape: { } shape } ? shape : null;
+        return Inferred()[value.Name] is TensorType { Shape: { } shape } ? shape : null;
     }
 
     /// <summary>The element type of <paramref name="value"/>: declared, else inferred.</summary>
@@ -24,25 +24,15 @@ internal sealed class InferredShapes(Model model, PassContext context, string pa
     {
         if (value is null) return null;
         if (value.ElementType is { } declared) return declared;
-        return Inferred().TryGetValue(value.Name, out var type) && type is TensorType t ? t.ElementType : null;
+        return Inferred()[value.Name] is TensorType t ? t.ElementType : null;
     }
 
-    private Dictionary<string, OnnxType> Inferred()
+    private InferredTypes Inferred()
     {
         if (_inferred is not null) return _inferred;
-        _inferred = new Dictionary<string, OnnxType>(StringComparer.Ordinal);
-        using var copy = model.Clone();
-        try
-        {
-            ShapeInference.Infer(copy);
-        }
-        catch (EdgeOptException e)
-        {
-            context.Note(passName, $"shape inference failed, using declared shapes only: {e.Message}");
-        }
-        foreach (var graph in copy.Graph.AllGraphs())
-            foreach (var v in graph.Values())
-                if (v.Type is { } t) _inferred.TryAdd(v.Name, t);
+        _inferred = InferredTypes.Of(model);
+        if (_inferred.Failure is { } failure)
+            context.Note(passName, $"shape inference failed, using declared shapes only: {failure}");
         return _inferred;
     }
 }

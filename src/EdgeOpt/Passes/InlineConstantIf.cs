@@ -20,19 +20,19 @@ public sealed class InlineConstantIf : IGraphPass
     public string Description => "Replace an If whose condition is constant with the nodes of the branch it takes; drop the other branch";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        var changed = false;
+        var inlined = 0;
         // One If at a time: each inlining moves nodes between graphs, so the candidates are found afresh.
         while (model.Graph.AllNodes().FirstOrDefault(n => TakenBranch(n) is not null) is { } node)
         {
             context.Cancellation.ThrowIfCancellationRequested();
             Inline(model, node, TakenBranch(node)!);
-            changed = true;
+            inlined++;
         }
-        return changed;
+        return PassResult.Of(inlined);
     }
 
     /// <summary>The branch a constant-condition If takes, or null when <paramref name="node"/> is not one.</summary>

@@ -4,12 +4,12 @@ using EdgeOpt.Onnx;
 namespace EdgeOpt.Passes;
 
 /// <summary>
-/// The graph optimizer behind <c>edgeopt optimize</c>, in four steps: fix symbolic input dims
-/// (<see cref="OptimizationOptions.FixedShapes"/>, via <see cref="FixInputShapes"/>), specialise bound inputs to
-/// constants (<see cref="OptimizationOptions.Bindings"/>, via <see cref="BindInputs"/>), convert the default-domain
-/// opset (<see cref="OptimizationOptions.TargetOpset"/>, via <see cref="OpsetConverter"/>), then run the selected
-/// passes to a fixpoint with the <see cref="PassManager"/>. The model changes in place; if any step throws, it is
-/// put back as it was.
+/// The graph optimizer behind <c>edgeopt optimize</c>: one <see cref="PassManager"/> pipeline built by
+/// <see cref="PassManager.FromOptions"/>. It fixes symbolic input dims (<see cref="OptimizationOptions.FixedShapes"/>,
+/// via <see cref="FixInputShapes"/>), specialises bound inputs to constants (<see cref="OptimizationOptions.Bindings"/>,
+/// via <see cref="BindInputs"/>), converts the default-domain opset (<see cref="OptimizationOptions.TargetOpset"/>,
+/// via <see cref="OpsetConverter"/>) — each once, when asked — then runs the selected passes to a fixpoint. The model
+/// changes in place; if any step throws, it is put back as it was and the error keeps its type.
 /// <code>
 /// using var model = Model.Load("model.onnx");
 /// var result = ModelOptimizer.Optimize(model, new OptimizationOptions { TargetOpset = 17 });
@@ -32,9 +32,7 @@ public static class ModelOptimizer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        // Shapes are fixed once, up front, so that a contradiction surfaces as itself rather than as a failed pass.
-        var passes = PassRegistry.Select(options).Where(p => p is not (FixInputShapes or BindInputs));
-        var manager = new PassManager(passes, options.MaxIterations);
+        var manager = PassManager.FromOptions(options);
 
         var total = Stopwatch.StartNew();
         var nodesBefore = PassManager.CountNodes(model);
@@ -42,16 +40,12 @@ public static class ModelOptimizer
         var snapshot = model.Clone();
         try
         {
-            var context = new PassContext(options, cancellation);
-            var fixStep = RunFirst(new FixInputShapes(), options.FixedShapes.Count > 0, model, context);
-            var bindStep = RunFirst(new BindInputs(), options.Bindings.Count > 0, model, context);
-            cancellation.ThrowIfCancellationRequested();
-            var conversion = options.TargetOpset is { } target ? ConvertOpset(model, target) : null;
-            var report = manager.Run(model, context);
-            PassStatistics[] first = [.. new[] { fixStep, bindStep }.OfType<PassStatistics>()];
-            if (first.Length > 0) report = report with { Passes = [.. first, .. report.Passes] };
+            var report = manager.Run(model, new PassContext(cancellation));
+            // The conversion is a step of the pipeline but has its own place in the result.
+            var conversion = report.Passes.SingleOrDefault(p => p.Pass == ConvertOpset.PassName);
+            if (conversion is not null) report = report with { Passes = [.. report.Passes.Where(p => p != conversion)] };
             return new OptimizationResult(
-                report, conversion, options.FixedShapes,
+                report, conversion is null ? null : ConversionStep(conversion), options.FixedShapes,
                 nodesBefore, PassManager.CountNodes(model),
                 bytesBefore, PassManager.InitializerBytes(model),
                 total.Elapsed)
@@ -74,22 +68,6 @@ public static class ModelOptimizer
             throw new UsageException($"FoldSizeLimitBytes is {options.FoldSizeLimitBytes}: expected 0 or more bytes");
     }
 
-    /// <summary>Runs a step that applies the user's input options (shapes, bindings) once, up front, when asked; its statistics join the pass report.</summary>
-    private static PassStatistics? RunFirst(IGraphPass pass, bool requested, Model model, PassContext context)
-    {
-        if (!requested) return null;
-        var nodes = PassManager.CountNodes(model);
-        var bytes = PassManager.InitializerBytes(model);
-        var watch = Stopwatch.StartNew();
-        var changed = pass.Run(model, context);
-        return new PassStatistics(pass.Name, 1, changed ? 1 : 0, nodes, PassManager.CountNodes(model), bytes, PassManager.InitializerBytes(model), watch.Elapsed);
-    }
-
-    private static OpsetChange ConvertOpset(Model model, int target)
-    {
-        var nodes = PassManager.CountNodes(model);
-        var watch = Stopwatch.StartNew();
-        var report = OpsetConverter.Convert(model, target);
-        return new OpsetChange(report, nodes, PassManager.CountNodes(model), watch.Elapsed);
-    }
+    private static OpsetChange ConversionStep(PassStatistics step) =>
+        new(step.Results.OfType<ConvertOpset.Result>().Single().Report, step.NodesBefore, step.NodesAfter, step.Elapsed);
 }

@@ -13,7 +13,7 @@ public sealed record OptimizationOptions
     public IReadOnlyList<string> SkipPasses { get; init; } = [];
 
     /// <summary>Constant folding never creates a tensor larger than this many bytes (so folding cannot bloat the model).</summary>
-    public long FoldSizeLimitBytes { get; init; } = 1 << 20;
+    public long FoldSizeLimitBytes { get; init; } = FoldConstants.DefaultSizeLimitBytes;
 
     /// <summary>Symbolic input dims to fix before optimizing, by input name: e.g. <c>input → [1,3,224,224]</c>.</summary>
     public IReadOnlyDictionary<string, long[]> FixedShapes { get; init; } = new Dictionary<string, long[]>();

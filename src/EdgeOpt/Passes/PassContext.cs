@@ -1,15 +1,13 @@
 namespace EdgeOpt.Passes;
 
-/// <summary>What passes may consult while running: options shared by all passes and a place for notes.</summary>
+/// <summary>What every pass may consult while running: the cancellation token and a place for notes. Settings of a pass are its constructor's.</summary>
 public sealed class PassContext
 {
-    public PassContext(OptimizationOptions? options = null, CancellationToken cancellation = default)
+    public PassContext(CancellationToken cancellation = default)
     {
-        Options = options ?? new OptimizationOptions();
         Cancellation = cancellation;
     }
 
-    public OptimizationOptions Options { get; }
     public CancellationToken Cancellation { get; }
 
     /// <summary>Human-readable notes (e.g. why a fold was skipped); shown with --verbose.</summary>

@@ -3,40 +3,43 @@ namespace EdgeOpt.Passes;
 /// <summary>Every pass EdgeOpt has, in the order the optimizer runs them; looked up by name from the CLI.</summary>
 public static class PassRegistry
 {
-    // One line per pass; each pass lives in its own file in this folder.
-    private static readonly Func<IGraphPass>[] Factories =
+    // One line per pass, each given only its own settings; each pass lives in its own file in this folder.
+    private static readonly Func<OptimizationOptions, IGraphPass>[] Factories =
     [
-        () => new FixInputShapes(),
-        () => new BindInputs(),
-        () => new RemoveInitializerInputs(),
-        () => new EliminateIdentity(),
-        () => new EliminateDropout(),
-        () => new EliminateNoOps(),
-        () => new EliminateDuplicateCasts(),
-        () => new FoldConstants(),
-        () => new InlineConstantIf(),
-        () => new FuseConvBatchNorm(),
-        () => new FuseGemmBatchNorm(),
-        () => new FuseConvScaleBias(),
-        () => new FuseMatMulAdd(),
-        () => new FuseConsecutiveTransposes(),
-        () => new FuseReshapeChains(),
-        () => new DecomposeBatchNorm(),
-        () => new CommonSubexpressionElimination(),
-        () => new RemoveDeadNodes(),
-        () => new RemoveUnusedInitializers(),
+        o => new FixInputShapes(o.FixedShapes),
+        o => new BindInputs(o.Bindings),
+        _ => new RemoveInitializerInputs(),
+        _ => new EliminateIdentity(),
+        _ => new EliminateDropout(),
+        _ => new EliminateNoOps(),
+        _ => new EliminateDuplicateCasts(),
+        o => new FoldConstants(o.FoldSizeLimitBytes),
+        _ => new InlineConstantIf(),
+        _ => new FuseConvBatchNorm(),
+        _ => new FuseGemmBatchNorm(),
+        _ => new FuseConvScaleBias(),
+        _ => new FuseMatMulAdd(),
+        _ => new FuseConsecutiveTransposes(),
+        _ => new FuseReshapeChains(),
+        _ => new DecomposeBatchNorm(),
+        _ => new CommonSubexpressionElimination(),
+        _ => new RemoveDeadNodes(),
+        _ => new RemoveUnusedInitializers(),
     ];
 
-    /// <summary>All passes in run order.</summary>
-    public static IReadOnlyList<IGraphPass> All => Factories.Select(f => f()).ToList();
+    private static readonly OptimizationOptions Defaults = new();
+
+    /// <summary>All passes in run order, with default settings.</summary>
+    public static IReadOnlyList<IGraphPass> All => Factories.Select(f => f(Defaults)).ToList();
 
     /// <summary>The names of all passes, for help text and error messages.</summary>
     public static IReadOnlyList<string> Names => All.Select(p => p.Name).ToList();
 
-    /// <summary>The passes chosen by <paramref name="options"/> (level, explicit list, skip list), in run order.</summary>
+    /// <summary>The passes chosen by <paramref name="options"/> (level, explicit list, skip list), in run order, each configured from its options.</summary>
     public static IReadOnlyList<IGraphPass> Select(OptimizationOptions options)
     {
-        var all = All;
+        ArgumentNullException.ThrowIfNull(options);
+        var all = Factories.Select(f => f(options)).ToList();
         var known = all.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var name in (options.Passes ?? []).Concat(options.SkipPasses))
             if (!known.Contains(name))

@@ -15,11 +15,11 @@ public sealed class RemoveDeadNodes : IGraphPass
     public string Description => "Removes nodes whose outputs reach no graph output (subgraphs included).";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         var live = LiveNodes(model.Graph);
-        var changed = false;
+        var removed = 0;
         foreach (var graph in model.Graph.AllGraphs().ToList())
         {
             // Only graphs held by live nodes remain; dead nodes take their subgraphs with them.
@@ -31,10 +31,10 @@ public sealed class RemoveDeadNodes : IGraphPass
             {
                 foreach (var inner in node.Subgraphs.SelectMany(g => g.AllNodes()).ToList()) inner.ClearInputs();
                 graph.RemoveNode(node, force: true);
-                changed = true;
+                removed++;
             }
         }
-        return changed;
+        return PassResult.Of(removed);
     }
 
     private static HashSet<Node> LiveNodes(Graph main)

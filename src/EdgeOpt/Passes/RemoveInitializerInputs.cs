@@ -20,20 +20,20 @@ public sealed class RemoveInitializerInputs : IGraphPass
     public string Description => "Drops initializers from the graph inputs (IR<4 style), raising ir_version to 4.";
     public PassLevel Level => PassLevel.Basic;
 
-    public bool Run(Model model, PassContext context)
+    public PassResult Run(Model model, PassContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         var inputs = model.Graph.Inputs;
         var backed = inputs.Where(v => v.IsInitializer).ToList();
         foreach (var value in backed) inputs.Remove(value);
-        var changed = backed.Count > 0;
+        var rewrites = backed.Count;
         if (model.IrVersion < InitializersNeedNotBeInputs && model.Graph.Initializers.Count > 0)
         {
             context.Note(Name, $"raised ir_version {model.IrVersion} → {InitializersNeedNotBeInputs} so initializers need not be graph inputs");
             model.IrVersion = InitializersNeedNotBeInputs;
-            changed = true;
+            rewrites++;
         }
-        return changed;
+        return PassResult.Of(rewrites);
     }
 }

@@ -150,7 +150,7 @@ public static class WebBundler
         if (symbolic.Count == 0) return null;
         var shapes = symbolic.ToDictionary(i => i.Config.Name, i => i.Config.Shape.ToArray());
         using var copy = model.Clone();
-        new FixInputShapes().Run(copy, new PassContext(new OptimizationOptions { FixedShapes = shapes }));
+        new PassManager([new FixInputShapes(shapes)], maxIterations: 1).Run(copy);
         var path = Path.Combine(Path.GetTempPath(), $"edgeopt-webgl-{Guid.NewGuid():N}.onnx");
         copy.Save(path);
         notes.Add("webgl: input dims fixed to the sample's shape (" + string.Join(", ", shapes.Select(p => $"{p.Key} [{string.Join(",", p.Value)}]"))

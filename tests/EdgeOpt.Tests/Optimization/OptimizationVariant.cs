@@ -19,8 +19,8 @@ internal sealed record OptimizationVariant(string Name, Func<Model, bool> Apply)
         var variants = PassRegistry.All
             .Select(pass => new OptimizationVariant(pass.Name, model =>
             {
-                var manager = new PassManager([PassRegistry.All.Single(p => p.Name == pass.Name)], options.MaxIterations);
-                return manager.Run(model, new PassContext(options)).Passes.Any(s => s.Changes > 0);
+                var manager = new PassManager([PassRegistry.Select(options with { Passes = [pass.Name] }).Single()], options.MaxIterations);
+                return manager.Run(model).Passes.Any(s => s.Changes > 0);
             }))
             .ToList();
         variants.Add(new OptimizationVariant(FullOptimizerName, model =>

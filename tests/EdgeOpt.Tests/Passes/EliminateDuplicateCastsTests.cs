@@ -41,7 +41,7 @@ public class EliminateDuplicateCastsTests
     {
         using var model = Chain(a, b, c);
 
-        Assert.False(new EliminateDuplicateCasts().Run(model, new PassContext()));
+        Assert.False(new EliminateDuplicateCasts().Run(model, new PassContext()).Changed);
         Assert.Equal(["Abs", "Cast", "Cast", "Neg"], OpTypes(model));
     }
 

@@ -11,14 +11,15 @@ public class FixInputShapesTests
     {
         using var model = ConvNet();
 
-        var changed = new FixInputShapes().Run(model, Context(("x", [2, 3, 8, 8])));
+        var result = Fix(("x", [2, 3, 8, 8])).Run(model, new PassContext());
 
-        Assert.True(changed);
+        Assert.True(result.Changed);
+        Assert.Equal(1, result.Rewrites); // one input fixed
         Assert.Equal("float[2,3,8,8]", model.Graph.Inputs[0].Type!.ToString());
         Assert.Equal("float[2,4,8,8]", model.Graph.Nodes[0].Outputs[0].Type!.ToString());
         Assert.Equal("float[2,4,8,8]", model.Graph.Outputs[0].Type!.ToString());
         // Already in place: nothing more to do (the pass manager's fixpoint relies on this).
-        Assert.False(new FixInputShapes().Run(model, Context(("x", [2, 3, 8, 8]))));
+        Assert.False(Fix(("x", [2, 3, 8, 8])).Run(model, new PassContext()).Changed);
     }
 
     [Fact]
@@ -27,7 +28,7 @@ public class FixInputShapesTests
         using var original = ConvNet();
         using var model = original.Clone();
 
-        new FixInputShapes().Run(model, Context(("x", [2, 3, 8, 8])));
+        Fix(("x", [2, 3, 8, 8])).Run(model, new PassContext());
 
         var report = ModelEquivalence.Compare(original, model, samples: 2, dims: new Dictionary<string, long> { ["N"] = 2, ["H"] = 8, ["W"] = 8 });
         Assert.Equal(0, report.MaxAbsError);
@@ -38,7 +39,7 @@ public class FixInputShapesTests
     {
         using var model = ConvNet();
 
-        Assert.False(new FixInputShapes().Run(model, new PassContext()));
+        Assert.False(new FixInputShapes(new Dictionary<string, long[]>()).Run(model, new PassContext()).Changed);
         Assert.Equal("float[N,3,H,W]", model.Graph.Inputs[0].Type!.ToString());
     }
 
@@ -47,7 +48,7 @@ public class FixInputShapesTests
     {
         using var model = ConvNet();
 
-        var e = Assert.Throws<UsageException>(() => new FixInputShapes().Run(model, Context(("x", [1, 4, 8, 8]))));
+        var e = Assert.Throws<UsageException>(() => Fix(("x", [1, 4, 8, 8])).Run(model, new PassContext()));
 
         Assert.Contains("contradicts the model", e.Message, StringComparison.Ordinal);
         Assert.Contains("dim 1 of input 'x' is 3, not 4", e.Message, StringComparison.Ordinal);
@@ -59,7 +60,7 @@ public class FixInputShapesTests
     {
         using var model = ConvNet();
 
-        var e = Assert.Throws<UsageException>(() => new FixInputShapes().Run(model, Context(("x", [1, 3, 8]))));
+        var e = Assert.Throws<UsageException>(() => Fix(("x", [1, 3, 8])).Run(model, new PassContext()));
 
         Assert.Contains("has 3 dims, but input 'x' has rank 4", e.Message, StringComparison.Ordinal);
         Assert.Equal("float[N,3,H,W]", model.Graph.Inputs[0].Type!.ToString());
@@ -72,7 +73,7 @@ public class FixInputShapesTests
         var before = model.ToBytes();
 
         // The valid entry is not applied either: all entries are checked before any change.
-        var e = Assert.Throws<UsageException>(() => new FixInputShapes().Run(model, Context(("x", [1, 3, 8, 8]), ("images", [1, 3, 8, 8]))));
+        var e = Assert.Throws<UsageException>(() => Fix(("x", [1, 3, 8, 8]), ("images", [1, 3, 8, 8])).Run(model, new PassContext()));
 
         Assert.Equal("--fixed-shape names input 'images', but the model's inputs are: 'x'", e.Message);
         Assert.Equal(before, model.ToBytes());
@@ -83,7 +84,7 @@ public class FixInputShapesTests
     {
         using var model = ConvNet();
 
-        var e = Assert.Throws<UsageException>(() => new FixInputShapes().Run(model, Context(("x", [0, 3, 8, 8]))));
+        var e = Assert.Throws<UsageException>(() => Fix(("x", [0, 3, 8, 8])).Run(model, new PassContext()));
 
         Assert.Contains("dim 0 is 0", e.Message, StringComparison.Ordinal);
     }
@@ -101,6 +102,6 @@ public class FixInputShapesTests
         return model;
     }
 
-    private static PassContext Context(params (string Name, long[] Dims)[] shapes) =>
-        new(new OptimizationOptions { FixedShapes = shapes.ToDictionary(s => s.Name, s => s.Dims) });
+    private static FixInputShapes Fix(params (string Name, long[] Dims)[] shapes) =>
+        new(shapes.ToDictionary(s => s.Name, s => s.Dims));
 }

@@ -24,8 +24,7 @@ public class FoldConstantsTests
         using var original = b.Build();
         using var model = original.Clone();
 
-        var options = new OptimizationOptions { FixedShapes = new Dictionary<string, long[]> { ["x"] = [3, 8, 2, 2] } };
-        var report = new PassManager([new FixInputShapes(), new FoldConstants()]).Run(model, new PassContext(options));
+        var report = new PassManager([new FixInputShapes(new Dictionary<string, long[]> { ["x"] = [3, 8, 2, 2] }), new FoldConstants()]).Run(model);
 
         var reshape = Assert.Single(model.Graph.Nodes);
         Assert.Equal("Reshape", reshape.OpType);
@@ -45,7 +44,7 @@ public class FoldConstantsTests
         b.Output(b.Op("Reshape", [x, b.Op("Concat", [b.Initializer("m1", new[] { -1L }, 1), tail], ("axis", 0L))]), "y");
         using var model = b.Build();
 
-        Assert.True(new FoldConstants().Run(model, new PassContext()));
+        Assert.True(new FoldConstants().Run(model, new PassContext()).Changed);
 
         var reshape = Assert.Single(model.Graph.Nodes);
         Assert.Equal([-1L, 4L, 5L], reshape.Inputs[1]!.Initializer!.ToInt64Array());
@@ -63,7 +62,7 @@ public class FoldConstantsTests
         using var original = b.Build();
         using var model = original.Clone();
 
-        var changed = new FoldConstants().Run(model, new PassContext());
+        var changed = new FoldConstants().Run(model, new PassContext()).Changed;
 
         Assert.True(changed);
         var mul = Assert.Single(model.Graph.Nodes);
@@ -73,7 +72,7 @@ public class FoldConstantsTests
         Assert.Equal(expected, folded);
         Assert.Single(model.Graph.Initializers);
         Assert.Equal(0, ModelEquivalence.Compare(original, model, samples: 2).MaxAbsError);
-        Assert.False(new FoldConstants().Run(model, new PassContext())); // a fixpoint
+        Assert.False(new FoldConstants().Run(model, new PassContext()).Changed); // a fixpoint
     }
 
     [Fact]
@@ -87,7 +86,7 @@ public class FoldConstantsTests
         using var original = b.Build();
         using var model = original.Clone();
 
-        Assert.True(new FoldConstants().Run(model, new PassContext()));
+        Assert.True(new FoldConstants().Run(model, new PassContext()).Changed);
 
         Assert.Equal("Add", Assert.Single(model.Graph.Nodes).OpType);
         Assert.Equal([4f, 5f, 6f], model.Graph.Outputs[1].Initializer!.ToSingleArray());
@@ -108,7 +107,7 @@ public class FoldConstantsTests
         using var model = b.Build();
         var context = new PassContext();
 
-        Assert.False(new FoldConstants().Run(model, context));
+        Assert.False(new FoldConstants().Run(model, context).Changed);
 
         Assert.Equal(["Expand", "ConstantOfShape", "Add"], model.Graph.Nodes.Select(n => n.OpType));
         Assert.Contains(context.Notes, n => n.Contains("Expand") && n.Contains("growing the model", StringComparison.Ordinal));
@@ -124,7 +123,7 @@ public class FoldConstantsTests
         b.Output(b.Op("Mul", [x, sum]), "y");
         using var model = b.Build();
 
-        var changed = new FoldConstants().Run(model, new PassContext(new OptimizationOptions { FoldSizeLimitBytes = 16 }));
+        var changed = new FoldConstants(sizeLimitBytes: 16).Run(model, new PassContext()).Changed;
 
         Assert.False(changed);
         Assert.Equal(2, model.Graph.Nodes.Count);
@@ -142,7 +141,7 @@ public class FoldConstantsTests
         using var model = b.Build();
         var context = new PassContext();
 
-        Assert.False(new FoldConstants().Run(model, context));
+        Assert.False(new FoldConstants().Run(model, context).Changed);
 
         Assert.Equal(["RandomNormalLike", "RandomUniform", "Bernoulli", "Sum"], model.Graph.Nodes.Select(n => n.OpType));
         Assert.Contains(context.Notes, n => n.Contains("RandomNormalLike") && n.Contains("not deterministic", StringComparison.Ordinal));
@@ -154,9 +153,9 @@ public class FoldConstantsTests
         using var original = Model.Load(Fixtures.ResNet18);
         using var model = original.Clone();
         var input = model.Graph.Inputs.Single(v => !v.IsInitializer);
-        var options = new OptimizationOptions { FixedShapes = new Dictionary<string, long[]> { [input.Name] = input.Shape!.ToArray()! } };
+        var shapes = new Dictionary<string, long[]> { [input.Name] = input.Shape!.ToArray()! };
 
-        var report = new PassManager([new FixInputShapes(), new FoldConstants()]).Run(model, new PassContext(options));
+        var report = new PassManager([new FixInputShapes(shapes), new FoldConstants()]).Run(model);
 
         // The CNTK export lists its weights as graph inputs (overridable, so not constants): nothing may fold.
         Assert.Equal(report.NodesBefore, report.NodesAfter);
@@ -177,7 +176,7 @@ public class FoldConstantsTests
         using var model = b.Build();
         var context = new PassContext();
 
-        var changed = new FoldConstants().Run(model, context);
+        var changed = new FoldConstants().Run(model, context).Changed;
 
         Assert.False(changed);
         Assert.Equal(6, model.Graph.Nodes.Count);
@@ -230,7 +229,7 @@ public class FoldConstantsConformanceTests(Xunit.Abstractions.ITestOutputHelper 
         using (original)
         {
             using var folded = original.Clone();
-            if (!new FoldConstants().Run(folded, new PassContext())) return (false, false, null);
+            if (!new FoldConstants().Run(folded, new PassContext()).Changed) return (false, false, null);
             using var options = ConformanceSuite.SessionOptionsForDeterminism();
             InferenceSession reference;
             try

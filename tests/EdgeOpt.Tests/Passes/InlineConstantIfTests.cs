@@ -20,7 +20,7 @@ public class InlineConstantIfTests
         cond.Outputs[0].ReplaceAllUsesWith(constant);
         model.Graph.RemoveNode(cond);
 
-        Assert.True(new InlineConstantIf().Run(model, new PassContext()));
+        Assert.True(new InlineConstantIf().Run(model, new PassContext()).Changed);
 
         Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == "If");
         // The then-branches' nodes; the third's Identity now carries input x out as graph output x_again.
@@ -28,7 +28,7 @@ public class InlineConstantIfTests
         Assert.True(model.Graph.Initializers.TryGet("w_then", out _)); // the branch's weight moved up
         BindInputsTests.AssertUniqueNames(model);
         Assert.Equal(["y", "z", "x_again"], model.Graph.Outputs.Select(v => v.Name));
-        Assert.False(new InlineConstantIf().Run(model, new PassContext())); // a fixpoint
+        Assert.False(new InlineConstantIf().Run(model, new PassContext()).Changed); // a fixpoint
 
         using var saved = Model.Parse(model.ToBytes());
         var inputs = Enumerable.Range(0, 3).Select(i =>
@@ -46,7 +46,7 @@ public class InlineConstantIfTests
         using var model = ControlFlowTestModels.ModeSwitch();
         var before = model.ToBytes();
 
-        Assert.False(new InlineConstantIf().Run(model, new PassContext()));
+        Assert.False(new InlineConstantIf().Run(model, new PassContext()).Changed);
         Assert.Equal(before, model.ToBytes());
     }
 
@@ -88,7 +88,7 @@ public class InlineConstantIfTests
         using var original = b.Build();
         using var model = original.Clone();
 
-        Assert.True(new InlineConstantIf().Run(model, new PassContext()));
+        Assert.True(new InlineConstantIf().Run(model, new PassContext()).Changed);
 
         var loopBody = model.Graph.Nodes.Single(n => n.OpType == "Loop").Subgraphs.Single();
         Assert.Equal(["Mul", "Identity"], loopBody.Nodes.Select(n => n.OpType));

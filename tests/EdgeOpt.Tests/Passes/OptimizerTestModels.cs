@@ -51,6 +51,24 @@ internal static class OptimizerTestModels
         return b.Build();
     }
 
+    /// <summary>
+    /// x[3,6] → MatMul(w) → Add(bias) → BatchNormalization → Relu → y[3,4] at <paramref name="opset"/>, shapes declared: a
+    /// matrix-product chain that fuse-matmul-add and fuse-gemm-batchnorm collapse from opset 7 on (skipped below).
+    /// </summary>
+    public static Model MatMulAddBatchNorm(long opset)
+    {
+        var b = new GraphBuilder("matmul_add_bn", opset, irVersion: opset < 7 ? 3 : 8);
+        var x = b.Input("x", DataType.Float, 3, 6);
+        var w = b.Initializer("w", FusionHarness.Values(24, 0.5f), 6, 4);
+        var product = b.Op("MatMul", [x, w]);
+        product.Type = PassHarness.Float(3, 4);
+        var sum = b.Op("Add", [product, b.Initializer("bias", FusionHarness.Values(4, 0.5f, 0f, 3), 4)]);
+        sum.Type = PassHarness.Float(3, 4);
+        var bn = b.Op("BatchNormalization", [sum, .. FusionHarness.BatchNormParameters(b, 4)], ("epsilon", 1e-5f));
+        b.Output(b.Op("Relu", [bn]), "y", PassHarness.Float(3, 4));
+        return b.Build();
+    }
+
     /// <summary>Saves <paramref name="model"/> to <paramref name="path"/> and returns the path.</summary>
     public static string SaveTo(this Model model, string path)
     {

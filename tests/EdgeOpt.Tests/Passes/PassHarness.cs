@@ -10,7 +10,7 @@ internal static class PassHarness
     public static (Model Result, bool Changed) Apply(IGraphPass pass, Model original)
     {
         using var copy = original.Clone();
-        var changed = pass.Run(copy, new PassContext());
+        var changed = pass.Run(copy, new PassContext()).Changed;
         return (Model.Parse(copy.ToBytes()), changed);
     }
 

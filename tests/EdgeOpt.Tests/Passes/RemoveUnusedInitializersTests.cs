@@ -35,7 +35,7 @@ public class RemoveUnusedInitializersTests
         b.Output(b.Op("Relu", [x]), "y", Float(3));
         using var model = b.Build();
 
-        Assert.True(new RemoveUnusedInitializers().Run(model, new PassContext()));
+        Assert.True(new RemoveUnusedInitializers().Run(model, new PassContext()).Changed);
 
         Assert.Equal(["x", "spare"], model.Graph.Inputs.Select(v => v.Name));
         Assert.Empty(model.Graph.Initializers);
@@ -48,7 +48,7 @@ public class RemoveUnusedInitializersTests
         b.Output(b.Op("Add", [b.Input("x", DataType.Float, 1), b.Initializer("one", new[] { 1f }, 1)]), "y", Float(1));
         using var model = b.Build();
 
-        Assert.False(new RemoveUnusedInitializers().Run(model, new PassContext()));
+        Assert.False(new RemoveUnusedInitializers().Run(model, new PassContext()).Changed);
         Assert.Single(model.Graph.Initializers);
     }
 }

@@ -6,7 +6,7 @@ namespace EdgeOpt.Onnx.Conversion;
 /// </summary>
 internal sealed class ConversionContext(Model original, Model work, long source, int target)
 {
-    private Dictionary<string, TensorType>? _inferred;
+    private InferredTypes? _inferred;
     private readonly List<Value> _detached = [];
 
     public Model Model { get; } = work;
@@ -22,7 +22,7 @@ internal sealed class ConversionContext(Model original, Model work, long source,
     {
         if (value.Type is TensorType { ElementType: not DataType.Undefined, Shape: not null } t) return t;
         if (value.Initializer is { } init) return new TensorType(init.DataType, init.Shape);
-        if (Inferred().TryGetValue(value.Name, out var inferred)) return inferred;
+        if (Inferred()[value.Name] is TensorType inferred) return inferred;
         return value.Type as TensorType;
     }
 
@@ -34,7 +34,7 @@ internal sealed class ConversionContext(Model original, Model work, long source,
     public DataType RequireElementType(Node node, Value value)
     {
         if (ElementTypeOf(value) is { } t) return t;
-        Refuse(node, $"the element type of input '{value.Name}' is unknown (shape inference could not derive it)");
+        Refuse(node, $"the element type of input '{value.Name}' is unknown ({UnknownBecause()})");
         return DataType.Undefined;
     }
 
@@ -42,7 +42,7 @@ internal sealed class ConversionContext(Model original, Model work, long source,
     public int RequireRank(Node node, Value value)
     {
         if (RankOf(value) is { } r) return r;
-        Refuse(node, $"the rank of input '{value.Name}' is unknown (shape inference could not derive it)");
+        Refuse(node, $"the rank of input '{value.Name}' is unknown ({UnknownBecause()})");
         return 0;
     }
 
@@ -155,22 +155,11 @@ internal sealed class ConversionContext(Model original, Model work, long source,
         }
     }
 
-    private Dictionary<string, TensorType> Inferred()
-    {
-        if (_inferred is not null) return _inferred;
-        _inferred = new Dictionary<string, TensorType>(StringComparer.Ordinal);
-        var copy = original.Clone();
-        try
-        {
-            ShapeInference.Infer(copy);
-        }
-        catch (EdgeOptException)
-        {
-            // Best effort: adapters that need a type refuse by name when it stays unknown.
-        }
-        foreach (var g in copy.Graph.AllGraphs())
-            foreach (var v in g.Values())
-                if (v.Type is TensorType t) _inferred.TryAdd(v.Name, t);
-        return _inferred;
-    }
+    /// <summary>Types of the original model's values, inferred once, on a copy, when an adapter first needs one.</summary>
+    private InferredTypes Inferred() => _inferred ??= InferredTypes.Of(original);
+
+    /// <summary>Why a type is unknown, for refusals: inference found none, or it stopped early and why.</summary>
+    private string UnknownBecause() => _inferred?.Failure is { } failure
+        ? $"shape inference could not derive it: {failure}"
+        : "shape inference could not derive it";
 }
