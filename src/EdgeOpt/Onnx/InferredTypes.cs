@@ -18,7 +18,7 @@ internal sealed class InferredTypes
     /// <summary>Why inference stopped early (types found before the failure are still kept); null when it completed.</summary>
     public string? Failure { get; }
 
-    /// <summary>Runs <see cref="ShapeInference.Infer"/> (static rules only) on a clone of <paramref name="model"/>.</summary>
+    /// <summary>Runs <see cref="ShapeInference.Infer(Model)"/> (static rules only) on a clone of <paramref name="model"/>.</summary>
     public static InferredTypes Of(Model model)
     {
         ArgumentNullException.ThrowIfNull(model);
