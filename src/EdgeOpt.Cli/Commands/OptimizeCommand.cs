@@ -113,8 +113,8 @@ internal static class OptimizeCommand
         }
         catch (UnsupportedOperatorException e)
         {
-            // The model cannot be brought to what was asked (e.g. an op with no adapter to the target opset): bad input.
-            throw new UsageException($"{Path.GetFileName(inputPath)}: {e.Message}", e);
+            // Name the model the operator is in; the type (and so the exit code) stays.
+            throw new UnsupportedOperatorException($"{Path.GetFileName(inputPath)}: {e.Message}", e);
         }
         model.Save(outputPath, request.SaveOptions);
         long outputBytes;

@@ -90,8 +90,7 @@ internal static class ProgressiveCommand
         if (output is not null) AtomicFile.WriteAllText(output, JsonSerializer.Serialize(plan, CommandRunner.Json));
         if (asJson) CommandRunner.WriteJson(context, plan);
         else ProgressiveRenderer.RenderPlan(context.Console, plan);
-        if (plan.ExceedsMemoryLimit)
-            throw new ConstraintException($"the schedule holds {plan.PeakMemoryBytes:N0} bytes before the session can be created, over the --max-memory limit of {plan.MaxMemoryBytes:N0} bytes");
+        plan.ThrowIfOverMemoryLimit();
         return ExitCodes.Ok;
     }
 

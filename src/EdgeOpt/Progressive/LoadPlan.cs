@@ -66,6 +66,13 @@ public sealed record LoadPlan(
     /// <summary>Whether the schedule's peak memory exceeds <see cref="MaxMemoryBytes"/>.</summary>
     public bool ExceedsMemoryLimit => MaxMemoryBytes is { } max && PeakMemoryBytes > max;
 
+    /// <summary>Throws <see cref="ConstraintException"/> (CLI exit code 3) when <see cref="ExceedsMemoryLimit"/>.</summary>
+    public void ThrowIfOverMemoryLimit()
+    {
+        if (ExceedsMemoryLimit)
+            throw new ConstraintException($"the schedule holds {PeakMemoryBytes:N0} bytes before the session can be created, over the memory limit of {MaxMemoryBytes:N0} bytes");
+    }
+
     /// <exception cref="UsageException">Bandwidth not positive, latency or memory limit negative.</exception>
     public static LoadPlan Create(ProgressiveManifest manifest, LoadPlanOptions options)
     {
