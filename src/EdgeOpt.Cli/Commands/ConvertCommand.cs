@@ -23,7 +23,7 @@ internal static class ConvertCommand
         var threshold = new Option<long>("--external-data-threshold")
         {
             Description = "Smallest tensor, in bytes, that goes to external data",
-            DefaultValueFactory = _ => 1024,
+            DefaultValueFactory = _ => new ModelSaveOptions().ExternalDataThreshold,
             HelpName = "BYTES",
         };
         var location = new Option<string?>("--external-data-location")

@@ -27,7 +27,7 @@ internal static class OptimizeCommand
         var level = new Option<string>("--level")
         {
             Description = "Highest pass level: basic (eliminations, folding, CSE: numerics unchanged) or extended (adds fusions into weights)",
-            DefaultValueFactory = _ => "extended",
+            DefaultValueFactory = _ => new OptimizationOptions().Level.ToString().ToLowerInvariant(),
             HelpName = "basic|extended",
         };
         var targetOpset = new Option<int?>("--target-opset")
@@ -62,7 +62,7 @@ internal static class OptimizeCommand
         var threshold = new Option<long>("--external-data-threshold")
         {
             Description = "Smallest tensor, in bytes, that goes to external data",
-            DefaultValueFactory = _ => 1024,
+            DefaultValueFactory = _ => new ModelSaveOptions().ExternalDataThreshold,
             HelpName = "BYTES",
         };
         var json = new Option<bool>("--json") { Description = "Write the report as one JSON object on stdout, nothing else" };

@@ -19,7 +19,7 @@ internal static class ProgressiveCommand
         var chunkSize = new Option<string>("--chunk-size")
         {
             Description = "Target bytes per weight chunk, e.g. 4MB, 512KiB (4 KiB to 2 GiB); a larger tensor gets a chunk of its own",
-            DefaultValueFactory = _ => "4MiB",
+            DefaultValueFactory = _ => Units.Bytes(ProgressiveOptions.DefaultChunkSize),
         };
         var force = new Option<bool>("--force") { Description = "Replace an earlier EdgeOpt output in the folder (never a folder holding the model or files EdgeOpt did not write)" };
         var plan = new Option<bool>("--plan") { Description = "Plan loading of the package folder INPUT instead of packaging" };
@@ -90,7 +90,7 @@ internal static class ProgressiveCommand
         if (output is not null) AtomicFile.WriteAllText(output, JsonSerializer.Serialize(plan, CommandRunner.Json));
         if (asJson) CommandRunner.WriteJson(context, plan);
         else ProgressiveRenderer.RenderPlan(context.Console, plan);
-        plan.ThrowIfOverMemoryLimit();
+        plan.ThrowIfOverMemoryLimit("--max-memory");
         return ExitCodes.Ok;
     }
 

@@ -18,6 +18,9 @@ namespace EdgeOpt.Cli.Commands;
 /// </summary>
 internal static class QuantizeCommand
 {
+    /// <summary>The library's defaults are the CLI's: each option's default is read from here.</summary>
+    private static readonly QuantizerOptions Defaults = new();
+
     public static Command Create()
     {
         var model = new Argument<string?>("model") { Description = "The float32 .onnx model (or --input); never modified", Arity = ArgumentArity.ZeroOrOne };
@@ -26,7 +29,7 @@ internal static class QuantizeCommand
         var type = new Option<string>("--type", "-t")
         {
             Description = "int8 (static QDQ, calibrated), int8-dynamic (MatMul/Gemm/Conv weights), fp16, or int4 (MatMul weights, MatMulNBits)",
-            DefaultValueFactory = _ => "int8",
+            DefaultValueFactory = _ => TypeName(Defaults.Type),
             HelpName = "int8|int8-dynamic|fp16|int4",
         };
         var calib = new Option<string?>("--calib")
@@ -38,19 +41,19 @@ internal static class QuantizeCommand
         var method = new Option<string>("--method")
         {
             Description = "int8 calibration: auto (per tensor the range with the least quantization error among minmax, percentiles, entropy and MSE-optimal; one pass), minmax, percentile, or entropy (TensorRT's KL)",
-            DefaultValueFactory = _ => "auto",
+            DefaultValueFactory = _ => OptionFlags.Value(Defaults.Method),
             HelpName = "auto|minmax|percentile|entropy",
         };
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "int8: subtract from each Conv/Gemm bias the mean output shift its weight rounding causes on the calibration data (one more pass)" };
         var equalize = new Option<bool>("--equalize") { Description = "int8: cross-layer range equalization of Conv→(Relu)→Conv pairs before calibration (exact in float, checked with ONNX Runtime); helps depthwise models" };
-        var percentile = new Option<double>("--percentile") { Description = "Percentile method: share of values kept, in (0, 100]", DefaultValueFactory = _ => 99.99, HelpName = "P" };
+        var percentile = new Option<double>("--percentile") { Description = "Percentile method: share of values kept, in (0, 100]", DefaultValueFactory = _ => Defaults.Percentile, HelpName = "P" };
         var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (more accurate; upgrades the model to opset 13 for int8)" };
-        var activationType = new Option<string>("--activation-type") { Description = "Integer type of int8 activations", DefaultValueFactory = _ => "uint8", HelpName = "uint8|int8" };
+        var activationType = new Option<string>("--activation-type") { Description = "Integer type of int8 activations", DefaultValueFactory = _ => OptionFlags.Value(Defaults.ActivationType), HelpName = "uint8|int8" };
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
         var excludeNodes = new Option<string[]>("--exclude-nodes") { Description = "Node names to keep in float, comma-separated", HelpName = "a,b" };
         var excludeOps = new Option<string[]>("--exclude-ops") { Description = "Operator types to keep in float, comma-separated (fp16: added to the block list)", HelpName = "Op1,Op2" };
         var keepIo = new Option<bool>("--keep-io-types") { Description = "fp16: keep float32 graph inputs and outputs" };
-        var blockSize = new Option<int>("--block-size") { Description = "int4: weights per block (16..256, a power of two)", DefaultValueFactory = _ => 32, HelpName = "32|64|128" };
+        var blockSize = new Option<int>("--block-size") { Description = "int4: weights per block (16..256, a power of two)", DefaultValueFactory = _ => Defaults.BlockSize, HelpName = "32|64|128" };
         var plan = new Option<string?>("--plan") { Description = "int8: apply this plan (JSON, from --save-plan, possibly edited) instead of calibrating", HelpName = "FILE" };
         var savePlan = new Option<string?>("--save-plan") { Description = "int8: write the applied plan (per tensor scale, zero point, precision) as JSON", HelpName = "FILE" };
         var eval = new Option<string?>("--eval") { Description = "Evaluation data (same forms as --calib): accuracy/fidelity before and after, and the data of the accuracy search", HelpName = "DIR|FILE" };

@@ -66,11 +66,14 @@ public sealed record LoadPlan(
     /// <summary>Whether the schedule's peak memory exceeds <see cref="MaxMemoryBytes"/>.</summary>
     public bool ExceedsMemoryLimit => MaxMemoryBytes is { } max && PeakMemoryBytes > max;
 
-    /// <summary>Throws <see cref="ConstraintException"/> (CLI exit code 3) when <see cref="ExceedsMemoryLimit"/>.</summary>
-    public void ThrowIfOverMemoryLimit()
+    /// <summary>
+    /// Throws <see cref="ConstraintException"/> (CLI exit code 3) when <see cref="ExceedsMemoryLimit"/>;
+    /// <paramref name="limitName"/>: what the caller calls the limit (the CLI: <c>--max-memory</c>).
+    /// </summary>
+    public void ThrowIfOverMemoryLimit(string limitName = nameof(LoadPlanOptions.MaxMemoryBytes))
     {
         if (ExceedsMemoryLimit)
-            throw new ConstraintException($"the schedule holds {PeakMemoryBytes:N0} bytes before the session can be created, over the memory limit of {MaxMemoryBytes:N0} bytes");
+            throw new ConstraintException($"the schedule holds {PeakMemoryBytes:N0} bytes before the session can be created, over the {limitName} limit of {MaxMemoryBytes:N0} bytes");
     }
 
     /// <exception cref="UsageException">Bandwidth not positive, latency or memory limit negative.</exception>

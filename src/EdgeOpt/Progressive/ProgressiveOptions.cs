@@ -9,8 +9,11 @@ public sealed record ProgressiveOptions
     /// <summary>Largest accepted chunk size (2 GiB): larger files defeat progressive loading and strain 32-bit loaders.</summary>
     public const long MaxChunkSize = 2L * 1024 * 1024 * 1024;
 
-    /// <summary>Target bytes per chunk (default 4 MiB). A tensor larger than this gets a chunk of its own.</summary>
-    public long ChunkSize { get; init; } = 4 * 1024 * 1024;
+    /// <summary>The default <see cref="ChunkSize"/> (4 MiB), also of <see cref="Web.WebBundleOptions.ChunkSize"/> and both CLI commands.</summary>
+    public const long DefaultChunkSize = 4 * 1024 * 1024;
+
+    /// <summary>Target bytes per chunk (default <see cref="DefaultChunkSize"/>). A tensor larger than this gets a chunk of its own.</summary>
+    public long ChunkSize { get; init; } = DefaultChunkSize;
 
     /// <summary>Initializers of at least this many bytes go to chunks; smaller ones stay inline in the graph file.</summary>
     public long MinChunkedTensorBytes { get; init; } = 1024;

@@ -1,5 +1,6 @@
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
+using EdgeOpt.Progressive;
 
 namespace EdgeOpt.Web;
 
@@ -15,8 +16,8 @@ public sealed record WebBundleOptions
     /// <summary>Cut the weights into content-addressed chunks (progress per chunk, delta updates); otherwise one model file.</summary>
     public bool Progressive { get; init; }
 
-    /// <summary>Chunk size when <see cref="Progressive"/> (default 4 MiB).</summary>
-    public long ChunkSize { get; init; } = 4 * 1024 * 1024;
+    /// <summary>Chunk size when <see cref="Progressive"/> (default <see cref="ProgressiveOptions.DefaultChunkSize"/>).</summary>
+    public long ChunkSize { get; init; } = ProgressiveOptions.DefaultChunkSize;
 
     /// <summary>Add the service worker (offline after the first visit) and the web app manifest with icons.</summary>
     public bool Pwa { get; init; }

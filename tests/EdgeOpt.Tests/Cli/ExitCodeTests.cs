@@ -79,7 +79,7 @@ public sealed class ExitCodeTests : IDisposable
         Assert.Contains("Load plan", stdout, StringComparison.OrdinalIgnoreCase); // the plan is still shown
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: the schedule holds", line, StringComparison.Ordinal);
-        Assert.Contains("over the memory limit of 1", line, StringComparison.Ordinal);
+        Assert.Contains("over the --max-memory limit of 1", line, StringComparison.Ordinal);
     }
 
     [Fact]
