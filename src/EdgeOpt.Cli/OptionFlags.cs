@@ -1,5 +1,6 @@
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
+using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Cli;
 
@@ -33,6 +34,15 @@ internal static class OptionFlags
         [Of<AccuracyTarget>(nameof(AccuracyTarget.MinAccuracy))] = "--min-accuracy",
         [Of<AccuracyTarget>(nameof(AccuracyTarget.MaxAccuracyDrop))] = "--max-accuracy-drop",
         [Of<AccuracySearchOptions>(nameof(AccuracySearchOptions.TimeBudget))] = "--time-budget",
+
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Runs))] = "--runs",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Duration))] = "--duration",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Warmup))] = "--warmup",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Batch))] = "--batch",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Threads))] = "--threads",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Shapes))] = "--shape",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Data))] = "--data",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.ExecutionProvider))] = "--ep",
 
         [Of<QuantizationType>(nameof(QuantizationType.Int8))] = "int8",
         [Of<QuantizationType>(nameof(QuantizationType.Int8Dynamic))] = "int8-dynamic",

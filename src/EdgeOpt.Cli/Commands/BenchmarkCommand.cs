@@ -53,14 +53,12 @@ internal static class BenchmarkCommand
 
         CommandRunner.SetAction(command, (parse, context) =>
         {
-            var seconds = parse.GetValue(duration);
-            if (seconds is { } s && !(s > 0 && double.IsFinite(s))) throw new UsageException($"--duration {s}: expected a positive number of seconds");
             var options = new BenchmarkOptions
             {
                 Threads = ParseThreads(parse.GetValue(threads) ?? []),
                 Warmup = parse.GetValue(warmup),
                 Runs = parse.GetValue(runs),
-                Duration = seconds is { } d ? TimeSpan.FromSeconds(d) : null,
+                Duration = Arguments.Seconds(parse.GetValue(duration), "--duration"),
                 ExecutionProvider = parse.GetValue(ep)!,
                 Shapes = ParseShapes(parse.GetValue(shapes) ?? []),
                 Data = parse.GetValue(data),

@@ -109,7 +109,7 @@ internal static class QuantizeCommand
         var target = request.MinAccuracy is { } || request.MaxAccuracyDrop is { }
             ? new AccuracyTarget { MinAccuracy = request.MinAccuracy, MaxAccuracyDrop = request.MaxAccuracyDrop }
             : null;
-        var searchOptions = new AccuracySearchOptions { TimeBudget = TimeBudget(request.TimeBudgetSeconds) };
+        var searchOptions = new AccuracySearchOptions { TimeBudget = Arguments.Seconds(request.TimeBudgetSeconds, "--time-budget") };
         CheckRequest(request, options, target, searchOptions, inputPath);
         var labels = data.LoadLabels(parse);
         if (request.Plan is { } planPath) options = options with { Plan = QuantizationPlan.Load(planPath) };
@@ -225,14 +225,6 @@ internal static class QuantizeCommand
                 throw new DirectoryNotFoundException($"folder of '{path}' does not exist");
         }
     }
-
-    /// <summary>--time-budget seconds as a duration; the rules on its value are the library's.</summary>
-    private static TimeSpan? TimeBudget(double? seconds) => seconds switch
-    {
-        null => null,
-        { } s when double.IsFinite(s) && Math.Abs(s) < TimeSpan.MaxValue.TotalSeconds => TimeSpan.FromSeconds(s),
-        { } s => throw new UsageException($"--time-budget {s}: expected a positive number of seconds"),
-    };
 
     private static QuantizationType ParseType(string text) => text.ToLowerInvariant() switch
     {
