@@ -1,3 +1,4 @@
+using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Runtime;
@@ -43,6 +44,8 @@ internal static class OptionFlags
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Shapes))] = "--shape",
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Data))] = "--data",
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.ExecutionProvider))] = "--ep",
+
+        [Of<ModelSaveOptions>(nameof(ModelSaveOptions.ExternalDataThreshold))] = "--external-data-threshold",
 
         [Of<QuantizationType>(nameof(QuantizationType.Int8))] = "int8",
         [Of<QuantizationType>(nameof(QuantizationType.Int8Dynamic))] = "int8-dynamic",

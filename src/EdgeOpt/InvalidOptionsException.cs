@@ -14,6 +14,14 @@ public sealed class InvalidOptionsException : UsageException
 
     public InvalidOptionsException() => Problems = [];
 
+    /// <summary>Throws when <paramref name="problems"/> (an options record's <c>Validate()</c>) holds any.</summary>
+    [System.Diagnostics.StackTraceHidden]
+    public static void ThrowIfAny(IReadOnlyList<OptionProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        if (problems.Count > 0) throw new InvalidOptionsException(problems);
+    }
+
     /// <summary>What is wrong, in the order found; never empty when thrown by EdgeOpt.</summary>
     public IReadOnlyList<OptionProblem> Problems { get; }
 

@@ -26,10 +26,7 @@ internal static class ThrowHelper
 
     /// <summary>Throws <see cref="InvalidOptionsException"/> when <paramref name="problems"/> holds any.</summary>
     [StackTraceHidden]
-    public static void IfInvalid(IReadOnlyList<OptionProblem> problems)
-    {
-        if (problems.Count > 0) throw new InvalidOptionsException(problems);
-    }
+    public static void IfInvalid(IReadOnlyList<OptionProblem> problems) => InvalidOptionsException.ThrowIfAny(problems);
 
     [DoesNotReturn, StackTraceHidden]
     public static void InvalidOperation(string message) => throw new InvalidOperationException(message);

@@ -95,8 +95,7 @@ internal static class OptimizeCommand
 
     private static int Run(CommandContext context, OptimizeRequest request, bool asJson)
     {
-        if (request.SaveOptions.ExternalDataThreshold < 0)
-            throw new UsageException($"--external-data-threshold {request.SaveOptions.ExternalDataThreshold}: expected a size in bytes, 0 or more");
+        InvalidOptionsException.ThrowIfAny(request.SaveOptions.Validate()); // before the model is read
         var (inputPath, outputPath) = Arguments.InputAndOutput(request.Input, request.Output, "optimized model");
         PassRegistry.Select(request.Options); // unknown pass names fail here, before the model is read
 
