@@ -1,4 +1,5 @@
 using EdgeOpt.Onnx.Serialization;
+using EdgeOpt.Progressive;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Runtime;
@@ -46,6 +47,10 @@ internal static class OptionFlags
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.ExecutionProvider))] = "--ep",
 
         [Of<ModelSaveOptions>(nameof(ModelSaveOptions.ExternalDataThreshold))] = "--external-data-threshold",
+
+        [Of<LoadPlanOptions>(nameof(LoadPlanOptions.BandwidthBytesPerSecond))] = "--bandwidth",
+        [Of<LoadPlanOptions>(nameof(LoadPlanOptions.RequestLatencySeconds))] = "--latency-ms",
+        [Of<LoadPlanOptions>(nameof(LoadPlanOptions.MaxMemoryBytes))] = "--max-memory",
 
         [Of<QuantizationType>(nameof(QuantizationType.Int8))] = "int8",
         [Of<QuantizationType>(nameof(QuantizationType.Int8Dynamic))] = "int8-dynamic",

@@ -1,6 +1,7 @@
 using EdgeOpt.Cli;
 using EdgeOpt.Onnx;
 using EdgeOpt.Onnx.Serialization;
+using EdgeOpt.Progressive;
 using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Tests;
@@ -32,6 +33,21 @@ public sealed class OptionRecordValidationTests
         ], problems.Select(p => p.Message));
         Assert.Equal("--shape fixes generated inputs; with --data the data gives the shapes (drop --shape)", problems[^1].Format(OptionFlags.Name));
         Assert.Empty(new BenchmarkOptions().Validate());
+    }
+
+    [Fact]
+    public void Load_plan_options_report_every_problem_at_once()
+    {
+        var problems = new LoadPlanOptions { BandwidthBytesPerSecond = 0, RequestLatencySeconds = -0.005, MaxMemoryBytes = 0 }.Validate();
+
+        Assert.Equal(
+        [
+            "BandwidthBytesPerSecond 0 bytes/s must be a positive number",
+            "RequestLatencySeconds -0.005 s must be zero or positive",
+            "MaxMemoryBytes 0 bytes must be positive",
+        ], problems.Select(p => p.Message));
+        Assert.Equal("--latency-ms -0.005 s must be zero or positive", problems[1].Format(OptionFlags.Name));
+        Assert.Empty(LoadPlanOptions.Fast4G.Validate());
     }
 
     [Fact]

@@ -80,7 +80,7 @@ internal static class ProgressiveCommand
     {
         var options = ParseBandwidth(bandwidth);
         if (latencyMs is { } ms)
-            options = options with { RequestLatencySeconds = ms >= 0 ? ms / 1000 : throw new UsageException($"--latency-ms must be 0 or more, got {ms}") };
+            options = options with { RequestLatencySeconds = ms / 1000 }; // LoadPlan.Create refuses a negative latency
         if (maxMemory is not null) options = options with { MaxMemoryBytes = ParseSize(maxMemory, "--max-memory") };
         if (output is not null && Directory.Exists(output)) throw new UsageException($"plan output '{output}' is a folder; expected a file such as plan.json");
         if (output is not null && Path.GetDirectoryName(Path.GetFullPath(output)) is { } dir && !Directory.Exists(dir))
