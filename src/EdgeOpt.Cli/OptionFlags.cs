@@ -1,3 +1,4 @@
+using EdgeOpt.Analysis;
 using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Progressive;
 using EdgeOpt.Quantization;
@@ -51,6 +52,10 @@ internal static class OptionFlags
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.BandwidthBytesPerSecond))] = "--bandwidth",
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.RequestLatencySeconds))] = "--latency-ms",
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.MaxMemoryBytes))] = "--max-memory",
+
+        [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
+
+        [Of<ProgressiveOptions>(nameof(ProgressiveOptions.ChunkSize))] = "--chunk-size",
 
         [Of<QuantizationType>(nameof(QuantizationType.Int8))] = "int8",
         [Of<QuantizationType>(nameof(QuantizationType.Int8Dynamic))] = "int8-dynamic",

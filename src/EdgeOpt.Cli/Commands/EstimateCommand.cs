@@ -54,9 +54,10 @@ internal static class EstimateCommand
         {
             Precision = ParsePrecision(precision),
             Unit = unit is null ? null : ParseUnit(unit),
-            Batch = batch >= 1 ? batch : throw new UsageException($"--batch must be 1 or more, got {batch}"),
+            Batch = batch,
             DimensionValues = InspectCommand.ParseDims(dims),
         };
+        InvalidOptionsException.ThrowIfAny(options.Validate()); // before the device and the model are looked up
         var device = ResolveDevice(deviceName);
         LatencyEstimate estimate;
         using (var model = Model.Load(path)) estimate = LatencyEstimator.Estimate(model, device, options);

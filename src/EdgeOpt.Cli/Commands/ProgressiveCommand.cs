@@ -69,7 +69,7 @@ internal static class ProgressiveCommand
         if (Directory.Exists(model))
             throw new UsageException($"'{model}' is a folder; add --plan to plan loading a package, or give a .onnx model to package");
         if (output is null) throw new UsageException("missing output folder: give -o DIR for the package");
-        var options = new ProgressiveOptions { ChunkSize = ParseChunkSize(chunkSize), Force = force };
+        var options = new ProgressiveOptions { ChunkSize = ParseSize(chunkSize, "--chunk-size"), Force = force }; // the range is ProgressiveOptions'
         var manifest = ProgressivePackager.Package(model, output, options);
         if (asJson) CommandRunner.WriteJson(context, manifest);
         else ProgressiveRenderer.RenderPackage(context.Console, output, manifest);
@@ -92,15 +92,6 @@ internal static class ProgressiveCommand
         else ProgressiveRenderer.RenderPlan(context.Console, plan);
         plan.ThrowIfOverMemoryLimit("--max-memory");
         return ExitCodes.Ok;
-    }
-
-    /// <summary>A chunk size within <see cref="ProgressiveOptions.MinChunkSize"/> (4 KiB) and <see cref="ProgressiveOptions.MaxChunkSize"/> (2 GiB).</summary>
-    internal static long ParseChunkSize(string text)
-    {
-        var size = ParseSize(text, "--chunk-size");
-        if (size > ProgressiveOptions.MaxChunkSize) throw new UsageException($"--chunk-size '{text}' is out of range (max 2 GiB)");
-        if (size < ProgressiveOptions.MinChunkSize) throw new UsageException($"--chunk-size '{text}' is out of range (min 4 KiB)");
-        return size;
     }
 
     /// <summary>Bytes from <c>123</c>, <c>4KB</c>, <c>4 MB</c>, <c>4MiB</c>, <c>1.5GB</c> (KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary).</summary>

@@ -23,4 +23,16 @@ public sealed record ProgressiveOptions
     /// of it) or anything EdgeOpt did not write as a package: those are refused whatever this says.
     /// </summary>
     public bool Force { get; init; }
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="ProgressivePackager"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (ChunkSize < MinChunkSize) problems.Add(new($"{{0}} {ChunkSize} bytes is out of range (min 4 KiB)", Name(nameof(ChunkSize))));
+        if (ChunkSize > MaxChunkSize) problems.Add(new($"{{0}} {ChunkSize} bytes is out of range (max 2 GiB)", Name(nameof(ChunkSize))));
+        if (MinChunkedTensorBytes < 1) problems.Add(new($"{{0}} {MinChunkedTensorBytes} must be at least 1 byte", Name(nameof(MinChunkedTensorBytes))));
+        return problems;
+
+        static string Name(string member) => $"{nameof(ProgressiveOptions)}.{member}";
+    }
 }
