@@ -4,6 +4,7 @@ using EdgeOpt.Progressive;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Runtime;
+using EdgeOpt.Web;
 
 namespace EdgeOpt.Cli;
 
@@ -56,6 +57,9 @@ internal static class OptionFlags
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
 
         [Of<ProgressiveOptions>(nameof(ProgressiveOptions.ChunkSize))] = "--chunk-size",
+
+        [Of<WebBundleOptions>(nameof(WebBundleOptions.Threads))] = "--threads",
+        [Of<WebBundleOptions>(nameof(WebBundleOptions.Backend))] = "--backend",
 
         [Of<QuantizationType>(nameof(QuantizationType.Int8))] = "int8",
         [Of<QuantizationType>(nameof(QuantizationType.Int8Dynamic))] = "int8-dynamic",

@@ -45,4 +45,18 @@ public sealed record WebBundleOptions
     /// of it) or anything EdgeOpt did not write as a web bundle: those are refused whatever this says.
     /// </summary>
     public bool Force { get; init; }
+
+    /// <summary>
+    /// Every problem with these options, all at once (empty: they can work); <see cref="WebBundler.Build"/> refuses
+    /// through it before reading the model. The chunk-size range is <see cref="ProgressiveOptions"/>' own.
+    /// </summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (Threads is < 0 or > MaxThreads)
+            problems.Add(new($"{{0}} {Threads} is out of range; expected 1 to {MaxThreads}, or 0 for the browser's core count", $"{nameof(WebBundleOptions)}.{nameof(Threads)}"));
+        if (!Enum.IsDefined(Backend)) problems.Add(new($"{{0}} {(int)Backend} is unknown", $"{nameof(WebBundleOptions)}.{nameof(Backend)}"));
+        if (Progressive) problems.AddRange(new ProgressiveOptions { ChunkSize = ChunkSize }.Validate());
+        return problems;
+    }
 }
