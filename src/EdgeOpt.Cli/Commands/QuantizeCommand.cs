@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Quantization;
@@ -206,7 +205,7 @@ internal static class QuantizeCommand
     private static void CheckRequest(QuantizeRequest request, QuantizerOptions options, AccuracyTarget? target, AccuracySearchOptions search, string inputPath)
     {
         // Only whether a plan is given matters to the rules; the file is read once they hold.
-        var problems = (options with { Plan = request.Plan is null ? null : new QuantizationPlan() }).Validate(new QuantizationWorkflow
+        InvalidOptionsException.ThrowIfAny((options with { Plan = request.Plan is null ? null : new QuantizationPlan() }).Validate(new QuantizationWorkflow
         {
             CalibrationData = request.Calib is not null,
             EvaluationData = request.Eval is not null,
@@ -214,8 +213,7 @@ internal static class QuantizeCommand
             AccuracySearch = search,
             SavesPlan = request.SavePlan is not null,
             ErrorReport = request.Report is not null,
-        });
-        if (problems.Count > 0) throw new InvalidOptionsException(problems);
+        }));
         foreach (var path in new[] { request.SavePlan, request.Report }.OfType<string>())
         {
             var full = Path.GetFullPath(path);
