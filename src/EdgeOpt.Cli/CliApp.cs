@@ -50,7 +50,7 @@ public static class CliApp
         return Run(args);
     }
 
-    /// <summary>Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad input or usage, 3 constraints not met; 130/143 interrupted).</summary>
+    /// <summary>Runs the CLI; returns the process exit code (<see cref="ExitCodes"/>).</summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = stdout ?? Console.Out;
@@ -67,12 +67,21 @@ public static class CliApp
     }
 }
 
-/// <summary>Process exit codes shared by every command.</summary>
+/// <summary>
+/// Process exit codes shared by every command, and the one table from what went wrong to a code (<see cref="For"/>).
+/// docs/cli.md ("Exit codes") documents the same table.
+/// </summary>
 public static class ExitCodes
 {
     public const int Ok = 0;
+
+    /// <summary>An internal error: a failure that is not the input's fault (I/O, ONNX Runtime, a bug).</summary>
     public const int Failure = 1;
+
+    /// <summary>Bad input or usage: malformed model or data, an unsupported operator, bad or conflicting options, a missing file.</summary>
     public const int Usage = 2;
+
+    /// <summary>A requested constraint (accuracy target, memory limit) cannot be met.</summary>
     public const int ConstraintsNotMet = 3;
 
     /// <summary>Interrupted by Ctrl+C (SIGINT); temporary outputs removed.</summary>
@@ -80,4 +89,20 @@ public static class ExitCodes
 
     /// <summary>Terminated by SIGTERM; temporary outputs removed.</summary>
     public const int Terminated = 143;
+
+    /// <summary>The exit code for an exception a command let escape.</summary>
+    public static int For(Exception e) => e switch
+    {
+        ConstraintException => ConstraintsNotMet,
+        ModelFormatException or DataFormatException or UsageException or UnsupportedOperatorException
+            or FileNotFoundException or DirectoryNotFoundException => Usage,
+        _ => Failure,
+    };
+
+    /// <summary>
+    /// Whether <paramref name="e"/> is a failure EdgeOpt reports on purpose (its message is meant for people); any other
+    /// exception is a bug, reported as "unexpected error".
+    /// </summary>
+    internal static bool IsExpected(Exception e) =>
+        e is EdgeOptException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException;
 }

@@ -39,10 +39,22 @@ internal static class CommandRunner
             return code;
         });
 
+    /// <summary>
+    /// Test hook, inert unless set: with <c>EDGEOPT_TEST_INTERNAL_ERROR=1</c> in the environment every command body fails
+    /// with an unexpected exception, so tests can check how the CLI reports a bug (documented in docs/cli.md, "Exit codes").
+    /// </summary>
+    internal const string InternalErrorHook = "EDGEOPT_TEST_INTERNAL_ERROR";
+
+    /// <summary>
+    /// Runs <paramref name="body"/>; an exception that escapes becomes one "error: " line on stderr (the stack trace too
+    /// with --verbose) and the code <see cref="ExitCodes.For"/> gives. Nothing escapes except while a signal is exiting the process.
+    /// </summary>
     public static int Execute(CommandContext context, Func<int> body)
     {
         try
         {
+            if (Environment.GetEnvironmentVariable(InternalErrorHook) == "1")
+                throw new InvalidOperationException($"internal error injected by the {InternalErrorHook} test hook");
             return body();
         }
         catch (Exception) when (Interruption.Interrupted)
@@ -51,30 +63,14 @@ internal static class CommandRunner
             Interruption.WaitForExit();
             throw;
         }
-        catch (Exception e) when (e is ModelFormatException or DataFormatException or UsageException or FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e)
         {
-            return Fail(context, e, ExitCodes.Usage);
+            // Options the library refused are named the way the command line names them (--block-size, not BlockSize).
+            var message = (e is InvalidOptionsException invalid ? invalid.Format(OptionFlags.Name) : e.Message).ReplaceLineEndings(" ");
+            context.Error.WriteLine(ExitCodes.IsExpected(e) ? $"error: {message}" : $"error: unexpected error: {message}");
+            if (context.Verbose) context.Error.WriteLine(e.ToString());
+            return ExitCodes.For(e);
         }
-        catch (ConstraintException e)
-        {
-            return Fail(context, e, ExitCodes.ConstraintsNotMet);
-        }
-        catch (Exception e) when (e is EdgeOptException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
-        {
-            return Fail(context, e, ExitCodes.Failure);
-        }
-        catch (Exception e) when (!context.Verbose)
-        {
-            return Fail(context, e, ExitCodes.Failure, prefix: "unexpected error: ");
-        }
-    }
-
-    private static int Fail(CommandContext context, Exception e, int code, string prefix = "")
-    {
-        var message = e.Message.ReplaceLineEndings(" ");
-        context.Error.WriteLine($"error: {prefix}{message}");
-        if (context.Verbose) context.Error.WriteLine(e.ToString());
-        return code;
     }
 
     /// <summary>Writes a result object as JSON to stdout.</summary>

@@ -40,8 +40,11 @@ public sealed class ConstraintException : EdgeOptException
     public ConstraintException() { }
 }
 
-/// <summary>Bad arguments or options given to an API or command. Maps to CLI exit code 2.</summary>
-public sealed class UsageException : EdgeOptException
+/// <summary>
+/// Bad arguments or options given to an API or command. Maps to CLI exit code 2. Options that fail their record's
+/// validation raise the subclass <see cref="InvalidOptionsException"/>, which lists every problem.
+/// </summary>
+public class UsageException : EdgeOptException
 {
     public UsageException(string message) : base(message) { }
     public UsageException(string message, Exception inner) : base(message, inner) { }

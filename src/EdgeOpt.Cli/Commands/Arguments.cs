@@ -25,6 +25,17 @@ internal static class Arguments
         return (inputPath, outputPath);
     }
 
+    /// <summary>
+    /// Seconds given on the command line as a duration. Only what a <see cref="TimeSpan"/> cannot hold (NaN, infinity)
+    /// is refused here; the rules on the value (e.g. positive) are the options record's.
+    /// </summary>
+    public static TimeSpan? Seconds(double? seconds, string flag) => seconds switch
+    {
+        null => null,
+        { } s when double.IsFinite(s) && Math.Abs(s) < TimeSpan.MaxValue.TotalSeconds => TimeSpan.FromSeconds(s),
+        { } s => throw new UsageException($"{flag} {s}: expected a positive number of seconds"),
+    };
+
     /// <summary>Accepts both <c>--flag a,b</c> and <c>--flag a --flag b</c>.</summary>
     public static List<string> SplitNames(IEnumerable<string> values) =>
         values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).ToList();

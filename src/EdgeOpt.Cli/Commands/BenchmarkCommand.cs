@@ -12,11 +12,14 @@ namespace EdgeOpt.Cli.Commands;
 /// </summary>
 internal static class BenchmarkCommand
 {
+    /// <summary>The library's defaults are the CLI's.</summary>
+    private static readonly BenchmarkOptions Defaults = new();
+
     public static Command Create()
     {
         var models = new Argument<string[]>("models") { Description = "The .onnx models to measure; ratios are against the first", Arity = ArgumentArity.OneOrMore };
         var threads = new Option<string[]>("--threads") { Description = "Intra-op thread counts to measure, comma-separated or repeated (default 1)", HelpName = "1,2,..." };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed inferences per model after the first (cold) one", DefaultValueFactory = _ => 5, HelpName = "N" };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed inferences per model after the first (cold) one", DefaultValueFactory = _ => Defaults.Warmup, HelpName = "N" };
         var runs = new Option<int?>("--runs") { Description = "Measured inferences per model (default 50)", HelpName = "N" };
         var duration = new Option<double?>("--duration") { Description = "Measure for S seconds (all models together, interleaved) instead of --runs", HelpName = "S" };
         var ep = new Option<string>("--ep")
@@ -31,7 +34,7 @@ internal static class BenchmarkCommand
             Description = "Feed real data instead of generated inputs: an image folder, .npy/.npz/.pb file or folder, ONNX test_data_set folders, or an IDX file",
             HelpName = "DIR|FILE",
         };
-        var batch = new Option<int>("--batch") { Description = "Items per inference: the size of a free leading (batch) dim; data samples are stacked", DefaultValueFactory = _ => 1, HelpName = "N" };
+        var batch = new Option<int>("--batch") { Description = "Items per inference: the size of a free leading (batch) dim; data samples are stacked", DefaultValueFactory = _ => Defaults.Batch, HelpName = "N" };
         var optimization = new Option<string>("--graph-optimization")
         {
             Description = "ONNX Runtime graph optimization level for each session",
@@ -50,14 +53,12 @@ internal static class BenchmarkCommand
 
         CommandRunner.SetAction(command, (parse, context) =>
         {
-            var seconds = parse.GetValue(duration);
-            if (seconds is { } s && !(s > 0 && double.IsFinite(s))) throw new UsageException($"--duration {s}: expected a positive number of seconds");
             var options = new BenchmarkOptions
             {
                 Threads = ParseThreads(parse.GetValue(threads) ?? []),
                 Warmup = parse.GetValue(warmup),
                 Runs = parse.GetValue(runs),
-                Duration = seconds is { } d ? TimeSpan.FromSeconds(d) : null,
+                Duration = Arguments.Seconds(parse.GetValue(duration), "--duration"),
                 ExecutionProvider = parse.GetValue(ep)!,
                 Shapes = ParseShapes(parse.GetValue(shapes) ?? []),
                 Data = parse.GetValue(data),

@@ -23,7 +23,7 @@ internal static class ConvertCommand
         var threshold = new Option<long>("--external-data-threshold")
         {
             Description = "Smallest tensor, in bytes, that goes to external data",
-            DefaultValueFactory = _ => 1024,
+            DefaultValueFactory = _ => new ModelSaveOptions().ExternalDataThreshold,
             HelpName = "BYTES",
         };
         var location = new Option<string?>("--external-data-location")
@@ -55,8 +55,7 @@ internal static class ConvertCommand
 
     private static int Run(CommandContext context, string input, string output, ModelSaveOptions options, bool asJson)
     {
-        if (options.ExternalDataThreshold < 0)
-            throw new UsageException($"--external-data-threshold {options.ExternalDataThreshold}: expected a size in bytes, 0 or more");
+        InvalidOptionsException.ThrowIfAny(options.Validate()); // before the model is read
         if (!options.ExternalData && (options.ExternalDataLocation is not null || options.ExternalDataFilePerTensor))
             throw new UsageException("--external-data-location and --external-data-per-tensor need --external-data");
 

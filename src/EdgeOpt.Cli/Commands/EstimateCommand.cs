@@ -23,13 +23,13 @@ internal static class EstimateCommand
         var precision = new Option<string>("--precision")
         {
             Description = "Number format the model would run in: fp32, fp16 or int8",
-            DefaultValueFactory = _ => "fp32",
+            DefaultValueFactory = _ => new EstimateOptions().Precision.ToString().ToLowerInvariant(),
         };
         var unit = new Option<string?>("--unit")
         {
             Description = "Processor to estimate for: cpu, gpu or npu (default: npu for int8 where present, gpu for fp16, else cpu)",
         };
-        var batch = new Option<int>("--batch") { Description = "Items per inference", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Items per inference", DefaultValueFactory = _ => new EstimateOptions().Batch };
         var dims = new Option<string[]>("--dim")
         {
             Description = "Size for another symbolic dim, as NAME=SIZE (e.g. --dim seq=128); repeat for several",
@@ -54,9 +54,10 @@ internal static class EstimateCommand
         {
             Precision = ParsePrecision(precision),
             Unit = unit is null ? null : ParseUnit(unit),
-            Batch = batch >= 1 ? batch : throw new UsageException($"--batch must be 1 or more, got {batch}"),
+            Batch = batch,
             DimensionValues = InspectCommand.ParseDims(dims),
         };
+        InvalidOptionsException.ThrowIfAny(options.Validate()); // before the device and the model are looked up
         var device = ResolveDevice(deviceName);
         LatencyEstimate estimate;
         using (var model = Model.Load(path)) estimate = LatencyEstimator.Estimate(model, device, options);

@@ -24,7 +24,7 @@ internal static class InspectCommand
         var top = new Option<int>("--top")
         {
             Description = "How many of the largest tensors to list",
-            DefaultValueFactory = _ => 10,
+            DefaultValueFactory = _ => new ProfileOptions().LargestTensorCount,
         };
         var command = new Command("inspect",
             "Profile an ONNX model: producer, opsets, inputs/outputs, op histogram, parameters and weight bytes by type, " +

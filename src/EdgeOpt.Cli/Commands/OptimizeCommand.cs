@@ -27,7 +27,7 @@ internal static class OptimizeCommand
         var level = new Option<string>("--level")
         {
             Description = "Highest pass level: basic (eliminations, folding, CSE: numerics unchanged) or extended (adds fusions into weights)",
-            DefaultValueFactory = _ => "extended",
+            DefaultValueFactory = _ => new OptimizationOptions().Level.ToString().ToLowerInvariant(),
             HelpName = "basic|extended",
         };
         var targetOpset = new Option<int?>("--target-opset")
@@ -62,7 +62,7 @@ internal static class OptimizeCommand
         var threshold = new Option<long>("--external-data-threshold")
         {
             Description = "Smallest tensor, in bytes, that goes to external data",
-            DefaultValueFactory = _ => 1024,
+            DefaultValueFactory = _ => new ModelSaveOptions().ExternalDataThreshold,
             HelpName = "BYTES",
         };
         var json = new Option<bool>("--json") { Description = "Write the report as one JSON object on stdout, nothing else" };
@@ -95,8 +95,7 @@ internal static class OptimizeCommand
 
     private static int Run(CommandContext context, OptimizeRequest request, bool asJson)
     {
-        if (request.SaveOptions.ExternalDataThreshold < 0)
-            throw new UsageException($"--external-data-threshold {request.SaveOptions.ExternalDataThreshold}: expected a size in bytes, 0 or more");
+        InvalidOptionsException.ThrowIfAny(request.SaveOptions.Validate()); // before the model is read
         var (inputPath, outputPath) = Arguments.InputAndOutput(request.Input, request.Output, "optimized model");
         PassRegistry.Select(request.Options); // unknown pass names fail here, before the model is read
 
@@ -113,8 +112,8 @@ internal static class OptimizeCommand
         }
         catch (UnsupportedOperatorException e)
         {
-            // The model cannot be brought to what was asked (e.g. an op with no adapter to the target opset): bad input.
-            throw new UsageException($"{Path.GetFileName(inputPath)}: {e.Message}", e);
+            // Name the model the operator is in; the type (and so the exit code) stays.
+            throw new UnsupportedOperatorException($"{Path.GetFileName(inputPath)}: {e.Message}", e);
         }
         model.Save(outputPath, request.SaveOptions);
         long outputBytes;

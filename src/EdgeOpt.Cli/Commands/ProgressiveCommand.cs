@@ -19,7 +19,7 @@ internal static class ProgressiveCommand
         var chunkSize = new Option<string>("--chunk-size")
         {
             Description = "Target bytes per weight chunk, e.g. 4MB, 512KiB (4 KiB to 2 GiB); a larger tensor gets a chunk of its own",
-            DefaultValueFactory = _ => "4MiB",
+            DefaultValueFactory = _ => Units.Bytes(ProgressiveOptions.DefaultChunkSize),
         };
         var force = new Option<bool>("--force") { Description = "Replace an earlier EdgeOpt output in the folder (never a folder holding the model or files EdgeOpt did not write)" };
         var plan = new Option<bool>("--plan") { Description = "Plan loading of the package folder INPUT instead of packaging" };
@@ -69,7 +69,7 @@ internal static class ProgressiveCommand
         if (Directory.Exists(model))
             throw new UsageException($"'{model}' is a folder; add --plan to plan loading a package, or give a .onnx model to package");
         if (output is null) throw new UsageException("missing output folder: give -o DIR for the package");
-        var options = new ProgressiveOptions { ChunkSize = ParseChunkSize(chunkSize), Force = force };
+        var options = new ProgressiveOptions { ChunkSize = ParseSize(chunkSize, "--chunk-size"), Force = force }; // the range is ProgressiveOptions'
         var manifest = ProgressivePackager.Package(model, output, options);
         if (asJson) CommandRunner.WriteJson(context, manifest);
         else ProgressiveRenderer.RenderPackage(context.Console, output, manifest);
@@ -80,7 +80,7 @@ internal static class ProgressiveCommand
     {
         var options = ParseBandwidth(bandwidth);
         if (latencyMs is { } ms)
-            options = options with { RequestLatencySeconds = ms >= 0 ? ms / 1000 : throw new UsageException($"--latency-ms must be 0 or more, got {ms}") };
+            options = options with { RequestLatencySeconds = ms / 1000 }; // LoadPlan.Create refuses a negative latency
         if (maxMemory is not null) options = options with { MaxMemoryBytes = ParseSize(maxMemory, "--max-memory") };
         if (output is not null && Directory.Exists(output)) throw new UsageException($"plan output '{output}' is a folder; expected a file such as plan.json");
         if (output is not null && Path.GetDirectoryName(Path.GetFullPath(output)) is { } dir && !Directory.Exists(dir))
@@ -90,18 +90,8 @@ internal static class ProgressiveCommand
         if (output is not null) AtomicFile.WriteAllText(output, JsonSerializer.Serialize(plan, CommandRunner.Json));
         if (asJson) CommandRunner.WriteJson(context, plan);
         else ProgressiveRenderer.RenderPlan(context.Console, plan);
-        if (plan.ExceedsMemoryLimit)
-            throw new ConstraintException($"the schedule holds {plan.PeakMemoryBytes:N0} bytes before the session can be created, over the --max-memory limit of {plan.MaxMemoryBytes:N0} bytes");
+        plan.ThrowIfOverMemoryLimit("--max-memory");
         return ExitCodes.Ok;
-    }
-
-    /// <summary>A chunk size within <see cref="ProgressiveOptions.MinChunkSize"/> (4 KiB) and <see cref="ProgressiveOptions.MaxChunkSize"/> (2 GiB).</summary>
-    internal static long ParseChunkSize(string text)
-    {
-        var size = ParseSize(text, "--chunk-size");
-        if (size > ProgressiveOptions.MaxChunkSize) throw new UsageException($"--chunk-size '{text}' is out of range (max 2 GiB)");
-        if (size < ProgressiveOptions.MinChunkSize) throw new UsageException($"--chunk-size '{text}' is out of range (min 4 KiB)");
-        return size;
     }
 
     /// <summary>Bytes from <c>123</c>, <c>4KB</c>, <c>4 MB</c>, <c>4MiB</c>, <c>1.5GB</c> (KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary).</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Quantization;
@@ -18,6 +17,9 @@ namespace EdgeOpt.Cli.Commands;
 /// </summary>
 internal static class QuantizeCommand
 {
+    /// <summary>The library's defaults are the CLI's: each option's default is read from here.</summary>
+    private static readonly QuantizerOptions Defaults = new();
+
     public static Command Create()
     {
         var model = new Argument<string?>("model") { Description = "The float32 .onnx model (or --input); never modified", Arity = ArgumentArity.ZeroOrOne };
@@ -26,7 +28,7 @@ internal static class QuantizeCommand
         var type = new Option<string>("--type", "-t")
         {
             Description = "int8 (static QDQ, calibrated), int8-dynamic (MatMul/Gemm/Conv weights), fp16, or int4 (MatMul weights, MatMulNBits)",
-            DefaultValueFactory = _ => "int8",
+            DefaultValueFactory = _ => TypeName(Defaults.Type),
             HelpName = "int8|int8-dynamic|fp16|int4",
         };
         var calib = new Option<string?>("--calib")
@@ -38,19 +40,19 @@ internal static class QuantizeCommand
         var method = new Option<string>("--method")
         {
             Description = "int8 calibration: auto (per tensor the range with the least quantization error among minmax, percentiles, entropy and MSE-optimal; one pass), minmax, percentile, or entropy (TensorRT's KL)",
-            DefaultValueFactory = _ => "auto",
+            DefaultValueFactory = _ => OptionFlags.Value(Defaults.Method),
             HelpName = "auto|minmax|percentile|entropy",
         };
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "int8: subtract from each Conv/Gemm bias the mean output shift its weight rounding causes on the calibration data (one more pass)" };
         var equalize = new Option<bool>("--equalize") { Description = "int8: cross-layer range equalization of Conv→(Relu)→Conv pairs before calibration (exact in float, checked with ONNX Runtime); helps depthwise models" };
-        var percentile = new Option<double>("--percentile") { Description = "Percentile method: share of values kept, in (0, 100]", DefaultValueFactory = _ => 99.99, HelpName = "P" };
+        var percentile = new Option<double>("--percentile") { Description = "Percentile method: share of values kept, in (0, 100]", DefaultValueFactory = _ => Defaults.Percentile, HelpName = "P" };
         var perChannel = new Option<bool>("--per-channel") { Description = "One weight scale per output channel (more accurate; upgrades the model to opset 13 for int8)" };
-        var activationType = new Option<string>("--activation-type") { Description = "Integer type of int8 activations", DefaultValueFactory = _ => "uint8", HelpName = "uint8|int8" };
+        var activationType = new Option<string>("--activation-type") { Description = "Integer type of int8 activations", DefaultValueFactory = _ => OptionFlags.Value(Defaults.ActivationType), HelpName = "uint8|int8" };
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
         var excludeNodes = new Option<string[]>("--exclude-nodes") { Description = "Node names to keep in float, comma-separated", HelpName = "a,b" };
         var excludeOps = new Option<string[]>("--exclude-ops") { Description = "Operator types to keep in float, comma-separated (fp16: added to the block list)", HelpName = "Op1,Op2" };
         var keepIo = new Option<bool>("--keep-io-types") { Description = "fp16: keep float32 graph inputs and outputs" };
-        var blockSize = new Option<int>("--block-size") { Description = "int4: weights per block (16..256, a power of two)", DefaultValueFactory = _ => 32, HelpName = "32|64|128" };
+        var blockSize = new Option<int>("--block-size") { Description = "int4: weights per block (16..256, a power of two)", DefaultValueFactory = _ => Defaults.BlockSize, HelpName = "32|64|128" };
         var plan = new Option<string?>("--plan") { Description = "int8: apply this plan (JSON, from --save-plan, possibly edited) instead of calibrating", HelpName = "FILE" };
         var savePlan = new Option<string?>("--save-plan") { Description = "int8: write the applied plan (per tensor scale, zero point, precision) as JSON", HelpName = "FILE" };
         var eval = new Option<string?>("--eval") { Description = "Evaluation data (same forms as --calib): accuracy/fidelity before and after, and the data of the accuracy search", HelpName = "DIR|FILE" };
@@ -103,11 +105,12 @@ internal static class QuantizeCommand
     {
         var total = Stopwatch.StartNew();
         var (inputPath, outputPath) = Arguments.InputAndOutput(request.Input, request.Output, "quantized model");
-        CheckRequest(request, options, inputPath);
-        var labels = data.LoadLabels(parse);
         var target = request.MinAccuracy is { } || request.MaxAccuracyDrop is { }
             ? new AccuracyTarget { MinAccuracy = request.MinAccuracy, MaxAccuracyDrop = request.MaxAccuracyDrop }
             : null;
+        var searchOptions = new AccuracySearchOptions { TimeBudget = Arguments.Seconds(request.TimeBudgetSeconds, "--time-budget") };
+        CheckRequest(request, options, target, searchOptions, inputPath);
+        var labels = data.LoadLabels(parse);
         if (request.Plan is { } planPath) options = options with { Plan = QuantizationPlan.Load(planPath) };
 
         using var original = Model.Load(inputPath);
@@ -128,11 +131,7 @@ internal static class QuantizeCommand
         if (target is not null)
         {
             search = ProgressDisplay.WithStatus(context, "Searching for float fallbacks", status =>
-                AccuracySearch.Run(result, evaluation!, target, new AccuracySearchOptions
-                {
-                    TimeBudget = request.TimeBudgetSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
-                    Labels = labels,
-                }, status));
+                AccuracySearch.Run(result, evaluation!, target, searchOptions with { Labels = labels }, status));
         }
         var searchMs = clock.Elapsed.TotalMilliseconds;
         using var _ = search;
@@ -195,55 +194,26 @@ internal static class QuantizeCommand
         if (asJson) CommandRunner.WriteJson(context, summary);
         else QuantizeRenderer.Render(context.Console, summary);
 
-        if (search is { TargetMet: false })
-        {
-            context.Error.WriteLine(
-                $"error: accuracy target not met: the best model reaches {search.Accuracy.ToString("F2", CultureInfo.InvariantCulture)}% " +
-                $"{search.Metric}, {search.RequiredAccuracy.ToString("F2", CultureInfo.InvariantCulture)}% required" +
-                (search.BudgetExhausted ? " (time budget exhausted)" : "") + $"; wrote that best model to {outputPath}");
-            return ExitCodes.ConstraintsNotMet;
-        }
+        search?.ThrowIfTargetNotMet(writtenTo: outputPath);
         return ExitCodes.Ok;
     }
 
-    /// <summary>Option combinations that cannot work, refused before the model is read.</summary>
-    private static void CheckRequest(QuantizeRequest request, QuantizerOptions options, string inputPath)
+    /// <summary>
+    /// Refuses, before the model is read, option combinations that cannot work (the library's rules,
+    /// <see cref="QuantizerOptions.Validate"/>, every problem at once) and output paths that cannot be written.
+    /// </summary>
+    private static void CheckRequest(QuantizeRequest request, QuantizerOptions options, AccuracyTarget? target, AccuracySearchOptions search, string inputPath)
     {
-        var int8 = options.Type == QuantizationType.Int8;
-        if (request.MinAccuracy is not null && request.MaxAccuracyDrop is not null)
-            throw new UsageException("give either --min-accuracy or --max-accuracy-drop, not both");
-        if ((request.MinAccuracy is not null || request.MaxAccuracyDrop is not null) && request.Eval is null)
-            throw new UsageException("an accuracy target (--min-accuracy/--max-accuracy-drop) needs --eval DATA to measure accuracy on");
-        if ((request.MinAccuracy is not null || request.MaxAccuracyDrop is not null) && !int8)
-            throw new UsageException($"the accuracy search falls back int8 nodes to float; it does not apply to --type {TypeName(options.Type)}");
-        if (request.MinAccuracy is { } min && !(min is >= 0 and <= 100))
-            throw new UsageException($"--min-accuracy {min}: expected a top-1 accuracy in percent, 0 to 100");
-        if (request.MaxAccuracyDrop is { } drop && !(drop is >= 0 and <= 100))
-            throw new UsageException($"--max-accuracy-drop {drop}: expected percentage points, 0 to 100");
-        if (request.TimeBudgetSeconds is { } budget && !(budget > 0))
-            throw new UsageException($"--time-budget {budget}: expected a positive number of seconds");
-        if (request.TimeBudgetSeconds is not null && request.MinAccuracy is null && request.MaxAccuracyDrop is null)
-            throw new UsageException("--time-budget limits the accuracy search: give --min-accuracy or --max-accuracy-drop too");
-        if (options.Samples is <= 0) throw new UsageException($"--samples {options.Samples}: expected a positive number");
-        if (!(options.Percentile is > 0 and <= 100)) throw new UsageException($"--percentile {options.Percentile}: expected a value in (0, 100]");
-        if (options.BlockSize is < 16 or > 256 || (options.BlockSize & (options.BlockSize - 1)) != 0)
-            throw new UsageException($"--block-size {options.BlockSize}: expected a power of two from 16 to 256 (32, 64 or 128 are usual)");
-        if (!int8 && (request.Plan ?? request.SavePlan) is not null)
-            throw new UsageException($"--plan/--save-plan describe int8 static quantization; not available for --type {TypeName(options.Type)}");
-        if (!int8 && (options.BiasCorrection || options.Equalize))
-            throw new UsageException($"--bias-correction and --equalize adjust int8 static quantization; not available for --type {TypeName(options.Type)}");
-        if ((options.BiasCorrection || options.Equalize) && request.Calib is null)
-            throw new UsageException($"{(options.Equalize ? "--equalize" : "--bias-correction")} runs on calibration data: give --calib DIR|FILE");
-        if (!int8 && request.Calib is not null)
-            throw new UsageException($"--calib is for int8 static quantization; --type {TypeName(options.Type)} needs no calibration");
-        if (!int8 && request.Report is not null)
-            throw new UsageException($"--report measures int8 static quantization error; not available for --type {TypeName(options.Type)}");
-        if (int8 && request.Calib is null && request.Plan is null)
-            throw new UsageException("--type int8 needs calibration data: --calib DIR|FILE (or --calib random for a non-representative smoke test), or --plan FILE");
-        if (request.Plan is not null && (request.MinAccuracy ?? request.MaxAccuracyDrop) is not null)
-            throw new UsageException("the accuracy search re-plans from calibrated ranges: use --calib instead of --plan with an accuracy target");
-        if (request.Report is not null && request.Calib is null && request.Eval is null)
-            throw new UsageException("--report needs data to run: give --calib or --eval");
+        // Only whether a plan is given matters to the rules; the file is read once they hold.
+        InvalidOptionsException.ThrowIfAny((options with { Plan = request.Plan is null ? null : new QuantizationPlan() }).Validate(new QuantizationWorkflow
+        {
+            CalibrationData = request.Calib is not null,
+            EvaluationData = request.Eval is not null,
+            AccuracyTarget = target,
+            AccuracySearch = search,
+            SavesPlan = request.SavePlan is not null,
+            ErrorReport = request.Report is not null,
+        }));
         foreach (var path in new[] { request.SavePlan, request.Report }.OfType<string>())
         {
             var full = Path.GetFullPath(path);
@@ -280,13 +250,7 @@ internal static class QuantizeCommand
         });
     }
 
-    internal static string TypeName(QuantizationType type) => type switch
-    {
-        QuantizationType.Int8 => "int8",
-        QuantizationType.Int8Dynamic => "int8-dynamic",
-        QuantizationType.Float16 => "fp16",
-        _ => "int4",
-    };
+    internal static string TypeName(QuantizationType type) => OptionFlags.Value(type);
 
     private static CalibrationMethod ParseMethod(string text) => text.ToLowerInvariant() switch
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeOpt.Onnx;
+using EdgeOpt.Progressive;
 using EdgeOpt.Web;
 
 namespace EdgeOpt.Cli.Commands;
@@ -11,6 +12,9 @@ namespace EdgeOpt.Cli.Commands;
 /// </summary>
 internal static class WebCommand
 {
+    /// <summary>The library's defaults are the CLI's.</summary>
+    private static readonly WebBundleOptions Defaults = new();
+
     public const string DemoModel = "demo";
 
     public static Command Create()
@@ -25,13 +29,13 @@ internal static class WebCommand
         var backend = new Option<string>("--backend")
         {
             Description = "auto (WebGPU when available, else WebAssembly), wasm, webgpu or webgl",
-            DefaultValueFactory = _ => "auto",
+            DefaultValueFactory = _ => Defaults.Backend.ToString().ToLowerInvariant(),
         };
         // Checked in ParseBackend rather than AcceptOnlyFromAmong: one line naming --backend instead of a multi-line list.
         var progressive = new Option<bool>("--progressive") { Description = "Cut the weights into content-addressed chunks (per-chunk progress, cache and delta updates)" };
-        var chunkSize = new Option<string>("--chunk-size") { Description = "With --progressive: bytes per chunk, e.g. 4MB", DefaultValueFactory = _ => "4MiB" };
+        var chunkSize = new Option<string>("--chunk-size") { Description = "With --progressive: bytes per chunk, e.g. 4MB", DefaultValueFactory = _ => Units.Bytes(ProgressiveOptions.DefaultChunkSize) };
         var pwa = new Option<bool>("--pwa") { Description = "Add a service worker (works offline after one visit), manifest.webmanifest and icons" };
-        var threads = new Option<int>("--threads") { Description = "WebAssembly threads (0: the browser's core count)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "WebAssembly threads (0: the browser's core count)", DefaultValueFactory = _ => Defaults.Threads };
         var title = new Option<string?>("--title") { Description = "Page title (default: the model name)" };
         var sample = new Option<string?>("--sample")
         {

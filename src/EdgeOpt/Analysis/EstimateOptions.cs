@@ -21,4 +21,12 @@ public sealed record EstimateOptions
 
     /// <summary>Sizes for other symbolic dims (e.g. <c>seq = 128</c>); a node whose shapes keep an unsized symbol cannot be estimated.</summary>
     public IReadOnlyDictionary<string, long>? DimensionValues { get; init; }
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="LatencyEstimator.Estimate"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (Batch < 1) problems.Add(new($"{{0}} must be 1 or more, got {Batch}", $"{nameof(EstimateOptions)}.{nameof(Batch)}"));
+        return problems;
+    }
 }

@@ -38,7 +38,7 @@ public static class LatencyEstimator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(device);
         options ??= EstimateOptions.Default;
-        if (options.Batch < 1) ThrowHelper.Usage($"batch must be 1 or more, got {options.Batch}");
+        ThrowHelper.IfInvalid(options.Validate());
         if (device.MemoryBandwidthGBps <= 0) ThrowHelper.Usage($"device '{device.Name}' has no memory bandwidth figure to estimate with");
 
         var (unit, choice) = ChooseUnit(device, options);

@@ -36,6 +36,20 @@ public sealed record LoadPlanOptions
         "wifi" => Wifi,
         _ => null,
     };
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="LoadPlan.Create"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (!(BandwidthBytesPerSecond > 0) || double.IsInfinity(BandwidthBytesPerSecond))
+            problems.Add(new(FormattableString.Invariant($"{{0}} {BandwidthBytesPerSecond} bytes/s must be a positive number"), Name(nameof(BandwidthBytesPerSecond))));
+        if (!(RequestLatencySeconds >= 0))
+            problems.Add(new(FormattableString.Invariant($"{{0}} {RequestLatencySeconds} s must be zero or positive"), Name(nameof(RequestLatencySeconds))));
+        if (MaxMemoryBytes is <= 0) problems.Add(new($"{{0}} {MaxMemoryBytes} bytes must be positive", Name(nameof(MaxMemoryBytes))));
+        return problems;
+
+        static string Name(string member) => $"{nameof(LoadPlanOptions)}.{member}";
+    }
 }
 
 /// <summary>One fetch of the plan.</summary>
@@ -66,15 +80,22 @@ public sealed record LoadPlan(
     /// <summary>Whether the schedule's peak memory exceeds <see cref="MaxMemoryBytes"/>.</summary>
     public bool ExceedsMemoryLimit => MaxMemoryBytes is { } max && PeakMemoryBytes > max;
 
-    /// <exception cref="UsageException">Bandwidth not positive, latency or memory limit negative.</exception>
+    /// <summary>
+    /// Throws <see cref="ConstraintException"/> (CLI exit code 3) when <see cref="ExceedsMemoryLimit"/>;
+    /// <paramref name="limitName"/>: what the caller calls the limit (the CLI: <c>--max-memory</c>).
+    /// </summary>
+    public void ThrowIfOverMemoryLimit(string limitName = nameof(LoadPlanOptions.MaxMemoryBytes))
+    {
+        if (ExceedsMemoryLimit)
+            throw new ConstraintException($"the schedule holds {PeakMemoryBytes:N0} bytes before the session can be created, over the {limitName} limit of {MaxMemoryBytes:N0} bytes");
+    }
+
+    /// <exception cref="InvalidOptionsException">Bandwidth not positive, latency negative, memory limit not positive (<see cref="LoadPlanOptions.Validate"/>).</exception>
     public static LoadPlan Create(ProgressiveManifest manifest, LoadPlanOptions options)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
-        if (!(options.BandwidthBytesPerSecond > 0) || double.IsInfinity(options.BandwidthBytesPerSecond))
-            ThrowHelper.Usage($"bandwidth {options.BandwidthBytesPerSecond} bytes/s must be a positive number");
-        if (!(options.RequestLatencySeconds >= 0)) ThrowHelper.Usage($"request latency {options.RequestLatencySeconds} s must be zero or positive");
-        if (options.MaxMemoryBytes is <= 0) ThrowHelper.Usage($"memory limit {options.MaxMemoryBytes} bytes must be positive");
+        ThrowHelper.IfInvalid(options.Validate());
 
         var stages = new List<LoadStage>(manifest.Chunks.Count + 1);
         long cumulative = 0;

@@ -65,10 +65,7 @@ public static class ProgressivePackager
 
     private static void Validate(string modelPath, string input, string outputFolder, string output, ProgressiveOptions options)
     {
-        if (options.ChunkSize is < ProgressiveOptions.MinChunkSize or > ProgressiveOptions.MaxChunkSize)
-            ThrowHelper.Usage($"chunk size {options.ChunkSize} bytes is out of range; expected {ProgressiveOptions.MinChunkSize} bytes (4 KiB) to {ProgressiveOptions.MaxChunkSize} bytes (2 GiB), e.g. 4MB");
-        if (options.MinChunkedTensorBytes < 1)
-            ThrowHelper.Usage($"minimum chunked tensor size {options.MinChunkedTensorBytes} must be at least 1 byte");
+        ThrowHelper.IfInvalid(options.Validate());
         if (!File.Exists(input))
             throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
         AtomicFolder.Validate(input, outputFolder, output, options.Force, "package", PackageFolder.FindForeign);

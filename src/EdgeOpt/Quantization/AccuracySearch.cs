@@ -25,10 +25,11 @@ public static class AccuracySearch
     private const double Tolerance = 1e-9;
 
     /// <summary>Searches from <paramref name="quantized"/> (int8, calibrated here) using <paramref name="evaluation"/> data.</summary>
-    /// <exception cref="UsageException">
-    /// The target sets neither or both bounds or is out of range, the quantization is not calibrated int8, or the data
-    /// does not fit the model or carries no usable labels.
+    /// <exception cref="InvalidOptionsException">
+    /// The target sets neither or both bounds or is out of range, the options are out of range, or the quantization is
+    /// not int8 calibrated on data (<see cref="QuantizerOptions.Validate"/>).
     /// </exception>
+    /// <exception cref="UsageException">The data does not fit the model or carries no usable labels.</exception>
     public static AccuracySearchResult Run(QuantizationResult quantized, ISampleSource evaluation, AccuracyTarget target,
         AccuracySearchOptions? options = null, IProgress<string>? progress = null, CancellationToken cancellation = default)
     {
@@ -36,13 +37,14 @@ public static class AccuracySearch
         ArgumentNullException.ThrowIfNull(evaluation);
         ArgumentNullException.ThrowIfNull(target);
         options ??= new AccuracySearchOptions();
-        target.Validate();
-        if (options.TimeBudget is { } budget && budget <= TimeSpan.Zero)
-            ThrowHelper.Usage($"the search's time budget must be positive, not {budget}");
-        if (options.Samples is <= 0) ThrowHelper.Usage($"samples to evaluate must be positive, not {options.Samples}");
-        if (quantized.Type != QuantizationType.Int8 || quantized.Plan is null || quantized.Calibration is null)
-            ThrowHelper.Usage($"the accuracy search needs int8 static quantization calibrated on data (it re-plans from the ranges), " +
-                (quantized.Type == QuantizationType.Int8 ? "not one made from a fixed plan" : $"not {quantized.Type}"));
+        // The one rule book: target, search options, and that the result is int8 calibrated on data (not from a fixed plan).
+        ThrowHelper.IfInvalid(quantized.Options.Validate(new QuantizationWorkflow
+        {
+            CalibrationData = quantized.Calibration is not null,
+            EvaluationData = true,
+            AccuracyTarget = target,
+            AccuracySearch = options,
+        }));
         evaluation.CheckFits(quantized.FloatModel);
 
         return new Search(quantized, quantized.Calibration!.Ranges, evaluation, target, options, progress, cancellation).Run();

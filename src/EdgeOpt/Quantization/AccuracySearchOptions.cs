@@ -16,4 +16,14 @@ public sealed record AccuracySearchOptions
 
     /// <summary>ONNX Runtime session settings for every evaluation (null: <see cref="SessionSettings.Default"/>).</summary>
     public SessionSettings? Settings { get; init; }
+
+    /// <summary>Every problem with these options: a time budget and a sample count must be positive.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (TimeBudget is { } budget && budget <= TimeSpan.Zero)
+            problems.Add(new(FormattableString.Invariant($"{{0}} {budget.TotalSeconds} s: expected a positive number of seconds"), $"{nameof(AccuracySearchOptions)}.{nameof(TimeBudget)}"));
+        if (Samples is <= 0) problems.Add(new($"{{0}} {Samples}: expected a positive number", $"{nameof(AccuracySearchOptions)}.{nameof(Samples)}"));
+        return problems;
+    }
 }

@@ -20,6 +20,18 @@ public sealed class AccuracySearchResult : IDisposable
     /// <summary>Whether <see cref="Model"/> reaches <see cref="RequiredAccuracy"/>.</summary>
     public bool TargetMet { get; internal init; }
 
+    /// <summary>
+    /// Throws <see cref="ConstraintException"/> (CLI exit code 3) when <see cref="Model"/> misses the target, saying by
+    /// how much; <paramref name="writtenTo"/>: where the caller saved that best model anyway, for the message.
+    /// </summary>
+    public void ThrowIfTargetNotMet(string? writtenTo = null)
+    {
+        if (TargetMet) return;
+        throw new ConstraintException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"accuracy target not met: the best model reaches {Accuracy:F2}% {Metric}, {RequiredAccuracy:F2}% required")
+            + (BudgetExhausted ? " (time budget exhausted)" : "") + (writtenTo is null ? "" : $"; wrote that best model to {writtenTo}"));
+    }
+
     /// <summary>Whether the time budget ran out before the search finished.</summary>
     public bool BudgetExhausted { get; internal init; }
 

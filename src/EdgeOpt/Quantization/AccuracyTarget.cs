@@ -1,6 +1,6 @@
 namespace EdgeOpt.Quantization;
 
-/// <summary>The accuracy <see cref="AccuracySearch"/> must reach; set exactly one of the two.</summary>
+/// <summary>The accuracy <see cref="AccuracySearch"/> must reach; set exactly one of the two (<see cref="Validate"/>).</summary>
 public sealed record AccuracyTarget
 {
     /// <summary>The lowest acceptable accuracy, in percent (0 to 100).</summary>
@@ -12,17 +12,18 @@ public sealed record AccuracyTarget
     /// <summary>The accuracy (percent) a model must reach, given the float model's.</summary>
     internal double Required(double floatAccuracy) => MinAccuracy ?? floatAccuracy - MaxAccuracyDrop!.Value;
 
-    /// <summary>Throws <see cref="UsageException"/> unless exactly one bound is set and it lies in [0, 100].</summary>
-    internal void Validate()
+    /// <summary>Every problem with this target: exactly one bound must be set, within [0, 100].</summary>
+    public IReadOnlyList<OptionProblem> Validate()
     {
-        if (MinAccuracy is null == MaxAccuracyDrop is null)
-            ThrowHelper.Usage(MinAccuracy is null
-                ? "no accuracy target: give a minimum accuracy or a maximum accuracy drop"
-                : "give a minimum accuracy or a maximum accuracy drop, not both");
-        if (MinAccuracy is { } min && !(min is >= 0 and <= 100))
-            ThrowHelper.Usage($"minimum accuracy must be a percentage from 0 to 100, not {min}");
-        if (MaxAccuracyDrop is { } drop && !(drop is >= 0 and <= 100))
-            ThrowHelper.Usage($"maximum accuracy drop must be from 0 to 100 percentage points, not {drop}");
+        const string min = $"{nameof(AccuracyTarget)}.{nameof(MinAccuracy)}", drop = $"{nameof(AccuracyTarget)}.{nameof(MaxAccuracyDrop)}";
+        var problems = new List<OptionProblem>();
+        if (MinAccuracy is null && MaxAccuracyDrop is null) problems.Add(new("no accuracy target: give {0} or {1}", min, drop));
+        if (MinAccuracy is not null && MaxAccuracyDrop is not null) problems.Add(new("give either {0} or {1}, not both", min, drop));
+        if (MinAccuracy is { } m && !(m is >= 0 and <= 100))
+            problems.Add(new(FormattableString.Invariant($"{{0}} {m}: expected a top-1 accuracy in percent, 0 to 100, not {m}"), min));
+        if (MaxAccuracyDrop is { } d && !(d is >= 0 and <= 100))
+            problems.Add(new(FormattableString.Invariant($"{{0}} {d}: expected percentage points, 0 to 100, not {d}"), drop));
+        return problems;
     }
 
     public override string ToString() => MinAccuracy is { } min ? $"accuracy >= {min}%" : $"accuracy drop <= {MaxAccuracyDrop} points";

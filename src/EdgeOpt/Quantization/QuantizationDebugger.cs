@@ -20,16 +20,19 @@ namespace EdgeOpt.Quantization;
 public static class QuantizationDebugger
 {
     /// <summary>The error of every quantized tensor of <paramref name="quantized"/>'s plan over the first <paramref name="samples"/> samples (all when null).</summary>
-    /// <exception cref="UsageException">
-    /// The result is not an int8 static quantization, <paramref name="samples"/> is not positive, or the data does not fit the model.
-    /// </exception>
+    /// <exception cref="InvalidOptionsException">The result is not an int8 static quantization (<see cref="QuantizerOptions.Validate"/>).</exception>
+    /// <exception cref="UsageException"><paramref name="samples"/> is not positive, or the data does not fit the model.</exception>
     public static QuantizationErrorReport Analyze(QuantizationResult quantized, ISampleSource data, int? samples = null,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(quantized);
         ArgumentNullException.ThrowIfNull(data);
-        if (quantized.Type != QuantizationType.Int8 || quantized.Plan is null)
-            ThrowHelper.Usage($"a quantization error report needs an int8 static (QDQ) quantization, not {quantized.Type}");
+        ThrowHelper.IfInvalid(quantized.Options.Validate(new QuantizationWorkflow
+        {
+            CalibrationData = quantized.Calibration is not null,
+            EvaluationData = true,
+            ErrorReport = true,
+        }));
         return Analyze(quantized.FloatModel, quantized.Model, quantized.Plan!, data, samples, cancellation);
     }
 

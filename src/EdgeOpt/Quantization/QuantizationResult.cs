@@ -11,6 +11,7 @@ public sealed class QuantizationResult : IDisposable
         Model = model;
         FloatModel = floatModel;
         Type = type;
+        Options = new QuantizerOptions { Type = type };
     }
 
     /// <summary>The quantized model.</summary>
@@ -23,6 +24,9 @@ public sealed class QuantizationResult : IDisposable
     public Model FloatModel { get; }
 
     public QuantizationType Type { get; }
+
+    /// <summary>The options the quantization ran with (the follow-up steps validate against them).</summary>
+    public QuantizerOptions Options { get; internal set; } = new();
 
     /// <summary>Serialized size of the input model.</summary>
     public long BytesBefore { get; internal set; }

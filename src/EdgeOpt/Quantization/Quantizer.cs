@@ -35,14 +35,15 @@ public sealed class Quantizer
     };
 
     /// <summary>Quantizes a copy of <paramref name="model"/>; Int8 needs <paramref name="calibration"/> data unless a plan is given.</summary>
-    /// <exception cref="UsageException">
-    /// Bad options, unknown excluded node names, nothing quantizable, missing or ill-fitting calibration data.
+    /// <exception cref="InvalidOptionsException">
+    /// The options cannot work, alone or with the calibration data given or missing (<see cref="QuantizerOptions.Validate"/>).
     /// </exception>
+    /// <exception cref="UsageException">Unknown excluded node names, nothing quantizable, ill-fitting calibration data.</exception>
     public QuantizationResult Quantize(Model model, ISampleSource? calibration = null, IProgress<QuantizationProgress>? progress = null,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Validate();
+        ThrowHelper.IfInvalid(Options.Validate(new QuantizationWorkflow { CalibrationData = calibration is not null }));
         // Names are checked against the input: optimization may fuse an excluded node away, which is not the user's typo.
         NodeSelection.Excluded(model.Graph, Options.ExcludedNodes, outputNamesOfUnnamed: Options.Type == QuantizationType.Int8);
 
@@ -69,6 +70,7 @@ public sealed class Quantizer
             result.BytesBefore = bytesBefore;
             result.BytesAfter = result.Model.CalculateSerializedSize();
             result.Warnings = warnings;
+            result.Options = Options;
             return result;
         }
         catch
@@ -76,14 +78,6 @@ public sealed class Quantizer
             work.Dispose();
             throw;
         }
-    }
-
-    private void Validate()
-    {
-        if (!Enum.IsDefined(Options.Type)) ThrowHelper.Usage($"unknown quantization type {(int)Options.Type}");
-        if (Options.Samples is <= 0) ThrowHelper.Usage($"calibration samples must be positive, not {Options.Samples}");
-        if (Options.Plan is not null && Options.Type != QuantizationType.Int8)
-            ThrowHelper.Usage($"a quantization plan applies to int8 static quantization only, not {Options.Type}");
     }
 
     /// <summary>The excluded names still present after optimization; the others are reported, not fatal.</summary>
@@ -115,8 +109,6 @@ public sealed class Quantizer
         CalibrationResult? calibrated = null;
         var plan = Options.Plan;
         var clock = new Stopwatch();
-        if ((Options.Equalize || Options.BiasCorrection) && calibration is null)
-            ThrowHelper.Usage($"{(Options.Equalize ? "equalization" : "bias correction")} runs on calibration data: give calibration samples too");
         calibration?.CheckFits(work);
         var count = calibration is null ? 0 : Options.Samples is { } n ? Math.Min(n, calibration.Count) : calibration.Count;
         var passes = (plan is null ? (Options.Method is CalibrationMethod.MinMax or CalibrationMethod.Auto ? 1 : 2) : 0) + (Options.BiasCorrection ? 1 : 0);
@@ -131,8 +123,7 @@ public sealed class Quantizer
 
         if (plan is null)
         {
-            if (calibration is null)
-                ThrowHelper.Usage("int8 static quantization needs calibration data (a folder of images, .npy/.npz/.pb files, or 'random' for a smoke test), or a plan");
+            // Options.Validate saw to it that int8 without a plan has calibration data.
             if (!calibration!.IsRepresentative)
                 warnings.Add($"calibration data is {calibration.Description}: NOT representative of real inputs, so ranges (and accuracy) will be off; use real samples");
             calibrated = Calibrator.Calibrate(work, Counted(calibration.Samples(count)), new CalibrationOptions

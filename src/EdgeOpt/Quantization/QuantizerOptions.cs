@@ -63,4 +63,80 @@ public sealed record QuantizerOptions
 
     /// <summary>Run the graph optimizer first (BatchNormalization folding etc.); Int8 needs folded BatchNormalization.</summary>
     public bool Optimize { get; init; } = true;
+
+    /// <summary>
+    /// Every problem with these options, alone and together with what goes with the run (<paramref name="workflow"/>:
+    /// the data given, an accuracy search, an error report), all at once; empty when they can work. The one home of
+    /// these rules: <see cref="Quantizer"/>, <see cref="AccuracySearch"/>, <see cref="QuantizationDebugger"/> and
+    /// <c>edgeopt quantize</c> all check through it.
+    /// </summary>
+    public IReadOnlyList<OptionProblem> Validate(QuantizationWorkflow? workflow = null)
+    {
+        workflow ??= new QuantizationWorkflow();
+        var problems = new List<OptionProblem>();
+        var int8 = Type == QuantizationType.Int8;
+        var type = $"{nameof(QuantizationType)}.{Type}";
+
+        if (!Enum.IsDefined(Type))
+            problems.Add(new($"{{0}} {(int)Type}: expected {{1}}, {{2}}, {{3}} or {{4}}", Name(nameof(Type)),
+                TypeName(QuantizationType.Int8), TypeName(QuantizationType.Int8Dynamic), TypeName(QuantizationType.Float16), TypeName(QuantizationType.Int4)));
+        if (!Enum.IsDefined(Method))
+            problems.Add(new($"{{0}} {(int)Method}: expected {{1}}, {{2}}, {{3}} or {{4}}", Name(nameof(Method)),
+                $"{nameof(CalibrationMethod)}.{CalibrationMethod.Auto}", $"{nameof(CalibrationMethod)}.{CalibrationMethod.MinMax}",
+                $"{nameof(CalibrationMethod)}.{CalibrationMethod.Percentile}", $"{nameof(CalibrationMethod)}.{CalibrationMethod.Entropy}"));
+        if (ActivationType is not (QuantizedPrecision.UInt8 or QuantizedPrecision.Int8))
+            problems.Add(new($"{{0}} {ActivationType}: expected {{1}} or {{2}}", Name(nameof(ActivationType)),
+                $"{nameof(QuantizedPrecision)}.{QuantizedPrecision.UInt8}", $"{nameof(QuantizedPrecision)}.{QuantizedPrecision.Int8}"));
+        if (Samples is <= 0) problems.Add(new($"{{0}} {Samples}: expected a positive number", Name(nameof(Samples))));
+        if (!(Percentile is > 0 and <= 100)) problems.Add(new(Invariant($"{{0}} {Percentile}: expected a value in (0, 100]"), Name(nameof(Percentile))));
+        if (BlockSize is < 16 or > 256 || (BlockSize & (BlockSize - 1)) != 0)
+            problems.Add(new($"{{0}} {BlockSize}: expected a power of two from 16 to 256 (32, 64 or 128 are usual)", Name(nameof(BlockSize))));
+
+        // Int8 static only: plans, equalization, bias correction, calibration data, the accuracy search, the error report.
+        if (!int8 && (Plan is not null || workflow.SavesPlan))
+            problems.Add(new("{0}/{1} describe int8 static quantization; not available for {2} {3}", Name(nameof(Plan)), Workflow(nameof(workflow.SavesPlan)), Name(nameof(Type)), type));
+        if (!int8 && (BiasCorrection || Equalize))
+            problems.Add(new("{0} and {1} adjust int8 static quantization; not available for {2} {3}", Name(nameof(BiasCorrection)), Name(nameof(Equalize)), Name(nameof(Type)), type));
+        if (int8 && (BiasCorrection || Equalize) && !workflow.CalibrationData)
+            problems.Add(new("{0} runs on calibration data: give {1}", Name(Equalize ? nameof(Equalize) : nameof(BiasCorrection)), Workflow(nameof(workflow.CalibrationData))));
+        if (!int8 && workflow.CalibrationData)
+            problems.Add(new("{0} is for int8 static quantization; {1} {2} needs no calibration", Workflow(nameof(workflow.CalibrationData)), Name(nameof(Type)), type));
+        if (int8 && !workflow.CalibrationData && Plan is null)
+            problems.Add(new("{0} {1} needs calibration data: {2} (random data only for a non-representative smoke test), or {3}",
+                Name(nameof(Type)), type, Workflow(nameof(workflow.CalibrationData)), Name(nameof(Plan))));
+
+        var min = Target(nameof(AccuracyTarget.MinAccuracy));
+        var drop = Target(nameof(AccuracyTarget.MaxAccuracyDrop));
+        if (workflow.AccuracyTarget is { } target)
+        {
+            problems.AddRange(target.Validate());
+            if (!workflow.EvaluationData)
+                problems.Add(new("an accuracy target ({0}/{1}) needs {2} to measure accuracy on", min, drop, Workflow(nameof(workflow.EvaluationData))));
+            if (!int8)
+                problems.Add(new("{0}/{1}: the accuracy search needs int8 static quantization calibrated on data (it falls back int8 nodes to float), not {3} ({2})",
+                    min, drop, Name(nameof(Type)), type));
+            else if (Plan is not null)
+                problems.Add(new("{0}/{1}: the accuracy search re-plans from calibrated ranges, not one made from a fixed plan: give {2} instead of {3}",
+                    min, drop, Workflow(nameof(workflow.CalibrationData)), Name(nameof(Plan))));
+        }
+        if (workflow.AccuracySearch is { } search)
+        {
+            problems.AddRange(search.Validate());
+            if (search.TimeBudget is not null && workflow.AccuracyTarget is null)
+                problems.Add(new("{0} limits the accuracy search: give {1} or {2} too", $"{nameof(AccuracySearchOptions)}.{nameof(search.TimeBudget)}", min, drop));
+        }
+
+        if (workflow.ErrorReport && !int8)
+            problems.Add(new("{0} measures int8 static quantization error; not available for {1} {2}", Workflow(nameof(workflow.ErrorReport)), Name(nameof(Type)), type));
+        if (workflow.ErrorReport && !workflow.CalibrationData && !workflow.EvaluationData)
+            problems.Add(new("{0} needs data to run: give {1} or {2}", Workflow(nameof(workflow.ErrorReport)),
+                Workflow(nameof(workflow.CalibrationData)), Workflow(nameof(workflow.EvaluationData))));
+        return problems;
+
+        static string Name(string member) => $"{nameof(QuantizerOptions)}.{member}";
+        static string Workflow(string member) => $"{nameof(QuantizationWorkflow)}.{member}";
+        static string Target(string member) => $"{nameof(Quantization.AccuracyTarget)}.{member}";
+        static string TypeName(QuantizationType t) => $"{nameof(QuantizationType)}.{t}";
+        static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+    }
 }

@@ -40,4 +40,26 @@ public sealed record BenchmarkOptions
     public int MaxDataSamples { get; init; } = 32;
 
     internal const int DefaultRuns = 50;
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="ModelBenchmark.Run"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (Runs is not null && Duration is not null) problems.Add(new("give either a run count ({0}) or a duration ({1}), not both", Name(nameof(Runs)), Name(nameof(Duration))));
+        if (Runs is <= 0) problems.Add(new($"{{0}} {Runs}: expected a positive number of measured inferences", Name(nameof(Runs))));
+        if (Duration is { } duration && duration <= TimeSpan.Zero)
+            problems.Add(new(FormattableString.Invariant($"{{0}} {duration.TotalSeconds}: expected a positive number of seconds"), Name(nameof(Duration))));
+        if (Warmup < 0) problems.Add(new($"{{0}} {Warmup}: expected zero or more warmup inferences", Name(nameof(Warmup))));
+        if (Batch <= 0) problems.Add(new($"{{0}} {Batch}: expected a positive batch size", Name(nameof(Batch))));
+        if (MaxDataSamples <= 0) problems.Add(new($"{{0}} {MaxDataSamples}: expected a positive number", Name(nameof(MaxDataSamples))));
+        if (Threads.Count == 0) problems.Add(new("{0}: give at least one thread count, e.g. 1,2", Name(nameof(Threads))));
+        foreach (var t in Threads.Where(t => t <= 0).Distinct())
+            problems.Add(new($"{{0}} {t}: expected positive thread counts, e.g. 1,2,4", Name(nameof(Threads))));
+        if (Threads.Distinct().Count() != Threads.Count) problems.Add(new($"{{0}} {string.Join(",", Threads)}: a thread count is repeated", Name(nameof(Threads))));
+        if (Data is not null && Shapes.Count > 0)
+            problems.Add(new("{0} fixes generated inputs; with {1} the data gives the shapes (drop {0})", Name(nameof(Shapes)), Name(nameof(Data))));
+        return problems;
+
+        static string Name(string member) => $"{nameof(BenchmarkOptions)}.{member}";
+    }
 }

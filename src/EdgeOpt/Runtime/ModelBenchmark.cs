@@ -56,20 +56,7 @@ public static class ModelBenchmark
     private static string Validate(IReadOnlyList<string> modelPaths, BenchmarkOptions options)
     {
         if (modelPaths.Count == 0) throw new UsageException("no model to benchmark: give at least one .onnx file");
-        if (options.Runs is { } runs && options.Duration is not null)
-            throw new UsageException("give either a run count (--runs) or a duration (--duration), not both");
-        if (options.Runs is <= 0) throw new UsageException($"--runs {options.Runs}: expected a positive number of measured inferences");
-        if (options.Duration is { } duration && duration <= TimeSpan.Zero)
-            throw new UsageException($"--duration {duration.TotalSeconds}: expected a positive number of seconds");
-        if (options.Warmup < 0) throw new UsageException($"--warmup {options.Warmup}: expected zero or more warmup inferences");
-        if (options.Batch <= 0) throw new UsageException($"--batch {options.Batch}: expected a positive batch size");
-        if (options.MaxDataSamples <= 0) throw new UsageException($"MaxDataSamples {options.MaxDataSamples}: expected a positive number");
-        if (options.Threads.Count == 0) throw new UsageException("--threads: give at least one thread count, e.g. 1,2");
-        foreach (var t in options.Threads)
-            if (t <= 0) throw new UsageException($"--threads {t}: expected positive thread counts, e.g. 1,2,4");
-        if (options.Threads.Distinct().Count() != options.Threads.Count) throw new UsageException($"--threads {string.Join(",", options.Threads)}: a thread count is repeated");
-        if (options.Data is not null && options.Shapes.Count > 0)
-            throw new UsageException("--shape fixes generated inputs; with --data the data gives the shapes (drop --shape)");
+        ThrowHelper.IfInvalid(options.Validate());
         foreach (var path in modelPaths)
             if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
 

@@ -1,5 +1,6 @@
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
+using EdgeOpt.Progressive;
 
 namespace EdgeOpt.Web;
 
@@ -15,8 +16,8 @@ public sealed record WebBundleOptions
     /// <summary>Cut the weights into content-addressed chunks (progress per chunk, delta updates); otherwise one model file.</summary>
     public bool Progressive { get; init; }
 
-    /// <summary>Chunk size when <see cref="Progressive"/> (default 4 MiB).</summary>
-    public long ChunkSize { get; init; } = 4 * 1024 * 1024;
+    /// <summary>Chunk size when <see cref="Progressive"/> (default <see cref="ProgressiveOptions.DefaultChunkSize"/>).</summary>
+    public long ChunkSize { get; init; } = ProgressiveOptions.DefaultChunkSize;
 
     /// <summary>Add the service worker (offline after the first visit) and the web app manifest with icons.</summary>
     public bool Pwa { get; init; }
@@ -44,4 +45,18 @@ public sealed record WebBundleOptions
     /// of it) or anything EdgeOpt did not write as a web bundle: those are refused whatever this says.
     /// </summary>
     public bool Force { get; init; }
+
+    /// <summary>
+    /// Every problem with these options, all at once (empty: they can work); <see cref="WebBundler.Build"/> refuses
+    /// through it before reading the model. The chunk-size range is <see cref="ProgressiveOptions"/>' own.
+    /// </summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (Threads is < 0 or > MaxThreads)
+            problems.Add(new($"{{0}} {Threads} is out of range; expected 1 to {MaxThreads}, or 0 for the browser's core count", $"{nameof(WebBundleOptions)}.{nameof(Threads)}"));
+        if (!Enum.IsDefined(Backend)) problems.Add(new($"{{0}} {(int)Backend} is unknown", $"{nameof(WebBundleOptions)}.{nameof(Backend)}"));
+        if (Progressive) problems.AddRange(new ProgressiveOptions { ChunkSize = ChunkSize }.Validate());
+        return problems;
+    }
 }

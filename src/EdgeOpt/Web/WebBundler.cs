@@ -36,9 +36,7 @@ public static class WebBundler
         ArgumentNullException.ThrowIfNull(options);
         var input = Path.GetFullPath(modelPath);
         var output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder));
-        if (options.Threads is < 0 or > WebBundleOptions.MaxThreads)
-            ThrowHelper.Usage($"threads {options.Threads} is out of range; expected 1 to {WebBundleOptions.MaxThreads}, or 0 for the browser's core count");
-        if (!Enum.IsDefined(options.Backend)) ThrowHelper.Usage($"unknown backend {options.Backend}");
+        ThrowHelper.IfInvalid(options.Validate());
         if (!File.Exists(input)) throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
         AtomicFolder.Validate(input, outputFolder, output, options.Force, "web bundle", BundleFolder.FindForeign);
         var runtimeFiles = OnnxRuntimeWeb.FilesFor(options.Backend);

@@ -74,8 +74,8 @@ public sealed class ProgressiveCommandTests : IDisposable
     [Theory]
     [InlineData("0", "--chunk-size '0' is not a positive size")]
     [InlineData("abc", "--chunk-size 'abc' is not a positive size")]
-    [InlineData("1KB", "--chunk-size '1KB' is out of range (min 4 KiB)")]
-    [InlineData("3GiB", "--chunk-size '3GiB' is out of range (max 2 GiB)")]
+    [InlineData("1KB", "--chunk-size 1000 bytes is out of range (min 4 KiB)")]
+    [InlineData("3GiB", "--chunk-size 3221225472 bytes is out of range (max 2 GiB)")]
     public void Bad_chunk_size_exits_2_with_one_line_and_writes_nothing(string size, string message)
     {
         var model = PackagerModels.Mlp(_dir.Path);

@@ -192,6 +192,6 @@ public sealed class LatencyEstimatorTests
         var scaled = LatencyEstimator.Estimate(fixedBatch, Devices.Make(), new EstimateOptions { Batch = 4 });
         Assert.Equal(4 * 65_536, scaled.TotalMacs);
         Assert.Equal(262_144 + 4 * 2048, scaled.Nodes.Single(n => n.Name == "mm").BytesMoved);
-        Assert.Throws<UsageException>(() => LatencyEstimator.Estimate(fixedBatch, Devices.Make(), new EstimateOptions { Batch = 0 }));
+        Assert.Throws<InvalidOptionsException>(() => LatencyEstimator.Estimate(fixedBatch, Devices.Make(), new EstimateOptions { Batch = 0 }));
     }
 }

@@ -51,7 +51,7 @@ public sealed class PackagerLoadPlanTests
     [InlineData(double.NaN)]
     public void Non_positive_bandwidth_is_refused(double bandwidth)
     {
-        var e = Assert.Throws<UsageException>(() => LoadPlan.Create(Manifest(), new LoadPlanOptions { BandwidthBytesPerSecond = bandwidth }));
+        var e = Assert.Throws<InvalidOptionsException>(() => LoadPlan.Create(Manifest(), new LoadPlanOptions { BandwidthBytesPerSecond = bandwidth }));
         Assert.Contains("must be a positive number", e.Message, StringComparison.Ordinal);
     }
 

@@ -85,8 +85,8 @@ public sealed class PackagerTests : IDisposable
     public void Absurd_chunk_sizes_are_refused_and_nothing_is_written(long chunkSize)
     {
         var model = PackagerModels.Mlp(_dir.Path);
-        var e = Assert.Throws<UsageException>(() => ProgressivePackager.Package(model, _dir.File("pkg"), new ProgressiveOptions { ChunkSize = chunkSize }));
-        Assert.Contains($"chunk size {chunkSize}", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<InvalidOptionsException>(() => ProgressivePackager.Package(model, _dir.File("pkg"), new ProgressiveOptions { ChunkSize = chunkSize }));
+        Assert.Contains($"ChunkSize {chunkSize} bytes is out of range", e.Message, StringComparison.Ordinal);
         Assert.Equal([model], Directory.GetFileSystemEntries(_dir.Path));
     }
 

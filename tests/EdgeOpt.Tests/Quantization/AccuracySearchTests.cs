@@ -115,7 +115,7 @@ public sealed class AccuracySearchTests(EntropyQuantizedDemo demo, ITestOutputHe
     [InlineData(null, -1.0, "not -1")]
     public void A_target_needs_exactly_one_bound_in_range(double? min, double? drop, string expected)
     {
-        var error = Assert.Throws<UsageException>(() =>
+        var error = Assert.Throws<InvalidOptionsException>(() =>
             AccuracySearch.Run(demo.Result, demo.Test, new AccuracyTarget { MinAccuracy = min, MaxAccuracyDrop = drop }));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
@@ -125,12 +125,12 @@ public sealed class AccuracySearchTests(EntropyQuantizedDemo demo, ITestOutputHe
     {
         using var model = Model.Parse(DemoAssets.ModelBytes());
         using var fp16 = new Quantizer(new QuantizerOptions { Type = QuantizationType.Float16 }).Quantize(model);
-        var notInt8 = Assert.Throws<UsageException>(() => AccuracySearch.Run(fp16, demo.Test, new AccuracyTarget { MaxAccuracyDrop = 1 }));
+        var notInt8 = Assert.Throws<InvalidOptionsException>(() => AccuracySearch.Run(fp16, demo.Test, new AccuracyTarget { MaxAccuracyDrop = 1 }));
         Assert.Contains("needs int8 static quantization calibrated on data", notInt8.Message, StringComparison.Ordinal);
         Assert.Contains("not Float16", notInt8.Message, StringComparison.Ordinal);
 
         using var fromPlan = new Quantizer(new QuantizerOptions { Plan = demo.Result.Plan }).Quantize(model);
-        var planned = Assert.Throws<UsageException>(() => AccuracySearch.Run(fromPlan, demo.Test, new AccuracyTarget { MaxAccuracyDrop = 1 }));
+        var planned = Assert.Throws<InvalidOptionsException>(() => AccuracySearch.Run(fromPlan, demo.Test, new AccuracyTarget { MaxAccuracyDrop = 1 }));
         Assert.Contains("not one made from a fixed plan", planned.Message, StringComparison.Ordinal);
     }
 

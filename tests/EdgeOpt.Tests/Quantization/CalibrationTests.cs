@@ -245,7 +245,7 @@ public class CalibrationTests(ITestOutputHelper output)
         using var model = IdentityRelu();
         var options = new CalibrationOptions { Method = method, Percentile = percentile, Bins = bins };
 
-        var e = Assert.Throws<UsageException>(() => Calibrator.Calibrate(model, Samples([1f]), options));
+        var e = Assert.Throws<InvalidOptionsException>(() => Calibrator.Calibrate(model, Samples([1f]), options));
 
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }

@@ -240,7 +240,7 @@ public sealed class QuantizationDebuggerTests(ErrorReportFixture demo, ITestOutp
         using var model = Model.Parse(DemoAssets.ModelBytes());
         using var half = new Quantizer(new QuantizerOptions { Type = QuantizationType.Float16 }).Quantize(model);
 
-        var e = Assert.Throws<UsageException>(() => QuantizationDebugger.Analyze(half, demo.Calibration));
+        var e = Assert.Throws<InvalidOptionsException>(() => QuantizationDebugger.Analyze(half, demo.Calibration));
         Assert.Contains("int8", e.Message, StringComparison.Ordinal);
         Assert.Contains("Float16", e.Message, StringComparison.Ordinal);
         var zero = Assert.Throws<UsageException>(() => QuantizationDebugger.Analyze(demo.Result, demo.Calibration, samples: 0));

@@ -21,7 +21,10 @@ internal sealed class CliProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => StartWithEnvironment([], args);
+
+    /// <summary>As <see cref="Start"/>, with <c>NAME=VALUE</c> <paramref name="environment"/> variables set for the child only.</summary>
+    public static CliProcess StartWithEnvironment(IEnumerable<string> environment, params string[] args)
     {
         // env resets SIGINT/SIGTERM to their defaults, then execs dotnet (same pid): a test run started in the background
         // by a non-interactive shell inherits SIGINT as ignored, and a program rightly keeps an inherited ignore.
@@ -32,6 +35,7 @@ internal sealed class CliProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add("--default-signal=INT,TERM");
+        foreach (var variable in environment) start.ArgumentList.Add(variable);
         start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EdgeOpt.Cli.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);

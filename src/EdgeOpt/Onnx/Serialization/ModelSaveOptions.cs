@@ -22,4 +22,13 @@ public sealed record ModelSaveOptions
 
     /// <summary>Also move large tensors held in attributes (Constant nodes) to external data.</summary>
     public bool ExternalDataIncludesAttributes { get; init; }
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); saving refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (ExternalDataThreshold < 0)
+            problems.Add(new($"{{0}} {ExternalDataThreshold}: expected a size in bytes, 0 or more", $"{nameof(ModelSaveOptions)}.{nameof(ExternalDataThreshold)}"));
+        return problems;
+    }
 }

@@ -49,6 +49,7 @@ internal sealed class OnnxWriter
 
     public static void Save(Model model, string path, ModelSaveOptions options)
     {
+        ThrowHelper.IfInvalid(options.Validate());
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(directory)) ThrowHelper.Usage($"output folder '{directory}' does not exist");

@@ -31,4 +31,22 @@ public sealed record CalibrationOptions
 
     /// <summary>Histogram bins per tensor for Percentile and Entropy, per sign for Auto (memory is tensors × bins); Entropy and Auto need at least 128.</summary>
     public int Bins { get; init; } = 2048;
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="Calibrator"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (!Enum.IsDefined(Method))
+            problems.Add(new($"{{0}} {(int)Method}: unknown calibration method; expected MinMax, Percentile, Entropy or Auto", Name(nameof(Method))));
+        if (Method == CalibrationMethod.Percentile && !(Percentile is > 0 and <= 100))
+            problems.Add(new(FormattableString.Invariant($"{{0}}: the calibration percentile must be in (0, 100], not {Percentile}"), Name(nameof(Percentile))));
+        if (MovingAverage && !(MovingAverageConstant is > 0 and <= 1))
+            problems.Add(new(FormattableString.Invariant($"{{0}}: the moving average constant must be in (0, 1], not {MovingAverageConstant}"), Name(nameof(MovingAverageConstant))));
+        var minimumBins = Method is CalibrationMethod.Entropy or CalibrationMethod.Auto ? EntropyRange.QuantizedLevels : 1;
+        if (Bins < minimumBins || Bins > 1 << 20)
+            problems.Add(new($"{{0}}: calibration histogram bins must be {minimumBins} to {1 << 20} for {Method}, not {Bins}", Name(nameof(Bins))));
+        return problems;
+
+        static string Name(string member) => $"{nameof(CalibrationOptions)}.{member}";
+    }
 }

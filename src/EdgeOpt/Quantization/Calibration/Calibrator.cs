@@ -29,7 +29,7 @@ public static class Calibrator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(samples);
         options ??= CalibrationOptions.Default;
-        Validate(options);
+        ThrowHelper.IfInvalid(options.Validate());
 
         using var runner = new ActivationRunner(model, options.Tensors);
         var inference = new Stopwatch();
@@ -111,18 +111,5 @@ public static class Calibrator
         var count = 0;
         foreach (var sample in samples) runner.Run(sample, count++, observe, inference, statistics);
         return count;
-    }
-
-    private static void Validate(CalibrationOptions options)
-    {
-        if (!Enum.IsDefined(options.Method))
-            ThrowHelper.Usage($"unknown calibration method {(int)options.Method}: expected MinMax, Percentile, Entropy or Auto");
-        if (options.Method == CalibrationMethod.Percentile && !(options.Percentile is > 0 and <= 100))
-            ThrowHelper.Usage($"calibration percentile must be in (0, 100], not {options.Percentile}");
-        if (options.MovingAverage && !(options.MovingAverageConstant is > 0 and <= 1))
-            ThrowHelper.Usage($"moving average constant must be in (0, 1], not {options.MovingAverageConstant}");
-        var minimumBins = options.Method is CalibrationMethod.Entropy or CalibrationMethod.Auto ? EntropyRange.QuantizedLevels : 1;
-        if (options.Bins < minimumBins || options.Bins > 1 << 20)
-            ThrowHelper.Usage($"calibration histogram bins must be {minimumBins} to {1 << 20} for {options.Method}, not {options.Bins}");
     }
 }

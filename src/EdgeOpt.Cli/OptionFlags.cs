@@ -1,0 +1,83 @@
+using EdgeOpt.Analysis;
+using EdgeOpt.Onnx.Serialization;
+using EdgeOpt.Progressive;
+using EdgeOpt.Quantization;
+using EdgeOpt.Quantization.Calibration;
+using EdgeOpt.Runtime;
+using EdgeOpt.Web;
+
+namespace EdgeOpt.Cli;
+
+/// <summary>
+/// The one table from the library's option names (<see cref="OptionProblem.Names"/>: <c>Record.Member</c> for options,
+/// <c>Enum.Member</c> for values) to what the command line calls them, so a problem the library finds reads
+/// <c>--block-size 48: …</c> on the CLI. A name not listed is spelled as its member.
+/// </summary>
+internal static class OptionFlags
+{
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.Type))] = "--type",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.Method))] = "--method",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.Percentile))] = "--percentile",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.Samples))] = "--samples",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.BiasCorrection))] = "--bias-correction",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.Equalize))] = "--equalize",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.PerChannel))] = "--per-channel",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.ActivationType))] = "--activation-type",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.SymmetricActivations))] = "--symmetric-activations",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.ExcludedNodes))] = "--exclude-nodes",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.ExcludedOpTypes))] = "--exclude-ops",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.KeepIoTypes))] = "--keep-io-types",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.BlockSize))] = "--block-size",
+        [Of<QuantizerOptions>(nameof(QuantizerOptions.Plan))] = "--plan",
+        [Of<QuantizationWorkflow>(nameof(QuantizationWorkflow.CalibrationData))] = "--calib",
+        [Of<QuantizationWorkflow>(nameof(QuantizationWorkflow.EvaluationData))] = "--eval",
+        [Of<QuantizationWorkflow>(nameof(QuantizationWorkflow.SavesPlan))] = "--save-plan",
+        [Of<QuantizationWorkflow>(nameof(QuantizationWorkflow.ErrorReport))] = "--report",
+        [Of<AccuracyTarget>(nameof(AccuracyTarget.MinAccuracy))] = "--min-accuracy",
+        [Of<AccuracyTarget>(nameof(AccuracyTarget.MaxAccuracyDrop))] = "--max-accuracy-drop",
+        [Of<AccuracySearchOptions>(nameof(AccuracySearchOptions.TimeBudget))] = "--time-budget",
+
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Runs))] = "--runs",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Duration))] = "--duration",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Warmup))] = "--warmup",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Batch))] = "--batch",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Threads))] = "--threads",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Shapes))] = "--shape",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Data))] = "--data",
+        [Of<BenchmarkOptions>(nameof(BenchmarkOptions.ExecutionProvider))] = "--ep",
+
+        [Of<ModelSaveOptions>(nameof(ModelSaveOptions.ExternalDataThreshold))] = "--external-data-threshold",
+
+        [Of<LoadPlanOptions>(nameof(LoadPlanOptions.BandwidthBytesPerSecond))] = "--bandwidth",
+        [Of<LoadPlanOptions>(nameof(LoadPlanOptions.RequestLatencySeconds))] = "--latency-ms",
+        [Of<LoadPlanOptions>(nameof(LoadPlanOptions.MaxMemoryBytes))] = "--max-memory",
+
+        [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
+
+        [Of<ProgressiveOptions>(nameof(ProgressiveOptions.ChunkSize))] = "--chunk-size",
+
+        [Of<WebBundleOptions>(nameof(WebBundleOptions.Threads))] = "--threads",
+        [Of<WebBundleOptions>(nameof(WebBundleOptions.Backend))] = "--backend",
+
+        [Of<QuantizationType>(nameof(QuantizationType.Int8))] = "int8",
+        [Of<QuantizationType>(nameof(QuantizationType.Int8Dynamic))] = "int8-dynamic",
+        [Of<QuantizationType>(nameof(QuantizationType.Float16))] = "fp16",
+        [Of<QuantizationType>(nameof(QuantizationType.Int4))] = "int4",
+        [Of<CalibrationMethod>(nameof(CalibrationMethod.Auto))] = "auto",
+        [Of<CalibrationMethod>(nameof(CalibrationMethod.MinMax))] = "minmax",
+        [Of<CalibrationMethod>(nameof(CalibrationMethod.Percentile))] = "percentile",
+        [Of<CalibrationMethod>(nameof(CalibrationMethod.Entropy))] = "entropy",
+        [Of<QuantizedPrecision>(nameof(QuantizedPrecision.UInt8))] = "uint8",
+        [Of<QuantizedPrecision>(nameof(QuantizedPrecision.Int8))] = "int8",
+    };
+
+    /// <summary>The flag (or value spelling) for a qualified option or value name.</summary>
+    public static string Name(string qualified) => Flags.TryGetValue(qualified, out var flag) ? flag : OptionProblem.MemberName(qualified);
+
+    /// <summary>How the command line spells an enum value (<c>QuantizationType.Float16</c> → <c>fp16</c>).</summary>
+    public static string Value<T>(T value) where T : struct, Enum => Name(Of<T>(value.ToString()));
+
+    private static string Of<T>(string member) => $"{typeof(T).Name}.{member}";
+}
