@@ -42,16 +42,17 @@ public sealed class ExitCodeTests : IDisposable
     [Fact]
     public void Exit_2_for_an_unsupported_operator_or_type_in_any_command_not_only_optimize()
     {
-        // A string input: benchmark cannot generate data for it (UnsupportedOperatorException), which is bad input.
-        var b = new GraphBuilder("strings", opset: 13);
-        var text = b.Input("text", DataType.String, 1);
-        b.Output(b.AddNode("Identity", [text], name: "same").Outputs[0], "out");
-        var path = _dir.File("strings.onnx");
+        // An input without a rank: benchmark cannot generate data for it (UnsupportedOperatorException), which is bad input.
+        var b = new GraphBuilder("rankless", opset: 13);
+        var loose = b.Input("loose", new TensorType(DataType.Float, null));
+        b.Output(b.AddNode("Identity", [loose], name: "same").Outputs[0], "out");
+        var path = _dir.File("rankless.onnx");
         using (var model = b.Build()) model.Save(path);
 
         var line = CliHarness.UsageErrorLine(CliHarness.Run("benchmark", path, "--runs", "1", "--warmup", "0"));
 
-        Assert.Contains("string", line, StringComparison.Ordinal);
+        Assert.Contains("'loose'", line, StringComparison.Ordinal);
+        Assert.Contains("rank", line, StringComparison.Ordinal);
     }
 
     [Fact]
