@@ -118,7 +118,7 @@ public sealed class Quantizer
         if (Options.Equalize)
         {
             progress?.Report(new QuantizationProgress("equalizing", 0, 0));
-            equalized = EqualizeChecked(work, calibration!, count);
+            equalized = EqualizeChecked(work, [.. calibration!.Samples(Math.Min(count, EqualizationCheckSamples))], CrossLayerEqualization.Apply);
         }
 
         if (plan is null)
@@ -192,17 +192,23 @@ public sealed class Quantizer
     private const double EqualizationTolerance = 1e-3;
     private const int EqualizationCheckSamples = 4;
 
-    /// <summary>Equalizes <paramref name="work"/> in place after checking with ONNX Runtime that its float outputs do not change.</summary>
-    private static IReadOnlyList<string> EqualizeChecked(Model work, ISampleSource calibration, int count)
+    /// <summary>
+    /// Equalizes <paramref name="work"/> in place, once, then checks with ONNX Runtime that its float outputs still
+    /// match a copy taken before, so the model verified is the very one quantization continues from. A failed check
+    /// throws and the caller discards <paramref name="work"/>.
+    /// </summary>
+    /// <param name="work">The model to equalize, in place.</param>
+    /// <param name="inputs">The samples both models run on.</param>
+    /// <param name="equalize">The equalization (<see cref="CrossLayerEqualization.Apply"/>; a seam for tests).</param>
+    internal static IReadOnlyList<string> EqualizeChecked(Model work, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs,
+        Func<Model, IReadOnlyList<string>> equalize)
     {
-        using var candidate = work.Clone();
-        var pairs = CrossLayerEqualization.Apply(candidate);
+        using var original = work.Clone(); // shares the weight payloads; equalization writes new tensors
+        var pairs = equalize(work);
         if (pairs.Count == 0) return pairs;
-        var inputs = calibration.Samples(Math.Min(count, EqualizationCheckSamples)).ToList();
-        var report = Runtime.ModelEquivalence.Compare(work, candidate, inputs);
+        var report = Runtime.ModelEquivalence.Compare(original, work, inputs);
         if (!report.IsWithin(EqualizationTolerance))
             ThrowHelper.InvalidOperation($"cross-layer equalization changed the float outputs by {report.MaxRelativeError:G3} of their range (tolerance {EqualizationTolerance}); not applied");
-        CrossLayerEqualization.Apply(work);
         return pairs;
     }
 
