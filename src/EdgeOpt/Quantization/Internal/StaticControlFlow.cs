@@ -34,28 +34,23 @@ internal static class StaticControlFlow
 
     /// <summary>Body compute nodes still in float after the rewrite (GRU/RNN are reported with their own reason).</summary>
     public static IEnumerable<ExcludedNode> LeftInBodies(Model quantized) =>
-        ComputeInBodies(quantized).Where(n => n.OpType is not ("GRU" or "RNN")).Select(LeftInBody);
+        ComputeInBodies(quantized).Where(n => !DynamicLstm.HasNoKernel(n.OpType)).Select(LeftInBody);
 
-    private static ExcludedNode LeftInBody(Node node) => new(NodeSelection.NameOf(node), node.OpType,
+    private static ExcludedNode LeftInBody(Node node) => SkippedNodes.Of(node,
         "inside an If/Loop/Scan body, which static calibration does not observe (bind the If away with optimize --bind, or use int8-dynamic)");
 
-    /// <summary>LSTMs (bodies included) to DynamicQuantizeLSTM; GRU/RNN are reported with their reason.</summary>
+    /// <summary>LSTMs (bodies included) to DynamicQuantizeLSTM; every recurrent node left in float comes with its own reason.</summary>
     public static DynamicQuantizationReport QuantizeRecurrent(Model model, bool perChannel, IReadOnlyCollection<string> excluded)
     {
         var recurrent = model.Graph.AllNodes().Where(n => n.IsOnnxDomain && Recurrent.Contains(n.OpType)).ToList();
-        if (recurrent.Count == 0) return new DynamicQuantizationReport([], []);
-        var lstm = recurrent.Where(n => n.OpType == "LSTM").ToList();
-        var names = excluded.Where(name => lstm.Any(n => n.Name == name)).ToList();
-        if (lstm.All(n => names.Contains(n.Name)))
-            return new DynamicQuantizationReport([], [.. recurrent.Select(n => $"{NodeSelection.NameOf(n)}: " + (n.OpType == "LSTM" ? "excluded" : DynamicLstm.NoKernelReason(n.OpType)))]);
-        try
+        if (recurrent.Count == 0) return DynamicQuantizationReport.Create([], []);
+        var lstmNames = recurrent.Where(n => n.OpType == "LSTM").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        // Quantizing no LSTM is no error here: the model stays as it is and the report says why for each.
+        return DynamicQuantizer.QuantizeEligible(model, new DynamicQuantizationOptions
         {
-            return DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = perChannel, OpTypes = ["LSTM"], ExcludedNodes = names });
-        }
-        catch (UsageException e)
-        {
-            // No LSTM had usable weights; the message lists each with why (the model is unchanged).
-            return new DynamicQuantizationReport([], [.. recurrent.Select(n => $"{NodeSelection.NameOf(n)}: {e.Message}")]);
-        }
+            PerChannel = perChannel,
+            OpTypes = ["LSTM"],
+            ExcludedNodes = [.. excluded.Where(lstmNames.Contains)],
+        });
     }
 }
