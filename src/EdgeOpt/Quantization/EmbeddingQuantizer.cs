@@ -1,4 +1,3 @@
-using System.Numerics;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes.Internal;
 using EdgeOpt.Quantization.Internal;
@@ -35,7 +34,7 @@ public static class EmbeddingQuantizer
         options ??= EmbeddingQuantizationOptions.Default;
         if (options.Bits is not (4 or 8))
             ThrowHelper.Usage($"embedding tables are quantized to 8 or 4 bits, not {options.Bits}");
-        if (options.BlockSize is < 16 or > 256 || !BitOperations.IsPow2(options.BlockSize))
+        if (!QuantMath.IsBlockSize(options.BlockSize))
             ThrowHelper.Usage($"embedding block size must be a power of two from 16 to 256, not {options.BlockSize}");
         var graph = model.Graph;
         var excluded = NodeSelection.Excluded(graph, options.ExcludedNodes);

@@ -1,4 +1,3 @@
-using System.Numerics;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes.Internal;
 using EdgeOpt.Quantization.Internal;
@@ -26,7 +25,7 @@ public static class Int4WeightQuantizer
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= Int4QuantizationOptions.Default;
-        if (options.BlockSize is < 16 or > 256 || !BitOperations.IsPow2(options.BlockSize))
+        if (!QuantMath.IsBlockSize(options.BlockSize))
             ThrowHelper.Usage($"int4 block size must be a power of two from 16 to 256, not {options.BlockSize}");
         if (options.AccuracyLevel is < 0 or > 4)
             ThrowHelper.Usage($"int4 accuracy level must be 0 to 4, not {options.AccuracyLevel}");

@@ -118,7 +118,7 @@ public sealed class Quantizer
         if (Options.Equalize)
         {
             progress?.Report(new QuantizationProgress("equalizing", 0, 0));
-            equalized = EqualizeChecked(work, [.. calibration!.Samples(Math.Min(count, EqualizationCheckSamples))], CrossLayerEqualization.Apply);
+            equalized = EqualizeChecked(work, calibration!.Samples(Math.Min(count, EqualizationCheckSamples)), CrossLayerEqualization.Apply);
         }
 
         if (plan is null)
@@ -198,15 +198,15 @@ public sealed class Quantizer
     /// throws and the caller discards <paramref name="work"/>.
     /// </summary>
     /// <param name="work">The model to equalize, in place.</param>
-    /// <param name="inputs">The samples both models run on.</param>
+    /// <param name="inputs">The samples both models run on, drawn only when a pair was equalized.</param>
     /// <param name="equalize">The equalization (<see cref="CrossLayerEqualization.Apply"/>; a seam for tests).</param>
-    internal static IReadOnlyList<string> EqualizeChecked(Model work, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs,
+    internal static IReadOnlyList<string> EqualizeChecked(Model work, IEnumerable<IReadOnlyDictionary<string, Tensor>> inputs,
         Func<Model, IReadOnlyList<string>> equalize)
     {
         using var original = work.Clone(); // shares the weight payloads; equalization writes new tensors
         var pairs = equalize(work);
         if (pairs.Count == 0) return pairs;
-        var report = Runtime.ModelEquivalence.Compare(original, work, inputs);
+        var report = Runtime.ModelEquivalence.Compare(original, work, inputs.ToList());
         if (!report.IsWithin(EqualizationTolerance))
             ThrowHelper.InvalidOperation($"cross-layer equalization changed the float outputs by {report.MaxRelativeError:G3} of their range (tolerance {EqualizationTolerance}); not applied");
         return pairs;

@@ -16,15 +16,16 @@ internal static class StaticControlFlow
     private static readonly HashSet<string> Recurrent = ["LSTM", "GRU", "RNN"];
 
     /// <summary>Compute nodes (QDQ compute operators and recurrent layers) inside subgraph bodies.</summary>
-    public static List<Node> ComputeInBodies(Model model) =>
-        [.. model.Graph.AllNodes().Where(n => n.Graph != model.Graph && n.IsOnnxDomain
-            && (QdqOperators.Compute.Contains(n.OpType) || Recurrent.Contains(n.OpType)))];
+    public static List<Node> ComputeInBodies(Model model) => [.. model.Graph.AllNodes().Where(n => n.Graph != model.Graph && IsCompute(n))];
+
+    private static bool IsCompute(Node node) =>
+        node.IsOnnxDomain && (QdqOperators.Compute.Contains(node.OpType) || Recurrent.Contains(node.OpType));
 
     /// <summary>Fails when every compute node is inside a body, naming the way out.</summary>
     public static void CheckReachable(Model model, IReadOnlyList<Node> inBodies)
     {
         if (inBodies.Count == 0) return;
-        if (model.Graph.Nodes.Any(n => n.IsOnnxDomain && (QdqOperators.Compute.Contains(n.OpType) || Recurrent.Contains(n.OpType)))) return;
+        if (model.Graph.Nodes.Any(IsCompute)) return;
         var controlFlow = model.Graph.Nodes.Where(n => n.Subgraphs.Any()).Select(n => n.DisplayName).Take(3);
         var ops = string.Join(", ", inBodies.GroupBy(n => n.OpType).Select(g => $"{g.Count()} {g.Key}"));
         ThrowHelper.Usage($"static int8 cannot reach model '{model.Graph.Name}': all its compute ({ops}) is inside the bodies of "
