@@ -39,11 +39,20 @@ public static class DynamicQuantizer
     /// <summary>The operators this quantizer knows how to replace.</summary>
     public static IReadOnlyList<string> SupportedOpTypes { get; } = ["MatMul", "Gemm", "Conv", "LSTM"];
 
-    private const string MicrosoftDomain = "com.microsoft";
-
     /// <summary>Quantizes every eligible node of <paramref name="model"/> in place, inside control-flow bodies too.</summary>
     /// <exception cref="UsageException">An option names an unknown node or operator, or nothing is quantizable.</exception>
     public static DynamicQuantizationReport Quantize(Model model, DynamicQuantizationOptions? options = null)
+    {
+        var report = QuantizeEligible(model, options);
+        if (report.Quantized.Count == 0) ThrowHelper.Usage(NothingToQuantize + SkippedNodes.Suffix(report.LeftInFloat));
+        return report;
+    }
+
+    /// <summary>
+    /// <see cref="Quantize"/> without its nothing-to-quantize error: when no node is eligible the model is left
+    /// untouched and the report lists every candidate with its reason (static int8 uses it for LSTMs).
+    /// </summary>
+    internal static DynamicQuantizationReport QuantizeEligible(Model model, DynamicQuantizationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= DynamicQuantizationOptions.Default;
@@ -60,25 +69,24 @@ public static class DynamicQuantizer
         var convRewriter = new DynamicConv.Rewriter(names);
         var rewrites = new List<Func<QuantizedWeight>>();
         var needsMicrosoftDomain = false;
-        var skipped = new List<string>();
+        var skipped = new List<ExcludedNode>();
         foreach (var node in WeightScope.AllNodes(graph))
         {
             if (!node.IsOnnxDomain) continue;
-            if (node.OpType is "GRU" or "RNN")
+            if (DynamicLstm.HasNoKernel(node.OpType))
             {
-                skipped.Add($"{NodeSelection.NameOf(node)}: {DynamicLstm.NoKernelReason(node.OpType)}");
+                skipped.Add(SkippedNodes.Of(node, DynamicLstm.NoKernelReason(node.OpType)));
                 continue;
             }
             if (!options.OpTypes.Contains(node.OpType, StringComparer.Ordinal)) continue;
-            var name = NodeSelection.NameOf(node);
             if (!IsFullyConnectedCandidate(node) && !DynamicConv.IsCandidate(node) && node.OpType != "LSTM")
             {
-                skipped.Add($"{name}: {NotConstantReason(node)}");
+                skipped.Add(SkippedNodes.Of(node, NotConstantReason(node)));
                 continue;
             }
             if (excluded.Contains(node.Name))
             {
-                skipped.Add($"{name}: excluded");
+                skipped.Add(SkippedNodes.Excluded(node));
                 continue;
             }
             string reason;
@@ -105,16 +113,12 @@ public static class DynamicQuantizer
                 needsMicrosoftDomain = true;
                 continue;
             }
-            skipped.Add($"{name}: {reason}");
+            skipped.Add(SkippedNodes.Of(node, reason));
         }
-        if (rewrites.Count == 0)
-            ThrowHelper.Usage(skipped.Count == 0
-                ? NothingToQuantize
-                : $"{NothingToQuantize} (skipped: {string.Join("; ", skipped)})");
 
-        if (needsMicrosoftDomain && model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
+        if (needsMicrosoftDomain) MicrosoftDomain.Import(model);
         var quantized = rewrites.Select(rewrite => rewrite()).ToList();
-        return new DynamicQuantizationReport(quantized, skipped);
+        return DynamicQuantizationReport.Create(quantized, skipped);
     }
 
     private const string NothingToQuantize = "no MatMul, Gemm, Conv or LSTM with constant weights to quantize";
@@ -123,12 +127,10 @@ public static class DynamicQuantizer
     private static string NotConstantReason(Node node) => node.OpType switch
     {
         "Conv" => $"its weight '{node.Inputs.ElementAtOrDefault(1)?.Name}' is not a constant float tensor",
-        _ => $"its B input '{node.Inputs.ElementAtOrDefault(1)?.Name}' is not a constant float [K, N] matrix (activation x activation products stay float)",
+        _ => WeightScope.NoMatrixWeightReason(node),
     };
 
-    private static bool IsFullyConnectedCandidate(Node node) =>
-        node.OpType is "MatMul" or "Gemm"
-        && GraphQueries.TryGetConstant(node.Inputs.ElementAtOrDefault(1)) is { DataType: DataType.Float, Dims.Count: 2 };
+    private static bool IsFullyConnectedCandidate(Node node) => node.OpType is "MatMul" or "Gemm" && WeightScope.HasMatrixWeight(node);
 
     private sealed record Plan(Node Node, Value Weight, int K, int N, sbyte[] Weights, float[] Scales, float[]? Bias, long FloatBytes);
 
@@ -209,7 +211,7 @@ public static class DynamicQuantizer
 
         var output = names.NewValue(node.Outputs[0].Name + "_dynamic_quantized", node.Outputs[0].Type);
         Value?[] inputs = bias is null ? [node.Inputs[0], weight, scale] : [node.Inputs[0], weight, scale, null, bias];
-        var fused = new Node("DynamicQuantizeMatMul", inputs, [output], MicrosoftDomain,
+        var fused = new Node("DynamicQuantizeMatMul", inputs, [output], MicrosoftDomain.Name,
             names.Fresh((node.Name.Length > 0 ? node.Name : node.OpType) + "_dynamic_quantized"));
         graph.InsertBefore(node, fused);
         var replaced = node.Inputs.Where(v => v is not null).Select(v => v!).ToList();

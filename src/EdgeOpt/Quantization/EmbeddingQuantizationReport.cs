@@ -1,3 +1,5 @@
+using EdgeOpt.Quantization.Internal;
+
 namespace EdgeOpt.Quantization;
 
 /// <summary>What <see cref="EmbeddingQuantizer.Quantize"/> changed.</summary>
@@ -5,6 +7,13 @@ namespace EdgeOpt.Quantization;
 /// <param name="Skipped">Gathers over constant float tables left in float, each with the reason.</param>
 public sealed record EmbeddingQuantizationReport(IReadOnlyList<QuantizedWeight> Quantized, IReadOnlyList<string> Skipped)
 {
+    /// <summary>The report of a quantizer run: <see cref="Skipped"/> written from <paramref name="leftInFloat"/>.</summary>
+    internal static EmbeddingQuantizationReport Create(IReadOnlyList<QuantizedWeight> quantized, IReadOnlyList<ExcludedNode> leftInFloat) =>
+        new(quantized, SkippedNodes.Lines(leftInFloat)) { LeftInFloat = leftInFloat };
+
+    /// <summary>The entries of <see cref="Skipped"/> as they were made: node, operator and reason.</summary>
+    internal IReadOnlyList<ExcludedNode> LeftInFloat { get; private init; } = [];
+
     /// <summary>No table quantized, nothing skipped.</summary>
     public static EmbeddingQuantizationReport Empty { get; } = new([], []);
 

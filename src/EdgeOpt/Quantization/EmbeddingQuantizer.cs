@@ -1,4 +1,3 @@
-using System.Numerics;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes.Internal;
 using EdgeOpt.Quantization.Internal;
@@ -27,8 +26,6 @@ namespace EdgeOpt.Quantization;
 /// </summary>
 public static class EmbeddingQuantizer
 {
-    private const string MicrosoftDomain = "com.microsoft";
-
     /// <summary>Quantizes every eligible Gather of <paramref name="model"/>'s main graph in place; finding none is not an error.</summary>
     /// <exception cref="UsageException">An option is out of range, or an excluded name is not a node of the graph.</exception>
     public static EmbeddingQuantizationReport Quantize(Model model, EmbeddingQuantizationOptions? options = null)
@@ -37,30 +34,30 @@ public static class EmbeddingQuantizer
         options ??= EmbeddingQuantizationOptions.Default;
         if (options.Bits is not (4 or 8))
             ThrowHelper.Usage($"embedding tables are quantized to 8 or 4 bits, not {options.Bits}");
-        if (options.BlockSize is < 16 or > 256 || !BitOperations.IsPow2(options.BlockSize))
+        if (!QuantMath.IsBlockSize(options.BlockSize))
             ThrowHelper.Usage($"embedding block size must be a power of two from 16 to 256, not {options.BlockSize}");
         var graph = model.Graph;
         var excluded = NodeSelection.Excluded(graph, options.ExcludedNodes);
 
         var plans = new List<Node>();
-        var skipped = new List<string>();
+        var skipped = new List<ExcludedNode>();
         foreach (var node in graph.Nodes)
         {
             if (node is not { OpType: "Gather", IsOnnxDomain: true } || node.Inputs[0] is not { } data) continue;
             if (GraphQueries.TryGetConstant(data) is not { DataType: DataType.Float } table) continue;
-            var reason = excluded.Contains(node.Name) ? "excluded"
+            var reason = excluded.Contains(node.Name) ? SkippedNodes.ExcludedReason
                 : data.Initializer is null || data.IsGraphInput ? "its table is a Constant node output or an overridable input, not a fixed initializer"
                 : table.Dims.Count != 2 ? $"its table has rank {table.Dims.Count}, not 2"
                 : node.Attributes.GetInt("axis", 0) is not (0 or -2) ? "it gathers along axis 1 (columns), not rows"
                 : options.Bits == 4 && table.Dims[1] % 2 != 0 ? $"rows of {table.Dims[1]} values cannot be packed two a byte"
                 : null;
             if (reason is null) plans.Add(node);
-            else skipped.Add($"{NodeSelection.NameOf(node)}: {reason}");
+            else skipped.Add(SkippedNodes.Of(node, reason));
         }
-        if (plans.Count == 0) return new EmbeddingQuantizationReport([], skipped);
+        if (plans.Count == 0) return EmbeddingQuantizationReport.Create([], skipped);
 
         var names = new NameGenerator(model);
-        if (model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
+        MicrosoftDomain.Import(model);
         var tables = new Dictionary<string, (Value Data, Value Scales, Value? ZeroPoints, long Bytes)>(StringComparer.Ordinal);
         var quantized = new List<QuantizedWeight>();
         foreach (var node in plans)
@@ -78,7 +75,7 @@ public static class EmbeddingQuantizer
             if (GraphQueries.IsUnused(data)) graph.Initializers.Remove(data);
             quantized.Add(new QuantizedWeight(NodeSelection.NameOf(node), node.OpType, data.Name, rows, width, rows * width * sizeof(float), table.Bytes));
         }
-        return new EmbeddingQuantizationReport(quantized, skipped);
+        return EmbeddingQuantizationReport.Create(quantized, skipped);
     }
 
     private static (Value Data, Value Scales, Value? ZeroPoints, long Bytes) AddTable(Graph graph, NameGenerator names, string baseName,
@@ -154,7 +151,7 @@ public static class EmbeddingQuantizer
     {
         var output = names.NewValue(gather.Outputs[0].Name + "_dequantized", gather.Outputs[0].Type);
         List<Value?> inputs = zeroPoints is null ? [data, gather.Inputs[1], scales] : [data, gather.Inputs[1], scales, zeroPoints];
-        var quantized = new Node("GatherBlockQuantized", inputs, [output], MicrosoftDomain,
+        var quantized = new Node("GatherBlockQuantized", inputs, [output], MicrosoftDomain.Name,
             names.Fresh((gather.Name.Length > 0 ? gather.Name : "Gather") + (options.Bits == 8 ? "_q8" : "_q4")));
         quantized.Attributes.Set(OnnxAttribute.Int("gather_axis", 0));
         quantized.Attributes.Set(OnnxAttribute.Int("quantize_axis", 1));

@@ -111,7 +111,7 @@ public static class Float16Converter
             return new Float16Report(_tensors, _values, [.. blocked.Select(n => n.DisplayName)], _castsInserted, _castsRemoved,
                 _clamped, _flushed, _bytesBefore, _bytesAfter)
             {
-                LeftInFloat = [.. blocked.Select(n => new ExcludedNode(n.Name.Length > 0 ? n.Name : n.DisplayName, n.OpType, _blockReasons[n]))],
+                LeftInFloat = [.. blocked.Select(n => SkippedNodes.Of(n, _blockReasons[n]))],
             };
         }
 

@@ -1,4 +1,3 @@
-using System.Numerics;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes.Internal;
 using EdgeOpt.Quantization.Internal;
@@ -20,15 +19,13 @@ namespace EdgeOpt.Quantization;
 /// </summary>
 public static class Int4WeightQuantizer
 {
-    private const string MicrosoftDomain = "com.microsoft";
-
     /// <summary>Quantizes every eligible MatMul of <paramref name="model"/> in place, inside control-flow bodies too.</summary>
     /// <exception cref="UsageException">An option is out of range or names an unknown node, or nothing is quantizable.</exception>
     public static Int4QuantizationReport Quantize(Model model, Int4QuantizationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= Int4QuantizationOptions.Default;
-        if (options.BlockSize is < 16 or > 256 || !BitOperations.IsPow2(options.BlockSize))
+        if (!QuantMath.IsBlockSize(options.BlockSize))
             ThrowHelper.Usage($"int4 block size must be a power of two from 16 to 256, not {options.BlockSize}");
         if (options.AccuracyLevel is < 0 or > 4)
             ThrowHelper.Usage($"int4 accuracy level must be 0 to 4, not {options.AccuracyLevel}");
@@ -36,28 +33,26 @@ public static class Int4WeightQuantizer
         var excluded = NodeSelection.Excluded(graph, options.ExcludedNodes);
 
         var plans = new List<Node>();
-        var skipped = new List<string>();
+        var skipped = new List<ExcludedNode>();
         // Nodes inside If/Loop/Scan bodies too; each is rewritten in its own body.
         foreach (var node in WeightScope.AllNodes(graph))
         {
             if (node is not { OpType: "MatMul", IsOnnxDomain: true }) continue;
-            if (GraphQueries.TryGetConstant(node.Inputs[1]) is not { DataType: DataType.Float, Dims.Count: 2 })
+            if (!WeightScope.HasMatrixWeight(node))
             {
-                skipped.Add($"{NodeSelection.NameOf(node)}: its B input '{node.Inputs[1]?.Name}' is not a constant float [K, N] matrix (activation x activation products stay float)");
+                skipped.Add(SkippedNodes.Of(node, WeightScope.NoMatrixWeightReason(node)));
                 continue;
             }
-            if (excluded.Contains(node.Name)) skipped.Add($"{NodeSelection.NameOf(node)}: excluded");
+            if (excluded.Contains(node.Name)) skipped.Add(SkippedNodes.Excluded(node));
             else plans.Add(node);
         }
         if (plans.Count == 0)
-            ThrowHelper.Usage(skipped.Count == 0
-                ? "no MatMul with constant float [K, N] weights to quantize to int4"
-                : $"no MatMul with constant float [K, N] weights to quantize to int4 (skipped: {string.Join("; ", skipped)})");
+            ThrowHelper.Usage("no MatMul with constant float [K, N] weights to quantize to int4" + SkippedNodes.Suffix(skipped));
 
         var names = new NameGenerator(model);
-        if (model.GetOpset(MicrosoftDomain) is null) model.SetOpset(MicrosoftDomain, 1);
+        MicrosoftDomain.Import(model);
         var quantized = plans.Select(node => Apply(node.Graph!, names, node, options)).ToList();
-        return new Int4QuantizationReport(quantized, skipped);
+        return Int4QuantizationReport.Create(quantized, skipped);
     }
 
     private static QuantizedWeight Apply(Graph graph, NameGenerator names, Node node, Int4QuantizationOptions options)
@@ -79,7 +74,7 @@ public static class Int4WeightQuantizer
             inputs.Add(GraphQueries.AddInitializer(graph, names, baseName + "_q4_zero_points", Tensor.Create<byte>("z", zp, zp.Length)));
 
         var output = names.NewValue(node.Outputs[0].Name + "_q4", node.Outputs[0].Type);
-        var matMul = new Node("MatMulNBits", inputs, [output], MicrosoftDomain,
+        var matMul = new Node("MatMulNBits", inputs, [output], MicrosoftDomain.Name,
             names.Fresh((node.Name.Length > 0 ? node.Name : "MatMul") + "_q4"));
         matMul.Attributes.Set(OnnxAttribute.Int("K", k));
         matMul.Attributes.Set(OnnxAttribute.Int("N", n));

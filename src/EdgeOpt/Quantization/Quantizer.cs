@@ -118,7 +118,7 @@ public sealed class Quantizer
         if (Options.Equalize)
         {
             progress?.Report(new QuantizationProgress("equalizing", 0, 0));
-            equalized = EqualizeChecked(work, calibration!, count);
+            equalized = EqualizeChecked(work, calibration!.Samples(Math.Min(count, EqualizationCheckSamples)), CrossLayerEqualization.Apply);
         }
 
         if (plan is null)
@@ -155,7 +155,7 @@ public sealed class Quantizer
             // Recurrent layers have no QDQ form ORT fuses; LSTMs get ORT's dynamically quantized kernel instead.
             var recurrent = StaticControlFlow.QuantizeRecurrent(quantized, Options.PerChannel, excluded);
             clock.Stop();
-            List<ExcludedNode> excludedNodes = [.. plan.ExcludedNodes, .. LeftInFloat(work, recurrent.Skipped), .. StaticControlFlow.LeftInBodies(quantized)];
+            List<ExcludedNode> excludedNodes = [.. plan.ExcludedNodes, .. recurrent.LeftInFloat, .. StaticControlFlow.LeftInBodies(quantized)];
             return new QuantizationResult(quantized, work, QuantizationType.Int8)
             {
                 Plan = plan,
@@ -192,17 +192,23 @@ public sealed class Quantizer
     private const double EqualizationTolerance = 1e-3;
     private const int EqualizationCheckSamples = 4;
 
-    /// <summary>Equalizes <paramref name="work"/> in place after checking with ONNX Runtime that its float outputs do not change.</summary>
-    private static IReadOnlyList<string> EqualizeChecked(Model work, ISampleSource calibration, int count)
+    /// <summary>
+    /// Equalizes <paramref name="work"/> in place, once, then checks with ONNX Runtime that its float outputs still
+    /// match a copy taken before, so the model verified is the very one quantization continues from. A failed check
+    /// throws and the caller discards <paramref name="work"/>.
+    /// </summary>
+    /// <param name="work">The model to equalize, in place.</param>
+    /// <param name="inputs">The samples both models run on, drawn only when a pair was equalized.</param>
+    /// <param name="equalize">The equalization (<see cref="CrossLayerEqualization.Apply"/>; a seam for tests).</param>
+    internal static IReadOnlyList<string> EqualizeChecked(Model work, IEnumerable<IReadOnlyDictionary<string, Tensor>> inputs,
+        Func<Model, IReadOnlyList<string>> equalize)
     {
-        using var candidate = work.Clone();
-        var pairs = CrossLayerEqualization.Apply(candidate);
+        using var original = work.Clone(); // shares the weight payloads; equalization writes new tensors
+        var pairs = equalize(work);
         if (pairs.Count == 0) return pairs;
-        var inputs = calibration.Samples(Math.Min(count, EqualizationCheckSamples)).ToList();
-        var report = Runtime.ModelEquivalence.Compare(work, candidate, inputs);
+        var report = Runtime.ModelEquivalence.Compare(original, work, inputs.ToList());
         if (!report.IsWithin(EqualizationTolerance))
             ThrowHelper.InvalidOperation($"cross-layer equalization changed the float outputs by {report.MaxRelativeError:G3} of their range (tolerance {EqualizationTolerance}); not applied");
-        CrossLayerEqualization.Apply(work);
         return pairs;
     }
 
@@ -216,10 +222,10 @@ public sealed class Quantizer
     }
 
     private QuantizationResult QuantizeDynamic(Model work, List<string> excluded) =>
-        QuantizeWeights(work, QuantizationType.Int8Dynamic, "to quantize dynamically: no MatMul, Gemm, Conv or LSTM with a constant float weight",
+        QuantizeWeights(work, QuantizationType.Int8Dynamic,
             model => (Embeddings: QuantizeEmbeddings(model, bits: 8, excluded),
                 Weights: DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = Options.PerChannel, ExcludedNodes = excluded })),
-            report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.Skipped, .. report.Embeddings.Skipped]),
+            report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.LeftInFloat, .. report.Embeddings.LeftInFloat]),
             (result, report) => (result.DynamicReport, result.EmbeddingReport) = (report.Weights, report.Embeddings));
 
     /// <summary>
@@ -259,7 +265,7 @@ public sealed class Quantizer
     }
 
     private QuantizationResult QuantizeInt4(Model work, List<string> excluded) =>
-        QuantizeWeights(work, QuantizationType.Int4, "to quantize to int4: no MatMul with a constant 2-D float weight",
+        QuantizeWeights(work, QuantizationType.Int4,
             model => (Embeddings: QuantizeEmbeddings(model, bits: 4, excluded),
                 Weights: Int4WeightQuantizer.Quantize(model, new Int4QuantizationOptions
                 {
@@ -267,28 +273,15 @@ public sealed class Quantizer
                     Symmetric = Options.SymmetricWeights,
                     ExcludedNodes = excluded,
                 })),
-            report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.Skipped, .. report.Embeddings.Skipped]),
+            report => (report.Weights.Quantized.Count + report.Embeddings.Quantized.Count, [.. report.Weights.LeftInFloat, .. report.Embeddings.LeftInFloat]),
             (result, report) => (result.Int4Report, result.EmbeddingReport) = (report.Weights, report.Embeddings));
 
     /// <summary>
-    /// The weight-only quantizers' "name: reason" entries as <see cref="ExcludedNode"/>s, with the operator looked
-    /// up in <paramref name="work"/> (subgraph bodies included).
+    /// Runs a weight-only quantizer on a copy of <paramref name="work"/>. Replacing nothing is the quantizer's usage
+    /// error (<see cref="DynamicQuantizer.Quantize"/>, <see cref="Int4WeightQuantizer.Quantize"/>), raised before any edit.
     /// </summary>
-    private static List<ExcludedNode> LeftInFloat(Model work, IReadOnlyList<string> skipped)
-    {
-        var ops = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var node in work.Graph.AllNodes()) ops.TryAdd(NodeSelection.NameOf(node), node.OpType);
-        return [.. skipped.Select(entry =>
-        {
-            var split = entry.IndexOf(": ", StringComparison.Ordinal);
-            var name = split < 0 ? entry : entry[..split];
-            return new ExcludedNode(name, ops.GetValueOrDefault(name, ""), split < 0 ? "left in float" : entry[(split + 2)..]);
-        })];
-    }
-
-    /// <summary>Runs a weight-only quantizer on a copy of <paramref name="work"/>; replacing nothing is a usage error.</summary>
-    private static QuantizationResult QuantizeWeights<TReport>(Model work, QuantizationType type, string nothingMessage,
-        Func<Model, TReport> quantize, Func<TReport, (int Quantized, IReadOnlyList<string> Skipped)> summarize,
+    private static QuantizationResult QuantizeWeights<TReport>(Model work, QuantizationType type,
+        Func<Model, TReport> quantize, Func<TReport, (int Quantized, IReadOnlyList<ExcludedNode> LeftInFloat)> summarize,
         Action<QuantizationResult, TReport> attach)
     {
         var clock = Stopwatch.StartNew();
@@ -296,14 +289,11 @@ public sealed class Quantizer
         try
         {
             var report = quantize(quantized);
-            var (count, skipped) = summarize(report);
-            if (count == 0)
-                ThrowHelper.Usage($"model '{work.Graph.Name}' has nothing {nothingMessage}"
-                    + (skipped.Count > 0 ? $" (skipped: {string.Join("; ", skipped)})" : ""));
+            var (count, leftInFloat) = summarize(report);
             var result = new QuantizationResult(quantized, work, type)
             {
                 QuantizedNodes = count,
-                ExcludedNodes = LeftInFloat(work, skipped),
+                ExcludedNodes = leftInFloat,
                 QuantizeTime = clock.Elapsed,
             };
             attach(result, report);

@@ -17,6 +17,9 @@ internal static class DynamicLstm
 {
     public const string OpType = "DynamicQuantizeLSTM";
 
+    /// <summary>Whether <paramref name="opType"/> is a recurrent layer ORT has no dynamically quantized kernel for (GRU, RNN).</summary>
+    public static bool HasNoKernel(string opType) => opType is "GRU" or "RNN";
+
     /// <summary>The reason a GRU or vanilla RNN is left in float.</summary>
     public static string NoKernelReason(string opType) =>
         $"ONNX Runtime has no DynamicQuantize{opType} kernel (its own quantize_dynamic leaves {opType} in float too)";
@@ -92,7 +95,7 @@ internal static class DynamicLstm
         node.TruncateInputs(8);
         foreach (var extra in new[] { wScale, wZero, rScale, rZero }) node.AddInput(extra);
         node.OpType = OpType;
-        node.Domain = "com.microsoft";
+        node.Domain = MicrosoftDomain.Name;
         node.Attributes.Remove("layout");
         ComputedWeights.RemoveIfUnused(plan.W);
         ComputedWeights.RemoveIfUnused(plan.R);

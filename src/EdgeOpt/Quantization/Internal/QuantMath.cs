@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace EdgeOpt.Quantization.Internal;
 
 /// <summary>
@@ -7,6 +9,12 @@ namespace EdgeOpt.Quantization.Internal;
 /// </summary>
 internal static class QuantMath
 {
+    /// <summary>
+    /// Whether <paramref name="size"/> is a block size ORT's block-quantized kernels (MatMulNBits,
+    /// GatherBlockQuantized) take: a power of two from 16 to 256.
+    /// </summary>
+    public static bool IsBlockSize(int size) => size is >= 16 and <= 256 && BitOperations.IsPow2(size);
+
     /// <summary>Rounds half to even and clamps to <c>[min, max]</c>.</summary>
     public static int RoundClamp(float value, int min, int max)
     {

@@ -16,15 +16,16 @@ internal static class StaticControlFlow
     private static readonly HashSet<string> Recurrent = ["LSTM", "GRU", "RNN"];
 
     /// <summary>Compute nodes (QDQ compute operators and recurrent layers) inside subgraph bodies.</summary>
-    public static List<Node> ComputeInBodies(Model model) =>
-        [.. model.Graph.AllNodes().Where(n => n.Graph != model.Graph && n.IsOnnxDomain
-            && (QdqOperators.Compute.Contains(n.OpType) || Recurrent.Contains(n.OpType)))];
+    public static List<Node> ComputeInBodies(Model model) => [.. model.Graph.AllNodes().Where(n => n.Graph != model.Graph && IsCompute(n))];
+
+    private static bool IsCompute(Node node) =>
+        node.IsOnnxDomain && (QdqOperators.Compute.Contains(node.OpType) || Recurrent.Contains(node.OpType));
 
     /// <summary>Fails when every compute node is inside a body, naming the way out.</summary>
     public static void CheckReachable(Model model, IReadOnlyList<Node> inBodies)
     {
         if (inBodies.Count == 0) return;
-        if (model.Graph.Nodes.Any(n => n.IsOnnxDomain && (QdqOperators.Compute.Contains(n.OpType) || Recurrent.Contains(n.OpType)))) return;
+        if (model.Graph.Nodes.Any(IsCompute)) return;
         var controlFlow = model.Graph.Nodes.Where(n => n.Subgraphs.Any()).Select(n => n.DisplayName).Take(3);
         var ops = string.Join(", ", inBodies.GroupBy(n => n.OpType).Select(g => $"{g.Count()} {g.Key}"));
         ThrowHelper.Usage($"static int8 cannot reach model '{model.Graph.Name}': all its compute ({ops}) is inside the bodies of "
@@ -34,28 +35,23 @@ internal static class StaticControlFlow
 
     /// <summary>Body compute nodes still in float after the rewrite (GRU/RNN are reported with their own reason).</summary>
     public static IEnumerable<ExcludedNode> LeftInBodies(Model quantized) =>
-        ComputeInBodies(quantized).Where(n => n.OpType is not ("GRU" or "RNN")).Select(LeftInBody);
+        ComputeInBodies(quantized).Where(n => !DynamicLstm.HasNoKernel(n.OpType)).Select(LeftInBody);
 
-    private static ExcludedNode LeftInBody(Node node) => new(NodeSelection.NameOf(node), node.OpType,
+    private static ExcludedNode LeftInBody(Node node) => SkippedNodes.Of(node,
         "inside an If/Loop/Scan body, which static calibration does not observe (bind the If away with optimize --bind, or use int8-dynamic)");
 
-    /// <summary>LSTMs (bodies included) to DynamicQuantizeLSTM; GRU/RNN are reported with their reason.</summary>
+    /// <summary>LSTMs (bodies included) to DynamicQuantizeLSTM; every recurrent node left in float comes with its own reason.</summary>
     public static DynamicQuantizationReport QuantizeRecurrent(Model model, bool perChannel, IReadOnlyCollection<string> excluded)
     {
         var recurrent = model.Graph.AllNodes().Where(n => n.IsOnnxDomain && Recurrent.Contains(n.OpType)).ToList();
-        if (recurrent.Count == 0) return new DynamicQuantizationReport([], []);
-        var lstm = recurrent.Where(n => n.OpType == "LSTM").ToList();
-        var names = excluded.Where(name => lstm.Any(n => n.Name == name)).ToList();
-        if (lstm.All(n => names.Contains(n.Name)))
-            return new DynamicQuantizationReport([], [.. recurrent.Select(n => $"{NodeSelection.NameOf(n)}: " + (n.OpType == "LSTM" ? "excluded" : DynamicLstm.NoKernelReason(n.OpType)))]);
-        try
+        if (recurrent.Count == 0) return DynamicQuantizationReport.Create([], []);
+        var lstmNames = recurrent.Where(n => n.OpType == "LSTM").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        // Quantizing no LSTM is no error here: the model stays as it is and the report says why for each.
+        return DynamicQuantizer.QuantizeEligible(model, new DynamicQuantizationOptions
         {
-            return DynamicQuantizer.Quantize(model, new DynamicQuantizationOptions { PerChannel = perChannel, OpTypes = ["LSTM"], ExcludedNodes = names });
-        }
-        catch (UsageException e)
-        {
-            // No LSTM had usable weights; the message lists each with why (the model is unchanged).
-            return new DynamicQuantizationReport([], [.. recurrent.Select(n => $"{NodeSelection.NameOf(n)}: {e.Message}")]);
-        }
+            PerChannel = perChannel,
+            OpTypes = ["LSTM"],
+            ExcludedNodes = [.. excluded.Where(lstmNames.Contains)],
+        });
     }
 }

@@ -14,6 +14,17 @@ internal static class WeightScope
     public static List<Node> AllNodes(Graph graph) => [.. graph.AllNodes()];
 
     /// <summary>
+    /// Whether <paramref name="node"/>'s B input (MatMul, Gemm) is a constant float <c>[K, N]</c> matrix, stored in
+    /// any enclosing graph or a Constant node: the only weight the fully connected quantizers take.
+    /// </summary>
+    public static bool HasMatrixWeight(Node node) =>
+        GraphQueries.TryGetConstant(node.Inputs.ElementAtOrDefault(1)) is { DataType: DataType.Float, Dims.Count: 2 };
+
+    /// <summary>Why a MatMul or Gemm without <see cref="HasMatrixWeight"/> stays float.</summary>
+    public static string NoMatrixWeightReason(Node node) =>
+        $"its B input '{node.Inputs.ElementAtOrDefault(1)?.Name}' is not a constant float [K, N] matrix (activation x activation products stay float)";
+
+    /// <summary>
     /// Drops a replaced float weight once nothing reads it: the initializer from the graph that owns it (the
     /// node's own graph or an enclosing one), or the Constant node that produced it.
     /// </summary>
