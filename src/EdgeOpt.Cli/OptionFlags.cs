@@ -70,6 +70,9 @@ internal static class OptionFlags
 
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
 
+        [Of<ProfileOptions>(nameof(ProfileOptions.DimensionValues))] = "--dim",
+        [Of<ProfileOptions>(nameof(ProfileOptions.LargestTensorCount))] = "--top",
+
         [Of<ProgressiveOptions>(nameof(ProgressiveOptions.ChunkSize))] = "--chunk-size",
 
         [Of<OptimizationOptions>(nameof(OptimizationOptions.Level))] = "--level",

@@ -1,3 +1,4 @@
+using EdgeOpt.Analysis;
 using EdgeOpt.Cli;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
@@ -212,5 +213,35 @@ public sealed class OptionRecordValidationTests
         Assert.Equal("QuantizerOptions.Percentile", quantizer[0].Option);
         Assert.Equal("CalibrationOptions.Percentile", calibrator[0].Option);
         Assert.Empty(new CalibrationOptions { Method = CalibrationMethod.Percentile, Percentile = 100 }.Validate());
+    }
+
+    [Fact]
+    public void Profile_and_benchmark_thread_rules_live_in_their_records()
+    {
+        var profile = new ProfileOptions { DimensionValues = new Dictionary<string, long> { ["N"] = 0 }, LargestTensorCount = -1 }.Validate();
+        var threads = new BenchmarkOptions { Threads = [0, 2000] }.Validate();
+
+        Assert.Equal(["ProfileOptions.LargestTensorCount", "ProfileOptions.DimensionValues"], profile.Select(p => p.Option));
+        Assert.Equal("--dim 'N=0': symbolic dim 'N' must be given a positive size, got 0", profile[1].Format(OptionFlags.Name));
+        Assert.Equal(["Threads 0: expected positive thread counts, e.g. 1,2,4", "Threads 2000: expected at most 1024 threads"], threads.Select(p => p.Message));
+    }
+
+    [Theory]
+    [InlineData(new[] { "inspect", "{model}", "--dim", "N=0" }, "--dim 'N=0': symbolic dim 'N' must be given a positive size")]
+    [InlineData(new[] { "benchmark", "{model}", "--threads", "0" }, "--threads 0: expected positive thread counts")]
+    [InlineData(new[] { "optimize", "{model}", "-o", "{out}", "--fixed-shape", "x=0x1", "--target-opset", "3" }, "--target-opset: target opset 3 is out of range: EdgeOpt converts to opsets 7 to 21; --fixed-shape 'x=0x1': dim 0 is 0; sizes must be positive")]
+    [InlineData(new[] { "evaluate", "{model}", "--data", "random:2", "--std", "0.5,0,1", "--pixel-scale", "0" }, "--std '0.5,0,1': every standard deviation must be positive; --pixel-scale 0: expected a positive number")]
+    [InlineData(new[] { "evaluate", "{model}", "--data", "random:2", "--samples", "0" }, "--samples must be positive, not 0")]
+    public void The_cli_names_library_problems_by_flag_and_exits_2(string[] args, string expected)
+    {
+        using var dir = new TempDir();
+        var model = dir.File("m.onnx");
+        File.WriteAllBytes(model, DemoAssets.ModelBytes());
+        var before = Directory.GetFileSystemEntries(dir.Path).Order().ToList();
+
+        var line = Cli.CliHarness.UsageErrorLine(Cli.CliHarness.Run([.. args.Select(a => a.Replace("{model}", model).Replace("{out}", dir.File("out.onnx")))]));
+
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetFileSystemEntries(dir.Path).Order().ToList());
     }
 }
