@@ -1,5 +1,7 @@
 using EdgeOpt.Analysis;
+using EdgeOpt.Data;
 using EdgeOpt.Onnx.Serialization;
+using EdgeOpt.Passes;
 using EdgeOpt.Progressive;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
@@ -48,6 +50,18 @@ internal static class OptionFlags
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Data))] = "--data",
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.ExecutionProvider))] = "--ep",
 
+        [Of<EvaluationOptions>(nameof(EvaluationOptions.Samples))] = "--samples",
+        [Of<EvaluationOptions>(nameof(EvaluationOptions.Labels))] = "--labels",
+        [Of<EvaluationOptions>(nameof(EvaluationOptions.Reference))] = "--reference",
+
+        [Of<ImagePreprocessing>(nameof(ImagePreprocessing.Width))] = "--size",
+        [Of<ImagePreprocessing>(nameof(ImagePreprocessing.Height))] = "--size",
+        [Of<ImagePreprocessing>(nameof(ImagePreprocessing.Mean))] = "--mean",
+        [Of<ImagePreprocessing>(nameof(ImagePreprocessing.Std))] = "--std",
+        [Of<ImagePreprocessing>(nameof(ImagePreprocessing.Scale))] = "--pixel-scale",
+        [Of<ImagePreprocessing>(nameof(ImagePreprocessing.Layout))] = "--layout",
+        [Of<ImagePreprocessing>(nameof(ImagePreprocessing.Color))] = "--color",
+
         [Of<ModelSaveOptions>(nameof(ModelSaveOptions.ExternalDataThreshold))] = "--external-data-threshold",
 
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.BandwidthBytesPerSecond))] = "--bandwidth",
@@ -56,7 +70,17 @@ internal static class OptionFlags
 
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
 
+        [Of<ProfileOptions>(nameof(ProfileOptions.DimensionValues))] = "--dim",
+        [Of<ProfileOptions>(nameof(ProfileOptions.LargestTensorCount))] = "--top",
+
         [Of<ProgressiveOptions>(nameof(ProgressiveOptions.ChunkSize))] = "--chunk-size",
+
+        [Of<OptimizationOptions>(nameof(OptimizationOptions.Level))] = "--level",
+        [Of<OptimizationOptions>(nameof(OptimizationOptions.Passes))] = "--passes",
+        [Of<OptimizationOptions>(nameof(OptimizationOptions.SkipPasses))] = "--skip-passes",
+        [Of<OptimizationOptions>(nameof(OptimizationOptions.TargetOpset))] = "--target-opset",
+        [Of<OptimizationOptions>(nameof(OptimizationOptions.FixedShapes))] = "--fixed-shape",
+        [Of<OptimizationOptions>(nameof(OptimizationOptions.Bindings))] = "--bind",
 
         [Of<WebBundleOptions>(nameof(WebBundleOptions.Threads))] = "--threads",
         [Of<WebBundleOptions>(nameof(WebBundleOptions.Backend))] = "--backend",

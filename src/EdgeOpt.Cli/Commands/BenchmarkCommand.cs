@@ -80,7 +80,8 @@ internal static class BenchmarkCommand
         var result = new List<int>();
         foreach (var part in Arguments.SplitNames(values))
         {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is <= 0 or > 1024)
+            // Syntax only; the range of a thread count is BenchmarkOptions.Validate's.
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
                 throw new UsageException($"--threads '{part}': expected positive thread counts separated by commas, e.g. 1,2,4");
             result.Add(count);
         }

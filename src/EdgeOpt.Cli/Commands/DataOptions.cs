@@ -45,7 +45,11 @@ internal sealed class DataOptions
 
     public IEnumerable<Option> All => [Preset, Size, Mean, Std, Layout, Color, PixelScale, Labels];
 
-    /// <summary>The reading options from the parsed flags; every malformed value is a usage error naming the flag.</summary>
+    /// <summary>
+    /// The reading options from the parsed flags; text that does not parse is a usage error naming the flag. The rules
+    /// about the values (sizes, counts, positive std and scale) are <see cref="ImagePreprocessing.Validate"/>'s, applied
+    /// when the data is opened and named by flag through <see cref="OptionFlags"/>.
+    /// </summary>
     public SampleSourceOptions SourceOptions(ParseResult parse)
     {
         var image = parse.GetValue(Preset) is { } preset ? ImagePreprocessing.Preset(preset) : new ImagePreprocessing();
@@ -55,12 +59,7 @@ internal sealed class DataOptions
             image = image with { Width = w, Height = h };
         }
         if (parse.GetValue(Mean) is { } mean) image = image with { Mean = ParseFloats("--mean", mean) };
-        if (parse.GetValue(Std) is { } std)
-        {
-            var values = ParseFloats("--std", std);
-            if (values.Any(v => v <= 0)) throw new UsageException($"--std '{std}': every standard deviation must be positive");
-            image = image with { Std = values };
-        }
+        if (parse.GetValue(Std) is { } std) image = image with { Std = ParseFloats("--std", std) };
         if (parse.GetValue(Layout) is { } layout)
         {
             image = image with
@@ -83,11 +82,7 @@ internal sealed class DataOptions
                 _ => throw new UsageException($"--color '{color}': expected gray, rgb or bgr"),
             };
         }
-        if (parse.GetValue(PixelScale) is { } scale)
-        {
-            if (!(scale > 0) || !float.IsFinite(scale)) throw new UsageException($"--pixel-scale {scale}: expected a positive number");
-            image = image with { Scale = scale };
-        }
+        if (parse.GetValue(PixelScale) is { } scale) image = image with { Scale = scale };
         return new SampleSourceOptions { Image = image };
     }
 
@@ -120,7 +115,7 @@ internal sealed class DataOptions
         var dims = new int[parts.Length];
         var ok = parts.Length is 1 or 2;
         for (var i = 0; ok && i < parts.Length; i++)
-            ok = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) && dims[i] is > 0 and <= 16384;
+            ok = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]);
         if (!ok) throw new UsageException($"--size '{text}': expected WxH or N with positive integers, e.g. 224x224");
         return parts.Length == 1 ? (dims[0], dims[0]) : (dims[0], dims[1]);
     }
@@ -130,9 +125,8 @@ internal sealed class DataOptions
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var values = new float[parts.Length];
         for (var i = 0; i < parts.Length; i++)
-            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
                 throw new UsageException($"{flag} '{text}': expected comma-separated numbers, e.g. 0.485,0.456,0.406");
-        if (values.Length is not (1 or 3)) throw new UsageException($"{flag} '{text}': expected 1 or 3 values (one per channel)");
         return values;
     }
 }

@@ -41,7 +41,8 @@ internal static class EvaluateCommand
             var spec = parse.GetValue(dataSpec) ?? throw new UsageException("missing data: give --data DIR|FILE with the samples to evaluate on");
             var referencePath = parse.GetValue(reference) is { } r ? Path.GetFullPath(r) : null;
             var count = parse.GetValue(samples);
-            if (count is <= 0) throw new UsageException($"--samples {count}: expected a positive number");
+            var options = new EvaluationOptions { Samples = count };
+            InvalidOptionsException.ThrowIfAny(options.Validate()); // before anything is read
             var labels = data.LoadLabels(parse);
 
             using var candidate = Model.Load(path);
@@ -49,14 +50,12 @@ internal static class EvaluateCommand
             var source = data.Open(parse, spec, candidate, "evaluation");
             source.CheckFits(candidate);
             if (referenceModel is not null) source.CheckFits(referenceModel);
-            if (labels is null && source.Labels is null && referenceModel is null)
-                throw new UsageException("nothing to measure: give --labels (or class sub-folders) for accuracy, or --reference REF for fidelity");
             var total = Math.Min(count ?? source.Count, source.Count);
             if (labels is not null && labels.Count < total)
                 throw new UsageException($"--labels has {labels.Count} labels but {total} samples are evaluated");
 
             var result = ProgressDisplay.WithStatus(context, $"Evaluating on {total:N0} samples", status =>
-                ModelEvaluator.Evaluate(candidate, source, new EvaluationOptions { Reference = referenceModel, Labels = labels?.Take(total).ToList(), Samples = count },
+                ModelEvaluator.Evaluate(candidate, source, options with { Reference = referenceModel, Labels = labels?.Take(total).ToList() },
                     new InlineProgress<int>(done => status.Report($"Evaluating: {done:N0}/{total:N0} samples"))));
             var report = new EvaluateReport(path, referencePath, source.Description, source.IsRepresentative, result);
             if (parse.GetValue(json)) CommandRunner.WriteJson(context, report);

@@ -55,7 +55,8 @@ internal static class InspectCommand
         foreach (var d in dims)
         {
             var eq = d.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0 || !long.TryParse(d.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size <= 0)
+            // Syntax only; a size below 1 is ProfileOptions.Validate's to refuse.
+            if (eq <= 0 || !long.TryParse(d.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var size))
                 throw new UsageException($"--dim '{d}': expected NAME=SIZE with a positive integer size, e.g. --dim N=1");
             result[d[..eq]] = size;
         }

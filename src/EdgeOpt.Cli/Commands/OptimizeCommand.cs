@@ -95,9 +95,8 @@ internal static class OptimizeCommand
 
     private static int Run(CommandContext context, OptimizeRequest request, bool asJson)
     {
-        InvalidOptionsException.ThrowIfAny(request.SaveOptions.Validate()); // before the model is read
+        InvalidOptionsException.ThrowIfAny([.. request.Options.Validate(), .. request.SaveOptions.Validate()]); // before the model is read
         var (inputPath, outputPath) = Arguments.InputAndOutput(request.Input, request.Output, "optimized model");
-        PassRegistry.Select(request.Options); // unknown pass names fail here, before the model is read
 
         var watch = Stopwatch.StartNew();
         using var model = Model.Load(inputPath);
@@ -150,7 +149,8 @@ internal static class OptimizeCommand
             var dims = new long[parts.Length];
             var ok = eq > 0 && parts.Length > 0;
             for (var i = 0; ok && i < parts.Length; i++)
-                ok = long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) && dims[i] > 0;
+                ok = long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]);
+            // Syntax only; OptimizationOptions.Validate refuses a dim below 1.
             if (!ok)
                 throw new UsageException($"--fixed-shape '{value}': expected NAME=DIMS with positive integer dims separated by 'x', e.g. input=1x3x224x224");
             var name = value[..eq];

@@ -100,7 +100,7 @@ public sealed record ModelProfile
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= ProfileOptions.Default;
-        Validate(options);
+        ThrowHelper.IfInvalid(options.Validate());
 
         var signature = model.Graph.Inputs.Where(v => !v.IsInitializer).Select(Summarize).ToList();
         // Bound symbols are sizes before inference too, so dims derived from them (a Pad's or a Conv's output) resolve.
@@ -176,14 +176,5 @@ public sealed record ModelProfile
             _ => null,
         };
         return new ValueSummary(v.Name, v.Type?.ToString() ?? "?", v.ElementType, shape is null ? null : [.. shape]);
-    }
-
-    private static void Validate(ProfileOptions options)
-    {
-        if (options.LargestTensorCount < 0)
-            ThrowHelper.Usage($"LargestTensorCount must be zero or more, got {options.LargestTensorCount}");
-        if (options.DimensionValues is { } dims)
-            foreach (var (symbol, size) in dims)
-                if (size <= 0) ThrowHelper.Usage($"symbolic dim '{symbol}' must be given a positive size, got {size}");
     }
 }

@@ -21,4 +21,17 @@ public sealed record ProfileOptions
     /// rules cannot derive (<see cref="RuntimeShapeInference"/>, which executes the model once). Null: static inference only.
     /// </summary>
     public RuntimeShapeInferenceOptions? RuntimeShapeFallback { get; init; }
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="ModelProfile.Analyze"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (LargestTensorCount < 0)
+            problems.Add(new($"{{0}} {LargestTensorCount}: expected zero or more tensors to list", Name(nameof(LargestTensorCount))));
+        foreach (var (symbol, size) in DimensionValues ?? new Dictionary<string, long>())
+            if (size <= 0) problems.Add(new($"{{0}} '{symbol}={size}': symbolic dim '{symbol}' must be given a positive size, got {size}", Name(nameof(DimensionValues))));
+        return problems;
+
+        static string Name(string member) => $"{nameof(ProfileOptions)}.{member}";
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 
 namespace EdgeOpt.Data;
 
@@ -55,6 +56,42 @@ public sealed record ImagePreprocessing
 
     /// <summary>For <see cref="ResizeMode.CenterCrop"/>: the part of the resized shorter side kept (224/256 = 0.875).</summary>
     public float CropFraction { get; init; } = 0.875f;
+
+    /// <summary>Largest <see cref="Width"/> or <see cref="Height"/> accepted, in pixels.</summary>
+    public const int MaxSize = 16384;
+
+    /// <summary>
+    /// Every problem with these settings, all at once (empty: they can work): a size outside 1..<see cref="MaxSize"/>,
+    /// a mean or standard deviation that is not 1 or 3 finite values, a standard deviation that is not positive, a
+    /// scale that is not a positive number, a crop fraction outside (0, 1], an unknown layout, colour or resize mode.
+    /// Whether the channel count fits the model is checked when the model input is known. <see cref="SampleSources.Open"/>
+    /// and every image source refuse through it.
+    /// </summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (Width is < 1 or > MaxSize) problems.Add(new($"{{0}} {Width}: expected a width of 1 to {MaxSize} pixels", Name(nameof(Width))));
+        if (Height is < 1 or > MaxSize) problems.Add(new($"{{0}} {Height}: expected a height of 1 to {MaxSize} pixels", Name(nameof(Height))));
+        foreach (var (member, values) in new[] { (nameof(Mean), Mean), (nameof(Std), Std) })
+        {
+            if (values is null) continue;
+            if (values.Count is not (1 or 3)) problems.Add(new($"{{0}} '{Join(values)}': expected 1 or 3 values (one per channel)", Name(member)));
+            else if (values.Any(v => !float.IsFinite(v))) problems.Add(new($"{{0}} '{Join(values)}': expected finite numbers", Name(member)));
+        }
+        if (Std is { Count: 1 or 3 } std && std.All(float.IsFinite) && std.Any(v => !(v > 0)))
+            problems.Add(new($"{{0}} '{Join(std)}': every standard deviation must be positive", Name(nameof(Std))));
+        if (!(Scale > 0) || !float.IsFinite(Scale))
+            problems.Add(new($"{{0}} {Scale.ToString(CultureInfo.InvariantCulture)}: expected a positive number", Name(nameof(Scale))));
+        if (!(CropFraction is > 0 and <= 1))
+            problems.Add(new($"{{0}} {CropFraction.ToString(CultureInfo.InvariantCulture)}: expected the share of the shorter side kept, in (0, 1]", Name(nameof(CropFraction))));
+        if (Layout is { } layout && !Enum.IsDefined(layout)) problems.Add(new($"{{0}} {(int)layout}: expected Nchw or Nhwc", Name(nameof(Layout))));
+        if (Color is { } color && !Enum.IsDefined(color)) problems.Add(new($"{{0}} {(int)color}: expected Grayscale or Rgb", Name(nameof(Color))));
+        if (!Enum.IsDefined(Resize)) problems.Add(new($"{{0}} {(int)Resize}: expected Stretch or CenterCrop", Name(nameof(Resize))));
+        return problems;
+
+        static string Join(IReadOnlyList<float> values) => string.Join(",", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        static string Name(string member) => $"{nameof(ImagePreprocessing)}.{member}";
+    }
 
     /// <summary>Names <see cref="Preset"/> accepts.</summary>
     public static IReadOnlyList<string> PresetNames { get; } = ["imagenet", "mnist", "fashion-mnist", "raw", "inception"];

@@ -24,7 +24,6 @@ internal sealed class ImageTensorizer
         (_name, _type, _options, _width, _height, _channels, _layout, _rank) = (name, type, options, width, height, channels, layout, rank);
         _mean = PerChannel(options.Mean, 0f, "Mean");
         _std = PerChannel(options.Std, 1f, "Std");
-        if (_std.Any(s => !(s > 0))) throw new UsageException($"image Std [{string.Join(", ", _std)}]: every standard deviation must be positive");
     }
 
     /// <summary>"224x224 RGB NCHW, mean/std" for descriptions.</summary>
@@ -35,9 +34,11 @@ internal sealed class ImageTensorizer
         + (_options.Scale == 1 / 255f ? "" : string.Create(CultureInfo.InvariantCulture, $", x{_options.Scale:G4}"));
 
     /// <summary>Resolves size, layout and channels from <paramref name="options"/>, falling back on the model input.</summary>
+    /// <exception cref="InvalidOptionsException">The settings cannot work (<see cref="ImagePreprocessing.Validate"/>).</exception>
     /// <exception cref="UsageException">The input is not image-like, or a size is symbolic and none given.</exception>
     public static ImageTensorizer For(Value input, ImagePreprocessing options)
     {
+        ThrowHelper.IfInvalid(options.Validate());
         if (input.Type is not TensorType { Shape: { } shape } type)
             throw new UsageException($"model input '{input.Name}' has no known shape; images need [N,C,H,W], [N,H,W,C] or [N,H,W]");
         if (type.ElementType is not (DataType.Float or DataType.Float16 or DataType.Double or DataType.UInt8))

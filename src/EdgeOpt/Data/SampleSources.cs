@@ -17,12 +17,14 @@ public static class SampleSources
     /// </summary>
     /// <exception cref="FileNotFoundException"><paramref name="spec"/> names nothing that exists.</exception>
     /// <exception cref="DataFormatException">The data is empty, mixed, unreadable or does not fit the model (names the file).</exception>
+    /// <exception cref="InvalidOptionsException">The options cannot work (<see cref="SampleSourceOptions.Validate"/>), every problem at once.</exception>
     /// <exception cref="UsageException">The options do not fit the model (e.g. a free image size and none given).</exception>
     public static ISampleSource Open(string spec, Model model, SampleSourceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(model);
         options ??= new SampleSourceOptions();
+        ThrowHelper.IfInvalid(options.Validate());
         var inputs = model.Graph.Inputs.Where(v => !v.IsInitializer).ToList();
         if (inputs.Count == 0) throw new UsageException("the model has no inputs to feed");
 
@@ -85,7 +87,6 @@ public static class SampleSources
         if (spec.Length > "random".Length
             && !(int.TryParse(spec.AsSpan("random:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out count) && count > 0))
             throw new UsageException($"'{spec}': expected random or random:N with N a positive integer");
-        if (count <= 0) throw new UsageException($"RandomSamples {count} must be positive");
         if (count > MaxRandomSamples)
             throw new UsageException($"'{spec}': at most {MaxRandomSamples} random samples; random data is not representative, so more does not calibrate better (use real data)");
         var seed = options.Seed;

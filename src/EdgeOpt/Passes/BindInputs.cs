@@ -62,9 +62,8 @@ public sealed class BindInputs(IReadOnlyDictionary<string, string> bindings) : I
             throw new UsageException($"{what}: input '{name}' is {input.Type?.ToString() ?? "untyped"}, not a tensor");
         if (tensorType.Shape is not { } shape)
             throw new UsageException($"{what}: input '{name}' declares no shape, so the constant's shape is unknown");
+        if (OptimizationOptions.BindingProblem(name, text) is { } problem) throw new InvalidOptionsException([problem]);
         var items = text.Split(',', StringSplitOptions.TrimEntries);
-        if (text.Trim().Length == 0 || items.Any(i => i.Length == 0))
-            throw new UsageException($"{what}: expected a value or a comma-separated list of values");
         var dims = Dims(shape, items.Length, what, name);
         try
         {

@@ -65,9 +65,7 @@ public sealed class FixInputShapes(IReadOnlyDictionary<string, long[]> shapes) :
         var given = string.Join("x", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
         if (input.Type is not TensorType tensorType)
             throw new UsageException($"--fixed-shape {input.Name}={given}: input '{input.Name}' is {input.Type?.ToString() ?? "untyped"}, not a tensor");
-        for (var i = 0; i < dims.Length; i++)
-            if (dims[i] < 1)
-                throw new UsageException($"--fixed-shape {input.Name}={given}: dim {i} is {dims[i]}; sizes must be positive");
+        if (OptimizationOptions.FixedShapeProblem(input.Name, dims) is { } problem) throw new InvalidOptionsException([problem]);
         if (tensorType.Shape is not { } shape)
             return tensorType with { Shape = TensorShape.FromDims(dims) };
         if (shape.Rank != dims.Length)

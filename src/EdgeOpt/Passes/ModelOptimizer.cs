@@ -21,9 +21,9 @@ public static class ModelOptimizer
     /// <summary>
     /// Optimizes <paramref name="model"/> in place. Options are checked before anything changes.
     /// </summary>
+    /// <exception cref="InvalidOptionsException">The options cannot work (<see cref="OptimizationOptions.Validate"/>), every problem at once.</exception>
     /// <exception cref="UsageException">
-    /// An unknown pass name, a target opset outside <see cref="OpsetConverter.MinTargetOpset"/>..<see cref="OpsetConverter.MaxTargetOpset"/>,
-    /// a fixed shape that names no input or contradicts the model's dims, or a binding that names no input or whose
+    /// A fixed shape that names no input or contradicts the model's dims, or a binding that names no input or whose
     /// value does not fit the input's type and shape.
     /// </exception>
     /// <exception cref="UnsupportedOperatorException">A node cannot be converted to the target opset (the message names it).</exception>
@@ -31,7 +31,7 @@ public static class ModelOptimizer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options);
+        ThrowHelper.IfInvalid(options.Validate());
         var manager = PassManager.FromOptions(options);
 
         var total = Stopwatch.StartNew();
@@ -56,16 +56,6 @@ public static class ModelOptimizer
             model.RestoreFrom(snapshot);
             throw;
         }
-    }
-
-    private static void Validate(OptimizationOptions options)
-    {
-        if (options.TargetOpset is { } target and (< OpsetConverter.MinTargetOpset or > OpsetConverter.MaxTargetOpset))
-            throw new UsageException($"target opset {target} is out of range: EdgeOpt converts to opsets {OpsetConverter.MinTargetOpset} to {OpsetConverter.MaxTargetOpset}");
-        if (options.MaxIterations < 1)
-            throw new UsageException($"MaxIterations is {options.MaxIterations}: expected at least 1 round");
-        if (options.FoldSizeLimitBytes < 0)
-            throw new UsageException($"FoldSizeLimitBytes is {options.FoldSizeLimitBytes}: expected 0 or more bytes");
     }
 
     private static OpsetChange ConversionStep(PassStatistics step) =>

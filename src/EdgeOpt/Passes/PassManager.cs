@@ -48,10 +48,11 @@ public sealed class PassManager
     /// each and only when given — <see cref="FixInputShapes"/>, <see cref="BindInputs"/>, the opset conversion —
     /// then the passes <see cref="PassRegistry.Select"/> chooses, to a fixpoint.
     /// </summary>
-    /// <exception cref="UsageException">An unknown pass name.</exception>
+    /// <exception cref="InvalidOptionsException">The options cannot work (<see cref="OptimizationOptions.Validate"/>).</exception>
     public static PassManager FromOptions(OptimizationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ThrowHelper.IfInvalid(options.Validate());
         var requested = new List<IGraphPass>();
         if (options.FixedShapes.Count > 0) requested.Add(new FixInputShapes(options.FixedShapes));
         if (options.Bindings.Count > 0) requested.Add(new BindInputs(options.Bindings));

@@ -36,14 +36,12 @@ public static class PassRegistry
     public static IReadOnlyList<string> Names => All.Select(p => p.Name).ToList();
 
     /// <summary>The passes chosen by <paramref name="options"/> (level, explicit list, skip list), in run order, each configured from its options.</summary>
+    /// <exception cref="InvalidOptionsException">The options cannot work (<see cref="OptimizationOptions.Validate"/>), e.g. an unknown pass name.</exception>
     public static IReadOnlyList<IGraphPass> Select(OptimizationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ThrowHelper.IfInvalid(options.Validate());
         var all = Factories.Select(f => f(options)).ToList();
-        var known = all.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in (options.Passes ?? []).Concat(options.SkipPasses))
-            if (!known.Contains(name))
-                throw new UsageException($"unknown pass '{name}'; valid passes: {string.Join(", ", all.Select(p => p.Name))}");
         IEnumerable<IGraphPass> chosen = options.Passes is { } explicitList
             ? all.Where(p => explicitList.Contains(p.Name))
             : all.Where(p => p.Level <= options.Level);

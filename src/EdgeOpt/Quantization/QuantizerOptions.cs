@@ -88,7 +88,7 @@ public sealed record QuantizerOptions
             problems.Add(new($"{{0}} {ActivationType}: expected {{1}} or {{2}}", Name(nameof(ActivationType)),
                 $"{nameof(QuantizedPrecision)}.{QuantizedPrecision.UInt8}", $"{nameof(QuantizedPrecision)}.{QuantizedPrecision.Int8}"));
         if (Samples is <= 0) problems.Add(new($"{{0}} {Samples}: expected a positive number", Name(nameof(Samples))));
-        if (!(Percentile is > 0 and <= 100)) problems.Add(new(Invariant($"{{0}} {Percentile}: expected a value in (0, 100]"), Name(nameof(Percentile))));
+        if (CalibrationOptions.PercentileProblem(Percentile, Name(nameof(Percentile))) is { } percentile) problems.Add(percentile);
         if (BlockSize is < 16 or > 256 || (BlockSize & (BlockSize - 1)) != 0)
             problems.Add(new($"{{0}} {BlockSize}: expected a power of two from 16 to 256 (32, 64 or 128 are usual)", Name(nameof(BlockSize))));
 
@@ -137,6 +137,5 @@ public sealed record QuantizerOptions
         static string Workflow(string member) => $"{nameof(QuantizationWorkflow)}.{member}";
         static string Target(string member) => $"{nameof(Quantization.AccuracyTarget)}.{member}";
         static string TypeName(QuantizationType t) => $"{nameof(QuantizationType)}.{t}";
-        static string Invariant(FormattableString text) => FormattableString.Invariant(text);
     }
 }

@@ -41,6 +41,9 @@ public sealed record BenchmarkOptions
 
     internal const int DefaultRuns = 50;
 
+    /// <summary>Most intra-op threads one measurement may ask for.</summary>
+    public const int MaxThreads = 1024;
+
     /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="ModelBenchmark.Run"/> refuses through it.</summary>
     public IReadOnlyList<OptionProblem> Validate()
     {
@@ -55,6 +58,8 @@ public sealed record BenchmarkOptions
         if (Threads.Count == 0) problems.Add(new("{0}: give at least one thread count, e.g. 1,2", Name(nameof(Threads))));
         foreach (var t in Threads.Where(t => t <= 0).Distinct())
             problems.Add(new($"{{0}} {t}: expected positive thread counts, e.g. 1,2,4", Name(nameof(Threads))));
+        foreach (var t in Threads.Where(t => t > MaxThreads).Distinct())
+            problems.Add(new($"{{0}} {t}: expected at most {MaxThreads} threads", Name(nameof(Threads))));
         if (Threads.Distinct().Count() != Threads.Count) problems.Add(new($"{{0}} {string.Join(",", Threads)}: a thread count is repeated", Name(nameof(Threads))));
         if (Data is not null && Shapes.Count > 0)
             problems.Add(new("{0} fixes generated inputs; with {1} the data gives the shapes (drop {0})", Name(nameof(Shapes)), Name(nameof(Data))));

@@ -19,4 +19,15 @@ public sealed record ClassificationOptions
 
     /// <summary>Untimed runs of the first batch before measuring, so one-time allocations do not count as latency.</summary>
     public int WarmupRuns { get; init; } = 1;
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); the batched <see cref="ModelEvaluator"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (BatchSize <= 0) problems.Add(new($"{{0}} {BatchSize}: expected a positive number of images per run", Name(nameof(BatchSize))));
+        if (WarmupRuns < 0) problems.Add(new($"{{0}} {WarmupRuns}: expected 0 or more warm-up runs", Name(nameof(WarmupRuns))));
+        return problems;
+
+        static string Name(string member) => $"{nameof(ClassificationOptions)}.{member}";
+    }
 }

@@ -19,4 +19,21 @@ public sealed record EvaluationOptions
 
     /// <summary>The class-score output accuracy is read from (null: the model's first output).</summary>
     public string? OutputName { get; init; }
+
+    /// <summary>Every problem with these options, all at once (empty: they can work); <see cref="ModelEvaluator.Evaluate(Model, Data.ISampleSource, EvaluationOptions?, IProgress{int}?, CancellationToken)"/> refuses through it.</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (Samples is <= 0) problems.Add(new($"{{0}} must be positive, not {Samples}", Name(nameof(Samples))));
+        return problems;
+    }
+
+    /// <summary>
+    /// The problem when neither <see cref="Labels"/> nor <see cref="Reference"/> is given and <paramref name="data"/> has no
+    /// labels of its own: there is nothing to measure.
+    /// </summary>
+    internal static OptionProblem NothingToMeasure(string data) =>
+        new($"nothing to measure on {data}: give labels or a reference model ({{0}} for accuracy, {{1}} for fidelity)", Name(nameof(Labels)), Name(nameof(Reference)));
+
+    private static string Name(string member) => $"{nameof(EvaluationOptions)}.{member}";
 }

@@ -22,8 +22,7 @@ public static partial class ModelEvaluator
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(data);
         options ??= ClassificationOptions.Default;
-        if (options.BatchSize <= 0) ThrowHelper.Usage($"batch size must be positive, not {options.BatchSize}");
-        if (options.WarmupRuns < 0) ThrowHelper.Usage($"warm-up runs must be 0 or more, not {options.WarmupRuns}");
+        ThrowHelper.IfInvalid(options.Validate());
         if (data.Count == 0) ThrowHelper.Usage($"{data.Source}: no images to evaluate");
 
         var inputName = options.InputName ?? session.InputNames[0];

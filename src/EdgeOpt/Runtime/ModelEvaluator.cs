@@ -19,8 +19,9 @@ namespace EdgeOpt.Runtime;
 public static partial class ModelEvaluator
 {
     /// <summary>Runs the first <see cref="EvaluationOptions.Samples"/> samples of <paramref name="data"/>; reports samples done.</summary>
+    /// <exception cref="InvalidOptionsException">The options cannot work (<see cref="EvaluationOptions.Validate"/>), or neither labels nor a reference is given.</exception>
     /// <exception cref="UsageException">
-    /// Neither labels nor a reference, a label count that fits neither the evaluated samples nor the data, data that
+    /// A label count that fits neither the evaluated samples nor the data, data that
     /// does not fit a model, outputs that differ between model and reference, or a class-score output that is not <c>[1, C]</c>.
     /// </exception>
     /// <exception cref="DataFormatException">A label is not one of the output's classes.</exception>
@@ -30,10 +31,10 @@ public static partial class ModelEvaluator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         options ??= new EvaluationOptions();
+        ThrowHelper.IfInvalid(options.Validate());
         var reference = options.Reference;
         var labels = options.Labels ?? data.Labels;
-        if (labels is null && reference is null)
-            ThrowHelper.Usage($"nothing to measure on {data.Description}: give labels or a reference model");
+        if (labels is null && reference is null) ThrowHelper.IfInvalid([EvaluationOptions.NothingToMeasure(data.Description)]);
         var count = SampleCount(data, options.Samples);
         data.CheckFits(model);
         if (reference is not null) data.CheckFits(reference);
@@ -110,7 +111,6 @@ public static partial class ModelEvaluator
 
     private static int SampleCount(ISampleSource data, int? samples)
     {
-        if (samples is <= 0) ThrowHelper.Usage($"samples to evaluate must be positive, not {samples}");
         return Math.Min(samples ?? data.Count, data.Count);
     }
 

@@ -117,7 +117,7 @@ public class ModelOptimizerTests
         using var model = OptimizerTestModels.SmallCnn(opset: 13);
         var before = model.ToBytes();
 
-        var e = Assert.Throws<UsageException>(() => ModelOptimizer.Optimize(model, options));
+        var e = Assert.ThrowsAny<UsageException>(() => ModelOptimizer.Optimize(model, options)); // InvalidOptionsException for the options' own rules
 
         foreach (var word in expected) Assert.Contains(word, e.Message, StringComparison.Ordinal);
         Assert.Equal(before, model.ToBytes());

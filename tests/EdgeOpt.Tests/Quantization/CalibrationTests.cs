@@ -237,8 +237,9 @@ public class CalibrationTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(CalibrationMethod.Percentile, 0.0, 2048, "percentile")]
-    [InlineData(CalibrationMethod.Percentile, 100.5, 2048, "percentile")]
+    [InlineData(CalibrationMethod.Percentile, 0.0, 2048, "Percentile 0:")]
+    [InlineData(CalibrationMethod.Percentile, 100.5, 2048, "Percentile 100.5:")]
+    [InlineData(CalibrationMethod.MinMax, 0.0, 2048, "Percentile 0:")] // the one percentile rule holds whatever the method
     [InlineData(CalibrationMethod.Entropy, 99.9, 64, "bins")]
     public void Options_out_of_range_are_usage_errors(CalibrationMethod method, double percentile, int bins, string named)
     {

@@ -8,7 +8,7 @@ public sealed record CalibrationOptions
 
     public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
 
-    /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the share of observations kept, in (0, 100]; half the rest is cut from each end.</summary>
+    /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the share of observations kept, in (0, 100] (checked whatever the method); half the rest is cut from each end.</summary>
     public double Percentile { get; init; } = 99.999;
 
     /// <summary>
@@ -38,8 +38,7 @@ public sealed record CalibrationOptions
         var problems = new List<OptionProblem>();
         if (!Enum.IsDefined(Method))
             problems.Add(new($"{{0}} {(int)Method}: unknown calibration method; expected MinMax, Percentile, Entropy or Auto", Name(nameof(Method))));
-        if (Method == CalibrationMethod.Percentile && !(Percentile is > 0 and <= 100))
-            problems.Add(new(FormattableString.Invariant($"{{0}}: the calibration percentile must be in (0, 100], not {Percentile}"), Name(nameof(Percentile))));
+        if (PercentileProblem(Percentile, Name(nameof(Percentile))) is { } percentile) problems.Add(percentile);
         if (MovingAverage && !(MovingAverageConstant is > 0 and <= 1))
             problems.Add(new(FormattableString.Invariant($"{{0}}: the moving average constant must be in (0, 1], not {MovingAverageConstant}"), Name(nameof(MovingAverageConstant))));
         var minimumBins = Method is CalibrationMethod.Entropy or CalibrationMethod.Auto ? EntropyRange.QuantizedLevels : 1;
@@ -49,4 +48,12 @@ public sealed record CalibrationOptions
 
         static string Name(string member) => $"{nameof(CalibrationOptions)}.{member}";
     }
+
+    /// <summary>
+    /// The one percentile rule, for this record and <see cref="QuantizerOptions.Percentile"/> (named by <paramref name="option"/>):
+    /// in (0, 100] whatever the method, so a bad value is caught even before <see cref="CalibrationMethod.Percentile"/> is chosen.
+    /// </summary>
+    internal static OptionProblem? PercentileProblem(double percentile, string option) =>
+        percentile is > 0 and <= 100 ? null
+            : new(FormattableString.Invariant($"{{0}} {percentile}: expected a value in (0, 100]"), option);
 }
