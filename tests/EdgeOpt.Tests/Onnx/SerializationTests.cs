@@ -103,8 +103,8 @@ public class SerializationTests
         Assert.Equal([-1f, 3f], Run(false));
     }
 
-    [Fact]
-    public void Local_functions_round_trip_and_run_in_onnx_runtime()
+    /// <summary>A local function <c>custom.math.Square(x) = x * x</c> over opset 17, for models that call it.</summary>
+    internal static OnnxFunction SquareFunction()
     {
         var body = new Graph("Square");
         var fx = new Value("fx");
@@ -114,13 +114,18 @@ public class SerializationTests
         body.Outputs.Add(fy);
         var function = new OnnxFunction("custom.math", "Square", body);
         function.OpsetImports.Add(new OpsetImport("", 17));
+        return function;
+    }
 
+    [Fact]
+    public void Local_functions_round_trip_and_run_in_onnx_runtime()
+    {
         var b = new GraphBuilder(opset: 17).Opset("custom.math", 1);
         var x = b.Input("x", DataType.Float, 3);
         var y = b.AddNode("Square", [x], domain: "custom.math").Outputs[0];
         b.Output(y, "y", new TensorType(DataType.Float, new TensorShape(3)));
         using var model = b.Build();
-        model.Functions.Add(function);
+        model.Functions.Add(SquareFunction());
 
         using var back = Model.Parse(model.ToBytes());
         Assert.Equal("Square", back.Functions.Single().Name);

@@ -66,15 +66,6 @@ public class SerializedSizeTests
     [Fact]
     public void Counts_strings_sparse_tensors_functions_metadata_and_multibyte_names()
     {
-        var body = new Graph("Square");
-        var fx = new Value("fx");
-        body.Inputs.Add(fx);
-        var fy = new Value("fy");
-        body.AddNode(new Node("Mul", [fx, fx], [fy]));
-        body.Outputs.Add(fy);
-        var function = new OnnxFunction("custom.math", "Square", body);
-        function.OpsetImports.Add(new OpsetImport("", 17));
-
         var b = new GraphBuilder(opset: 17).Opset("custom.math", 1);
         b.DocString = "Modèle — ünïcode doc ✓";
         var x = b.Input("entrée_x", DataType.Float, 3);
@@ -88,7 +79,7 @@ public class SerializedSizeTests
         b.Output(b.Op("ReduceSum", [big]), "total");
         b.Output(squared, "y", new TensorType(DataType.Float, new TensorShape(3)));
         using var model = b.Build();
-        model.Functions.Add(function);
+        model.Functions.Add(SerializationTests.SquareFunction());
         model.MetadataProps.Add(new("author", "edgeopt ✓"));
         model.Graph.Nodes[0].DocString = "nœud";
         model.Graph.Nodes[0].MetadataProps.Add(new("k", "v"));
