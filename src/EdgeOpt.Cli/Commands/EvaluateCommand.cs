@@ -51,11 +51,9 @@ internal static class EvaluateCommand
             source.CheckFits(candidate);
             if (referenceModel is not null) source.CheckFits(referenceModel);
             var total = Math.Min(count ?? source.Count, source.Count);
-            if (labels is not null && labels.Count < total)
-                throw new UsageException($"--labels has {labels.Count} labels but {total} samples are evaluated");
 
             var result = ProgressDisplay.WithStatus(context, $"Evaluating on {total:N0} samples", status =>
-                ModelEvaluator.Evaluate(candidate, source, options with { Reference = referenceModel, Labels = labels?.Take(total).ToList() },
+                ModelEvaluator.Evaluate(candidate, source, options with { Reference = referenceModel, Labels = labels },
                     new InlineProgress<int>(done => status.Report($"Evaluating: {done:N0}/{total:N0} samples"))));
             var report = new EvaluateReport(path, referencePath, source.Description, source.IsRepresentative, result);
             if (parse.GetValue(json)) CommandRunner.WriteJson(context, report);

@@ -21,7 +21,7 @@ public static partial class ModelEvaluator
     /// <summary>Runs the first <see cref="EvaluationOptions.Samples"/> samples of <paramref name="data"/>; reports samples done.</summary>
     /// <exception cref="InvalidOptionsException">The options cannot work (<see cref="EvaluationOptions.Validate"/>), or neither labels nor a reference is given.</exception>
     /// <exception cref="UsageException">
-    /// A label count that fits neither the evaluated samples nor the data, data that
+    /// Fewer labels than evaluated samples, data that
     /// does not fit a model, outputs that differ between model and reference, or a class-score output that is not <c>[1, C]</c>.
     /// </exception>
     /// <exception cref="DataFormatException">A label is not one of the output's classes.</exception>
@@ -38,7 +38,9 @@ public static partial class ModelEvaluator
         var count = SampleCount(data, options.Samples);
         data.CheckFits(model);
         if (reference is not null) data.CheckFits(reference);
-        if (labels is not null && labels.Count != count && labels.Count != data.Count)
+        // Labels are read by sample index, so a list covering more than the evaluated samples (a label file for the
+        // whole set, --samples taking a prefix) is fine; one shorter than them is not.
+        if (labels is not null && labels.Count < count)
             ThrowHelper.Usage($"{labels.Count} labels for {count} evaluated samples of {data.Description}");
 
         var settings = options.Settings ?? SessionSettings.Default;

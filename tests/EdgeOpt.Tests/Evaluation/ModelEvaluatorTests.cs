@@ -96,12 +96,31 @@ public sealed class ModelEvaluatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_label_count_that_fits_neither_the_samples_nor_the_data_names_both_counts()
+    public void Fewer_labels_than_evaluated_samples_is_a_usage_error_naming_both_counts()
     {
         using var model = Model.Parse(DemoAssets.ModelBytes());
         var data = DemoSamples.From(DemoAssets.TestSet().Take(10), withLabels: false);
         var error = Assert.Throws<UsageException>(() => ModelEvaluator.Evaluate(model, data, new EvaluationOptions { Labels = [1, 2, 3], Samples = 5 }));
         Assert.Contains("3 labels for 5 evaluated samples", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Labels_for_more_samples_than_evaluated_score_the_prefix_exactly_like_the_matching_labels()
+    {
+        using var model = Model.Parse(DemoAssets.ModelBytes());
+        var images = DemoAssets.TestSet().Take(10);
+        var data = DemoSamples.From(images, withLabels: false);
+        var first = images.Labels.ToArray().Take(5).Select(l => (int)l).ToList();
+        // Labels past the evaluated prefix are deliberately wrong: they must not count.
+        List<int> all = [.. first, .. first.Select(l => (l + 1) % 10)];
+
+        var prefix = ModelEvaluator.Evaluate(model, data, new EvaluationOptions { Labels = all, Samples = 5 });
+        var exact = ModelEvaluator.Evaluate(model, data, new EvaluationOptions { Labels = first, Samples = 5 });
+
+        Assert.Equal(5, prefix.Samples);
+        Assert.NotNull(prefix.Top1);
+        Assert.Equal(exact.Top1, prefix.Top1);
+        Assert.Equal(exact.Top5, prefix.Top5);
     }
 
     [Fact]
