@@ -91,7 +91,14 @@ public sealed record OptimizationConfig
     public static OptimizationConfig Parse(string json, string source = "config JSON")
     {
         ArgumentNullException.ThrowIfNull(json);
-        var config = ConfigJson.Read(json, source, DeploymentJsonContext.Default.OptimizationConfigJson).ToConfig();
+        var config = ConfigJson.Read(json, source, DeploymentJsonContext.Default.OptimizationConfigJson, field => field switch
+        {
+            "batteryOptimization" or "enableProgressiveLoading" => "true or false",
+            "batchSize" or "threads" => "a whole number",
+            "timeBudget" => "a duration \"hh:mm:ss\" (e.g. \"00:10:00\")",
+            "quantization" => null,
+            _ => "a number",
+        }).ToConfig();
         InvalidOptionsException.ThrowIfAny(config.Validate());
         return config;
     }

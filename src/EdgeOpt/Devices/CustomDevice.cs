@@ -152,7 +152,12 @@ public sealed record CustomDevice
     public static CustomDevice Parse(string json, string source = "device JSON")
     {
         ArgumentNullException.ThrowIfNull(json);
-        var read = ConfigJson.Read(json, source, CustomDeviceJsonContext.Default.CustomDeviceJson);
+        var read = ConfigJson.Read(json, source, CustomDeviceJsonContext.Default.CustomDeviceJson, field => field switch
+        {
+            "platform" => string.Join(", ", Enum.GetNames<EdgePlatform>()),
+            "name" or "cpu" => "a string",
+            _ => "a number",
+        });
         var device = new CustomDevice
         {
             Platform = read.Platform, Name = read.Name, Cpu = read.Cpu, MemoryGb = read.MemoryGb,

@@ -117,6 +117,13 @@ public class CustomDeviceTests
     }
 
     [Fact]
+    public void An_unknown_platform_lists_the_platforms()
+    {
+        var e = Assert.Throws<DataFormatException>(() => CustomDevice.Parse("""{ "platform": "Symbian", "name": "n", "memoryGb": 1 }""", "device.json"));
+        Assert.Equal("device.json: field 'platform' (line 1): not a valid value; expected Ios, Android, LinuxEmbedded, Web, Desktop", e.Message);
+    }
+
+    [Fact]
     public void Out_of_range_values_are_every_problem_at_once()
     {
         var e = Assert.Throws<InvalidOptionsException>(() => CustomDevice.Parse(

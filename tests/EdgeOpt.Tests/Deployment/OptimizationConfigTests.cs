@@ -123,6 +123,17 @@ public class OptimizationConfigTests
     }
 
     [Fact]
+    public void Messages_say_what_a_field_accepts()
+    {
+        var e = Assert.Throws<DataFormatException>(() => OptimizationConfig.Parse("{ \"batchSize\": \"one\" }", "deploy.json"));
+        Assert.Equal("deploy.json: field 'batchSize' (line 1): not a valid value; expected a whole number", e.Message);
+        var q = Assert.Throws<DataFormatException>(() => OptimizationConfig.Parse("{ \"quantization\": \"int9\" }", "deploy.json"));
+        Assert.Equal("deploy.json: field 'quantization' (line 1): 'int9' is not a quantization type: expected \"auto\" or one of Int8, Int8Dynamic, Float16, Int4", q.Message);
+        var u = Assert.Throws<DataFormatException>(() => OptimizationConfig.Parse("{ \"targetLatency\": 10 }", "deploy.json"));
+        Assert.Contains("'targetLatency'", u.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Out_of_range_values_in_deploy_json_are_refused_all_at_once()
     {
         var e = Assert.Throws<InvalidOptionsException>(() => OptimizationConfig.Parse("""{ "batchSize": 0, "threads": -1 }"""));
