@@ -32,6 +32,13 @@ public class CustomDeviceTests
         Assert.Equal(catalogue.TotalMs, custom.TotalMs, 1e-9);
         Assert.Equal(catalogue.PeakMemoryBytes, custom.PeakMemoryBytes);
         Assert.Equal("custom-pixel-7-lab-unit", custom.DeviceId);
+
+        // The accelerator's compatibility view takes it unchanged too.
+        var accelerator = new EdgeAccelerator(Enum.GetValues<AccelerationBackend>());
+        var customCaps = accelerator.GetDeviceCapabilities(resolved.Device);
+        var catalogueCaps = accelerator.GetDeviceCapabilities(pixel7);
+        Assert.Equal(catalogueCaps.Supported, customCaps.Supported);
+        Assert.Equal(catalogueCaps.MemoryTargetMb, customCaps.MemoryTargetMb);
     }
 
     [Fact]
