@@ -28,6 +28,8 @@ public class LayeringTests
         ("EdgeOpt.Quantization", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Passes"]),
         ("EdgeOpt.Progressive", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Passes"]),
         ("EdgeOpt.Web", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Passes", "EdgeOpt.Progressive"]),
+        ("EdgeOpt.Deployment", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Passes",
+            "EdgeOpt.Analysis", "EdgeOpt.Quantization", "EdgeOpt.Progressive", "EdgeOpt.Web"]),
     ];
 
     private static readonly Dictionary<string, string[]> Allowed = Table.ToDictionary(t => t.Layer, t => t.Uses, StringComparer.Ordinal);

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace EdgeOpt;
+
+/// <summary>Reads a small JSON options file (a device, a deploy config) into its record, turning every JSON failure into one line naming the field.</summary>
+internal static class ConfigJson
+{
+    /// <param name="json">The file's text.</param>
+    /// <param name="source">Names the file in messages.</param>
+    /// <param name="type">The record's generated JSON contract.</param>
+    /// <param name="expected">Field (camelCase) → what it accepts, for the serializer's "could not be converted" failures.</param>
+    public static T Read<T>(string json, string source, JsonTypeInfo<T> type, Func<string, string?>? expected = null) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, type) ?? throw new DataFormatException($"{source}: expected a JSON object, got null");
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? null : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path;
+            var where = e.LineNumber is { } line ? $" (line {line + 1})" : "";
+            var first = e.Message.Split('\n')[0].Trim();
+            // The serializer's own words name CLR types and repeat the path; keep what it found, name the field ourselves.
+            var cut = first.IndexOf(" Path:", StringComparison.Ordinal);
+            if (cut > 0) first = first[..cut];
+            if (first.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
+                first = "not a valid value" + (field is not null && expected?.Invoke(field) is { } hint ? $"; expected {hint}" : "");
+            throw new DataFormatException(field is null ? $"{source}{where}: {first}" : $"{source}: field '{field}'{where}: {first}", e);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeOpt.Quantization;
+
+namespace EdgeOpt.Deployment;
+
+/// <summary>
+/// What a deployment must achieve (the seed's <c>OptimizationConfig</c>): the precision (or automatic choice) and the
+/// constraints a candidate must meet. Every constraint is optional; null means "no constraint". Read from a
+/// <c>deploy.json</c> (camelCase, unknown fields refused) with <see cref="Load"/>.
+/// </summary>
+public sealed record OptimizationConfig
+{
+    /// <summary>The precision to deploy at; null lets the search choose (<c>"auto"</c> in JSON).</summary>
+    public QuantizationType? Quantization { get; init; }
+
+    /// <summary>Latency the chosen model must reach on the target, in ms per batch.</summary>
+    public double? TargetLatencyMs { get; init; }
+
+    /// <summary>Peak memory the model may take on the target, in MB (10⁶ bytes).</summary>
+    public double? MaxMemoryMb { get; init; }
+
+    /// <summary>Fraction of the FP32 baseline's accuracy to keep, in (0, 1] (the seed's "&gt; 95% of FP32 baseline" is 0.95). Not with <see cref="MaxAccuracyDrop"/>.</summary>
+    public double? TargetAccuracy { get; init; }
+
+    /// <summary>Largest accuracy drop from the FP32 baseline, in percentage points (≥ 0). Not with <see cref="TargetAccuracy"/>.</summary>
+    public double? MaxAccuracyDrop { get; init; }
+
+    /// <summary>Largest model size as a fraction of the original's, in (0, 1].</summary>
+    public double? CompressionRatio { get; init; }
+
+    /// <summary>Prefer variants that cost less energy per inference when the constraints leave a choice.</summary>
+    public bool BatteryOptimization { get; init; }
+
+    /// <summary>Package for progressive loading (browsers).</summary>
+    public bool EnableProgressiveLoading { get; init; }
+
+    /// <summary>Inference batch size (≥ 1).</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>CPU threads (≥ 1); null lets the search choose.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Wall-clock budget of the search (&gt; 0; JSON <c>"hh:mm:ss"</c>); null: no limit.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>Every problem at once (empty: the config can work), each naming the member (<c>OptimizationConfig.BatchSize</c>).</summary>
+    public IReadOnlyList<OptionProblem> Validate()
+    {
+        var problems = new List<OptionProblem>();
+        if (Quantization is { } q && !Enum.IsDefined(q))
+            problems.Add(new($"{{0}} {(int)q}: expected auto or one of {string.Join(", ", Enum.GetNames<QuantizationType>())}", Name(nameof(Quantization))));
+        Positive(TargetLatencyMs, nameof(TargetLatencyMs), "ms");
+        Positive(MaxMemoryMb, nameof(MaxMemoryMb), "MB");
+        if (TargetAccuracy is { } ta && !(ta > 0 && ta <= 1))
+            problems.Add(new($"{{0}} is {Show(ta)}: expected a fraction of the FP32 baseline in (0, 1], e.g. 0.95", Name(nameof(TargetAccuracy))));
+        if (MaxAccuracyDrop is { } drop && !(drop >= 0 && drop <= 100))
+            problems.Add(new($"{{0}} is {Show(drop)}: expected 0 to 100 percentage points", Name(nameof(MaxAccuracyDrop))));
+        if (TargetAccuracy is not null && MaxAccuracyDrop is not null)
+            problems.Add(new("{0} and {1} both given: state the accuracy constraint one way", Name(nameof(TargetAccuracy)), Name(nameof(MaxAccuracyDrop))));
+        if (CompressionRatio is { } r && !(r > 0 && r <= 1))
+            problems.Add(new($"{{0}} is {Show(r)}: expected the largest size over the original's, in (0, 1]", Name(nameof(CompressionRatio))));
+        if (BatchSize < 1) problems.Add(new($"{{0}} is {BatchSize}: expected at least 1", Name(nameof(BatchSize))));
+        if (Threads is < 1) problems.Add(new($"{{0}} is {Threads}: expected at least 1, or leave it out to search", Name(nameof(Threads))));
+        if (TimeBudget is { } t && t <= TimeSpan.Zero)
+            problems.Add(new($"{{0}} is {t.ToString("c", CultureInfo.InvariantCulture)}: expected a positive duration", Name(nameof(TimeBudget))));
+        return problems;
+
+        void Positive(double? value, string member, string unit)
+        {
+            if (value is { } v && (!(v > 0) || double.IsInfinity(v)))
+                problems.Add(new($"{{0}} is {Show(v)}: expected a positive number of {unit}", Name(member)));
+        }
+    }
+
+    /// <summary>Reads a <c>deploy.json</c> and validates it.</summary>
+    /// <exception cref="UsageException">The file cannot be read.</exception>
+    /// <exception cref="DataFormatException">Not JSON, an unknown field, a value of the wrong kind (the message names the field).</exception>
+    /// <exception cref="InvalidOptionsException">A value out of range (<see cref="Validate"/>).</exception>
+    public static OptimizationConfig Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"{path}: cannot read the config file: {e.Message}", e); }
+        return Parse(text, Path.GetFileName(path));
+    }
+
+    /// <summary>Parses the JSON form and validates it; <paramref name="source"/> names it in messages.</summary>
+    public static OptimizationConfig Parse(string json, string source = "config JSON")
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var config = ConfigJson.Read(json, source, DeploymentJsonContext.Default.OptimizationConfigJson, field => field switch
+        {
+            "batteryOptimization" or "enableProgressiveLoading" => "true or false",
+            "batchSize" or "threads" => "a whole number",
+            "timeBudget" => "a duration \"hh:mm:ss\" (e.g. \"00:10:00\")",
+            "quantization" => null,
+            _ => "a number",
+        }).ToConfig();
+        InvalidOptionsException.ThrowIfAny(config.Validate());
+        return config;
+    }
+
+    /// <summary>The JSON form (what <see cref="Parse"/> reads).</summary>
+    public string ToJson() => JsonSerializer.Serialize(OptimizationConfigJson.From(this), DeploymentJsonContext.Default.OptimizationConfigJson);
+
+    private static string Name(string member) => $"{nameof(OptimizationConfig)}.{member}";
+
+    private static string Show(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The JSON shape of <see cref="OptimizationConfig"/>. Source-generated JSON sets init-only properties through an object
+/// initializer and would give an absent field default(T) (a batch size of 0), so the file is read into settable
+/// properties whose absence keeps the record's defaults.
+/// </summary>
+internal sealed class OptimizationConfigJson
+{
+    [JsonConverter(typeof(AutoQuantizationTypeConverter))]
+    public QuantizationType? Quantization { get; set; }
+    public double? TargetLatencyMs { get; set; }
+    public double? MaxMemoryMb { get; set; }
+    public double? TargetAccuracy { get; set; }
+    public double? MaxAccuracyDrop { get; set; }
+    public double? CompressionRatio { get; set; }
+    public bool BatteryOptimization { get; set; }
+    public bool EnableProgressiveLoading { get; set; }
+    public int BatchSize { get; set; } = 1;
+    public int? Threads { get; set; }
+    public TimeSpan? TimeBudget { get; set; }
+
+    public OptimizationConfig ToConfig() => new()
+    {
+        Quantization = Quantization, TargetLatencyMs = TargetLatencyMs, MaxMemoryMb = MaxMemoryMb, TargetAccuracy = TargetAccuracy,
+        MaxAccuracyDrop = MaxAccuracyDrop, CompressionRatio = CompressionRatio, BatteryOptimization = BatteryOptimization,
+        EnableProgressiveLoading = EnableProgressiveLoading, BatchSize = BatchSize, Threads = Threads, TimeBudget = TimeBudget,
+    };
+
+    public static OptimizationConfigJson From(OptimizationConfig c) => new()
+    {
+        Quantization = c.Quantization, TargetLatencyMs = c.TargetLatencyMs, MaxMemoryMb = c.MaxMemoryMb, TargetAccuracy = c.TargetAccuracy,
+        MaxAccuracyDrop = c.MaxAccuracyDrop, CompressionRatio = c.CompressionRatio, BatteryOptimization = c.BatteryOptimization,
+        EnableProgressiveLoading = c.EnableProgressiveLoading, BatchSize = c.BatchSize, Threads = c.Threads, TimeBudget = c.TimeBudget,
+    };
+}
+
+/// <summary><c>"auto"</c> (or null) ⇄ null; otherwise a <see cref="QuantizationType"/> name, case-insensitive.</summary>
+internal sealed class AutoQuantizationTypeConverter : JsonConverter<QuantizationType?>
+{
+    public override bool HandleNull => true;
+
+    public override QuantizationType? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"expected \"auto\" or one of {string.Join(", ", Enum.GetNames<QuantizationType>())}");
+        var text = reader.GetString()!;
+        if (text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
+        if (text.Length > 0 && char.IsLetter(text[0]) && Enum.TryParse<QuantizationType>(text, ignoreCase: true, out var type))
+            return type;
+        throw new JsonException($"'{text}' is not a quantization type: expected \"auto\" or one of {string.Join(", ", Enum.GetNames<QuantizationType>())}");
+    }
+
+    public override void Write(Utf8JsonWriter writer, QuantizationType? value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value is { } v ? v.ToString() : "auto");
+}
+
+/// <summary>Source-generated JSON for <c>deploy.json</c>.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    RespectNullableAnnotations = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(OptimizationConfigJson))]
+internal sealed partial class DeploymentJsonContext : JsonSerializerContext;
