@@ -6,6 +6,15 @@ namespace EdgeOpt;
 /// <summary>Reads a small JSON options file (a device, a deploy config) into its record, turning every JSON failure into one line naming the field.</summary>
 internal static class ConfigJson
 {
+    /// <summary>The text of the options file at <paramref name="path"/>; <paramref name="what"/> (e.g. "device file") names it when it cannot be read.</summary>
+    /// <exception cref="UsageException">The file cannot be read.</exception>
+    public static string ReadText(string path, string what)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try { return File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"{path}: cannot read the {what}: {e.Message}", e); }
+    }
+
     /// <param name="json">The file's text.</param>
     /// <param name="source">Names the file in messages.</param>
     /// <param name="type">The record's generated JSON contract.</param>

@@ -80,11 +80,7 @@ public sealed record OptimizationConfig
     /// <exception cref="InvalidOptionsException">A value out of range (<see cref="Validate"/>).</exception>
     public static OptimizationConfig Load(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"{path}: cannot read the config file: {e.Message}", e); }
-        return Parse(text, Path.GetFileName(path));
+        return Parse(ConfigJson.ReadText(path, "config file"), Path.GetFileName(path));
     }
 
     /// <summary>Parses the JSON form and validates it; <paramref name="source"/> names it in messages.</summary>

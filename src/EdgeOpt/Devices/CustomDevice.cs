@@ -141,11 +141,7 @@ public sealed record CustomDevice
     /// <exception cref="InvalidOptionsException">A value out of range (<see cref="Validate"/>).</exception>
     public static CustomDevice Load(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"{path}: cannot read the device file: {e.Message}", e); }
-        return Parse(text, Path.GetFileName(path));
+        return Parse(ConfigJson.ReadText(path, "device file"), Path.GetFileName(path));
     }
 
     /// <summary>Parses the JSON form and validates it; <paramref name="source"/> names it in messages.</summary>
