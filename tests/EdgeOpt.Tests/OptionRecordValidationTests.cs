@@ -124,11 +124,12 @@ public sealed class OptionRecordValidationTests
         using var model = Model.Parse(DemoAssets.ModelBytes());
         var input = model.Graph.Inputs[0].Name;
 
-        // The manager keeps the error's kind (usage) and names the pass; the cause is the options rule.
-        var e = Assert.Throws<UsageException>(() =>
+        // The manager rethrows the options error itself (its problems intact, for hosts that name flags) and names the pass.
+        var e = Assert.Throws<InvalidOptionsException>(() =>
             new PassManager([new FixInputShapes(new Dictionary<string, long[]> { [input] = [0, 1, 28, 28] })]).Run(model));
 
-        Assert.Equal("OptimizationOptions.FixedShapes", Assert.IsType<InvalidOptionsException>(e.InnerException).Problems.Single().Option);
+        Assert.Equal("OptimizationOptions.FixedShapes", e.Problems.Single().Option);
+        Assert.Equal("fix-input-shapes", e.Data["pass"]);
         Assert.Contains($"FixedShapes '{input}=0x1x28x28': dim 0 is 0; sizes must be positive", e.Message, StringComparison.Ordinal);
     }
 

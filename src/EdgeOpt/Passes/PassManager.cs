@@ -158,16 +158,18 @@ public sealed class PassManager
     private static Exception Attributed(Exception e, string pass)
     {
         var message = $"pass '{pass}' failed and was undone: {e.Message}";
+        // Exact types: a subclass (InvalidOptionsException is a UsageException) carries more than its base would,
+        // so it takes the last typed branch and is rethrown itself.
         switch (e)
         {
-            case UsageException: return new UsageException(message, e);
-            case UnsupportedOperatorException: return new UnsupportedOperatorException(message, e);
-            case ModelFormatException: return new ModelFormatException(message, e);
-            case DataFormatException: return new DataFormatException(message, e);
-            case ConstraintException: return new ConstraintException(message, e);
             case PassFailedException: return e;
+            case not null when e.GetType() == typeof(UsageException): return new UsageException(message, e);
+            case not null when e.GetType() == typeof(UnsupportedOperatorException): return new UnsupportedOperatorException(message, e);
+            case not null when e.GetType() == typeof(ModelFormatException): return new ModelFormatException(message, e);
+            case not null when e.GetType() == typeof(DataFormatException): return new DataFormatException(message, e);
+            case not null when e.GetType() == typeof(ConstraintException): return new ConstraintException(message, e);
             case EdgeOptException when e.GetType() != typeof(EdgeOptException):
-                // A typed error this switch does not know: its type matters more than the message.
+                // A typed error this switch does not know: its type (and what it carries) matters more than the message.
                 e.Data["pass"] = pass;
                 ExceptionDispatchInfo.Throw(e);
                 return e;

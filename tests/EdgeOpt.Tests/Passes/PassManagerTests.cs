@@ -202,6 +202,23 @@ public class PassManagerTests
     }
 
     [Fact]
+    public void A_subclass_of_a_typed_error_is_rethrown_itself_so_what_it_carries_survives()
+    {
+        using var model = OptimizerTestModels.SmallCnn(opset: 13);
+        var before = model.ToBytes();
+        var problems = new OptimizationOptions { MaxIterations = 0 }.Validate();
+        var error = new InvalidOptionsException(problems);
+        var failing = new RecordingPass("strict") { Edit = m => { m.Graph.Outputs.Clear(); throw error; } };
+
+        var e = Assert.Throws<InvalidOptionsException>(() => new PassManager([failing]).Run(model));
+
+        Assert.Same(error, e);
+        Assert.Equal(problems, e.Problems);
+        Assert.Equal("strict", e.Data["pass"]);
+        Assert.Equal(before, model.ToBytes());
+    }
+
+    [Fact]
     public void An_unexpected_exception_becomes_a_pass_failure_holding_it()
     {
         using var model = OptimizerTestModels.SmallCnn(opset: 13);
