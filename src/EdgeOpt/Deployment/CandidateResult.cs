@@ -1,0 +1,96 @@
+namespace EdgeOpt.Deployment;
+
+/// <summary>
+/// What evaluating one <see cref="CandidateSpec"/> gave. Measured figures were taken on this host with ONNX Runtime;
+/// estimated ones are the latency model's for the target device — every figure says which in its name.
+/// </summary>
+public sealed record CandidateResult
+{
+    /// <summary>The spec evaluated.</summary>
+    public required CandidateSpec Spec { get; init; }
+
+    /// <summary>The spec's content key (SHA-256 of its canonical JSON); the results store's key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>A short human name, e.g. <c>int8-static per-channel, 2 threads</c>.</summary>
+    public required string Label { get; init; }
+
+    /// <summary>Evaluated, skipped without evaluating (known to violate a constraint, or out of time), or failed.</summary>
+    public required CandidateStatus Status { get; init; }
+
+    /// <summary>Why it was skipped or failed; null when evaluated.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The serialized model's size in bytes (measured: the file written).</summary>
+    public long? SizeBytes { get; init; }
+
+    /// <summary>Top-1 accuracy on the labelled data, in [0, 1] (measured); null without labels.</summary>
+    public double? MeasuredAccuracy { get; init; }
+
+    /// <summary>Mean cosine similarity of the outputs to FP32's (measured).</summary>
+    public double? MeasuredCosine { get; init; }
+
+    /// <summary>Share of samples whose top-1 agrees with FP32 (measured; classification-shaped outputs only).</summary>
+    public double? MeasuredTop1Agreement { get; init; }
+
+    /// <summary>Host latency per batch, p50 and p90, in ms (measured, interleaved with the baseline).</summary>
+    public double? MeasuredLatencyP50Ms { get; init; }
+
+    /// <inheritdoc cref="MeasuredLatencyP50Ms"/>
+    public double? MeasuredLatencyP90Ms { get; init; }
+
+    /// <summary>The FP32 baseline's host p50 measured in the same interleaved run, in ms.</summary>
+    public double? MeasuredBaselineP50Ms { get; init; }
+
+    /// <summary>Peak memory of a session running the candidate on this host, in bytes (measured).</summary>
+    public long? MeasuredPeakMemoryBytes { get; init; }
+
+    /// <summary>Latency per batch on the target device and backend, in ms (estimated, host-calibrated).</summary>
+    public double? EstimatedLatencyMs { get; init; }
+
+    /// <summary>Peak memory on the target (weights + peak live activations), in bytes (estimated).</summary>
+    public long? EstimatedMemoryBytes { get; init; }
+
+    /// <summary>Whether <see cref="EstimatedMemoryBytes"/> is under the device class's footprint target.</summary>
+    public bool? FitsDeviceClass { get; init; }
+
+    /// <summary>Bytes a browser must fetch before the first inference (web targets; estimated).</summary>
+    public long? InitialLoadBytes { get; init; }
+
+    /// <summary>Per-layer sensitivity from the accuracy search (mixed precision), most sensitive first.</summary>
+    public IReadOnlyList<LayerSensitivity> Sensitivity { get; init; } = [];
+
+    /// <summary>Nodes left in float (mixed precision, or nodes a quantizer could not take).</summary>
+    public IReadOnlyList<string> FloatNodes { get; init; } = [];
+
+    /// <summary>The <c>edgeopt</c> command line that reproduces this candidate's model.</summary>
+    public required string Command { get; init; }
+
+    /// <summary>Wall time spent evaluating, in seconds.</summary>
+    public double EvaluationSeconds { get; init; }
+
+    /// <summary>The host that measured it (CPU, cores, OS, ONNX Runtime), so cached figures carry their provenance.</summary>
+    public string? Host { get; init; }
+}
+
+/// <summary>What became of a candidate.</summary>
+public enum CandidateStatus
+{
+    /// <summary>Built and measured.</summary>
+    Evaluated,
+
+    /// <summary>Not evaluated: its outcome was already known to violate a constraint.</summary>
+    Pruned,
+
+    /// <summary>Not evaluated: the time budget ran out.</summary>
+    OutOfTime,
+
+    /// <summary>Building or measuring it failed (the reason says how).</summary>
+    Failed,
+}
+
+/// <summary>How much one layer costs when quantized alone (the accuracy search's sensitivity pass).</summary>
+public sealed record LayerSensitivity(string Node, string OpType, double Accuracy, double Drop);
+
+/// <summary>One constraint checked against a candidate: the limit, the value, and the margin (positive: met by that much).</summary>
+public sealed record ConstraintCheck(string Constraint, double Limit, double? Value, string Unit, bool Met, double? Margin, string Provenance);
