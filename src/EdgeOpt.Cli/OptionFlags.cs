@@ -1,5 +1,6 @@
 using EdgeOpt.Analysis;
 using EdgeOpt.Data;
+using EdgeOpt.Deployment;
 using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Passes;
 using EdgeOpt.Progressive;
@@ -69,6 +70,11 @@ internal static class OptionFlags
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.MaxMemoryBytes))] = "--max-memory",
 
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
+
+        [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.Batch))] = "--batch",
+        [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.DimensionValues))] = "--dim",
+        [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.HostThreads))] = "--threads",
+        [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.HostRuns))] = "--runs",
 
         [Of<ProfileOptions>(nameof(ProfileOptions.DimensionValues))] = "--dim",
         [Of<ProfileOptions>(nameof(ProfileOptions.LargestTensorCount))] = "--top",

@@ -70,7 +70,7 @@ internal static class EstimateCommand
     private static EdgeDevice ResolveDevice(string name) =>
         string.Equals(name.Trim(), "host", StringComparison.OrdinalIgnoreCase) ? HostProbe.Current.ToEdgeDevice() : DeviceCatalog.Find(name);
 
-    private static Precision ParsePrecision(string text) => text.Trim().ToLowerInvariant() switch
+    internal static Precision ParsePrecision(string text) => text.Trim().ToLowerInvariant() switch
     {
         "fp32" or "float32" or "float" => Precision.Fp32,
         "fp16" or "float16" or "half" => Precision.Fp16,

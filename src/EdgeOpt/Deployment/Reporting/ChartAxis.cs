@@ -15,8 +15,17 @@ internal sealed class ChartAxis
 
     public IReadOnlyList<double> Ticks { get; }
 
+    /// <summary>Decimals that tell neighbouring linear ticks apart (0 for 10, 20, 30; 1 for 0.5, 1.0, 1.5).</summary>
+    public int Decimals { get; }
+
+    /// <summary>A tick's label: as many decimals as the step needs (a log axis's 0.2, 0.5, 1, 2 keep their own).</summary>
+    public string Format(double tick) => Logarithmic
+        ? tick.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)
+        : tick.ToString("F" + Decimals.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+
     private ChartAxis(double low, double high, bool logarithmic, IReadOnlyList<double> ticks, double pixelStart, double pixelEnd)
     {
+        Decimals = logarithmic || ticks.Count < 2 ? 0 : Math.Max(0, (int)-Math.Floor(Math.Log10(ticks[1] - ticks[0]) + 1e-9));
         this.low = low;
         this.high = high;
         Logarithmic = logarithmic;
@@ -47,6 +56,10 @@ internal sealed class ChartAxis
             min -= pad;
             max += pad;
         }
+        // A margin so no point sits on the frame.
+        var margin = (max - min) * 0.06;
+        min -= margin;
+        max += margin;
         var step = NiceStep((max - min) / 5);
         var start = Math.Floor(min / step) * step;
         var end = Math.Ceiling(max / step) * step;

@@ -59,7 +59,7 @@ internal static class ParetoChartSvg
         {
             var px = N(x.Map(t));
             svg.Append(F($"<line class=\"grid\" x1=\"{px}\" y1=\"{Top}\" x2=\"{px}\" y2=\"{Height - Bottom}\"/>"));
-            svg.Append(F($"<text class=\"tick\" x=\"{px}\" y=\"{N(Height - Bottom + 16)}\" text-anchor=\"middle\">{E(Significant(t))}</text>"));
+            svg.Append(F($"<text class=\"tick\" x=\"{px}\" y=\"{N(Height - Bottom + 16)}\" text-anchor=\"middle\">{E(x.Format(t))}</text>"));
         }
         foreach (var t in y.Ticks)
         {
@@ -80,7 +80,7 @@ internal static class ParetoChartSvg
         svg.Append(F($"<g class=\"point\"><circle cx=\"{Left + 6}\" cy=\"{ly}\" r=\"5\"/></g><text x=\"{Left + 16}\" y=\"{ly}\" dy=\"0.35em\">evaluated</text>"));
         svg.Append(F($"<g class=\"point front\"><circle cx=\"{Left + 106}\" cy=\"{ly}\" r=\"5\"/></g><text x=\"{Left + 116}\" y=\"{ly}\" dy=\"0.35em\">Pareto front</text>"));
         svg.Append(F($"<g class=\"point chosen\"><circle cx=\"{Left + 226}\" cy=\"{ly}\" r=\"5\"/><circle class=\"ring\" cx=\"{Left + 226}\" cy=\"{ly}\" r=\"9\"/></g><text x=\"{Left + 240}\" y=\"{ly}\" dy=\"0.35em\">chosen</text>"));
-        svg.Append(F($"<text x=\"{Left + 310}\" y=\"{ly}\" dy=\"0.35em\">point area ∝ model size (measured); #n = row in the candidate table</text>"));
+        svg.Append(F($"<text x=\"{Left + 310}\" y=\"{ly}\" dy=\"0.35em\">area ∝ model size · #n = table row</text>"));
         svg.Append("</g>");
     }
 }

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using EdgeOpt.Deployment;
+using EdgeOpt.Tests.Shared;
+using Microsoft.Playwright;
+
+namespace EdgeOpt.BrowserTests;
+
+/// <summary>
+/// A deployment's report.html opened from disk in Debian's Chromium with the network off, as a user opens a file they
+/// were sent: it renders with no console error and no failed or outgoing request, and the chart and the candidate table
+/// are visible. Setting EDGEOPT_UPDATE_SCREENSHOTS=1 refreshes docs/images/deploy-report.png from this run.
+/// </summary>
+[Collection(Chromium.Collection)]
+public sealed class DeploymentReportTests(ChromiumFixture chromium, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_report_renders_offline_without_errors_or_requests_and_shows_the_chart_and_the_table()
+    {
+        using var work = new TempDir();
+        var result = SampleDeployments.ResNet18OnPixel7();
+        var path = work.File("report.html");
+        DeploymentReportHtml.Write(result, path);
+        await using var session = await chromium.OpenAsync(output, new BrowserNewContextOptions { ViewportSize = new() { Width = 1140, Height = 900 } });
+        var failed = new ConcurrentQueue<string>();
+        session.Context.RequestFailed += (_, request) => failed.Enqueue($"{request.Url}: {request.Failure}");
+        await session.Context.SetOfflineAsync(true);
+
+        var url = new Uri(path).AbsoluteUri;
+        var response = await session.Page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Load });
+
+        Assert.NotNull(response);
+        Assert.True(response.Ok);
+        Assert.Empty(session.Errors);
+        Assert.Empty(failed);
+        // The only request is the page itself (the favicon is inline data and needs none).
+        Assert.Equal([url], session.Requests.Where(r => !r.Url.StartsWith("data:", StringComparison.Ordinal)).Select(r => r.Url));
+
+        var chart = session.Page.Locator("#chart svg.pareto");
+        Assert.True(await chart.IsVisibleAsync());
+        var box = await chart.BoundingBoxAsync();
+        Assert.NotNull(box);
+        Assert.True(box.Width > 600 && box.Height > 300, $"chart drawn at {box.Width}×{box.Height}");
+        // Every evaluated candidate is a visible point; the chosen one is ringed.
+        var evaluated = result.Candidates.Count(c => c.Status == CandidateStatus.Evaluated);
+        Assert.Equal(evaluated, await session.Page.Locator("#chart svg g.point[data-row]").CountAsync());
+        Assert.True(await session.Page.Locator("#chart svg g.point.chosen[data-row] circle.ring").IsVisibleAsync());
+
+        var rows = session.Page.Locator("#candidates table.candidates tbody tr");
+        Assert.Equal(result.Candidates.Count, await rows.CountAsync());
+        Assert.True(await rows.Last.IsVisibleAsync());
+        Assert.Equal("Measured on this host", await session.Page.Locator("#candidates th.group.measured").InnerTextAsync());
+        Assert.Equal("✔ Constraints met", await session.Page.Locator("#verdict").InnerTextAsync());
+        // The stylesheet applied (inline <style> is allowed by the page's policy): the chosen point is filled in its colour.
+        var fill = await session.Page.Locator("#chart svg g.point.chosen[data-row] circle").First.EvaluateAsync<string>("e => getComputedStyle(e).fill");
+        Assert.Equal("rgb(194, 24, 91)", fill);
+
+        var png = await session.Page.ScreenshotAsync(new() { FullPage = false });
+        Assert.True(png.Length > 10_000, $"screenshot of {png.Length} bytes");
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
+        if (Environment.GetEnvironmentVariable("EDGEOPT_UPDATE_SCREENSHOTS") == "1")
+        {
+            var target = Path.Combine(RepositoryRoot(), "docs", "images", "deploy-report.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await File.WriteAllBytesAsync(target, png);
+            output.WriteLine($"wrote {target} ({png.Length} bytes)");
+        }
+    }
+
+    [Fact]
+    public async Task Markup_in_the_results_stays_text_in_the_browser_nothing_runs_and_nothing_is_fetched()
+    {
+        using var work = new TempDir();
+        var path = work.File("report.html");
+        DeploymentReportHtml.Write(SampleDeployments.HostileWebDeploy(), path);
+        await using var session = await chromium.OpenAsync(output);
+        var dialogs = new ConcurrentQueue<string>();
+        session.Page.Dialog += (_, dialog) => dialogs.Enqueue(dialog.Message);
+        await session.Context.SetOfflineAsync(true);
+
+        var url = new Uri(path).AbsoluteUri;
+        await session.Page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Load });
+
+        Assert.Empty(dialogs);
+        Assert.Empty(session.Errors);
+        Assert.Equal(0, await session.Page.Locator("script, img, iframe").CountAsync());
+        Assert.Equal([url], session.Requests.Where(r => !r.Url.StartsWith("data:", StringComparison.Ordinal)).Select(r => r.Url));
+        Assert.Contains(SampleDeployments.ScriptNode, await session.Page.Locator("#sensitivity").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(SampleDeployments.ImgLabel, await session.Page.Locator("#candidates").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "EdgeOpt.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("EdgeOpt.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
