@@ -137,6 +137,7 @@ public static class DeploymentReportHtml
         private void Constraints()
         {
             html.Append("<section id=\"constraints\"><h2>Constraint check</h2>");
+            html.Append(F($"<p class=\"asked\">Asked: {E(Asked(result.Config))}</p>"));
             if (result.Checks.Count == 0)
             {
                 html.Append("<p>No constraint was given: the fastest candidate on the target was chosen.</p></section>");
@@ -296,6 +297,24 @@ public static class DeploymentReportHtml
             if (string.Equals(result.AccuracyMetric, "accuracy", StringComparison.OrdinalIgnoreCase) && evaluated.Any(c => c.MeasuredAccuracy is not null))
                 return Quality.Accuracy;
             return evaluated.Any(c => c.MeasuredTop1Agreement is not null) ? Quality.Top1Agreement : Quality.Cosine;
+        }
+
+        /// <summary>The config searched under, as one line (constraints first, then the settings).</summary>
+        private static string Asked(OptimizationConfig c)
+        {
+            var parts = new List<string>();
+            if (c.TargetAccuracy is { } ta) parts.Add(F($"keep ≥ {ta * 100:0.##} % of FP32 accuracy"));
+            if (c.MaxAccuracyDrop is { } drop) parts.Add(F($"accuracy drop ≤ {drop:0.##} points"));
+            if (c.TargetLatencyMs is { } ms) parts.Add(F($"latency ≤ {ms:0.###} ms"));
+            if (c.MaxMemoryMb is { } mb) parts.Add(F($"memory ≤ {mb:0.##} MB"));
+            if (c.CompressionRatio is { } r) parts.Add(F($"size ≤ {r:0.###} × original"));
+            parts.Add(c.Quantization is { } q ? $"precision {q}" : "precision auto");
+            parts.Add(F($"batch {c.BatchSize}"));
+            parts.Add(c.Threads is { } t ? F($"{t} threads") : "threads searched");
+            if (c.TimeBudget is { } budget) parts.Add("time budget " + budget.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+            if (c.BatteryOptimization) parts.Add("battery optimization");
+            if (c.EnableProgressiveLoading) parts.Add("progressive loading");
+            return string.Join(", ", parts);
         }
 
         private static string StatusText(CandidateResult c) => c.Status switch

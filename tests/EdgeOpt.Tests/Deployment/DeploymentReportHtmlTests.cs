@@ -141,6 +141,8 @@ public class DeploymentReportHtmlTests
         var rows = Section(doc, "constraints").Descendants("tbody").Single().Elements("tr").Select(r => r.Elements("td").Select(td => td.Value).ToList()).ToList();
 
         Assert.Equal(3, rows.Count);
+        Assert.Equal("Asked: keep ≥ 95 % of FP32 accuracy, latency ≤ 10 ms, size ≤ 0.5 × original, precision auto, batch 1, threads searched, time budget 00:05:00",
+            Section(doc, "constraints").Elements("p").Single(p => Class(p) == "asked").Value);
         Assert.Equal(["latency ≤ 10 ms", "10.0 ms", "7.90 ms", "+2.10 ms to spare", "✔ met", "estimated"], rows[1]);
         Assert.Equal(["accuracy ≥ 95% of FP32 (69.00 %)", "65.55 %", "68 %", "+2.45 % to spare", "✔ met", "measured"], rows[0]);
     }
