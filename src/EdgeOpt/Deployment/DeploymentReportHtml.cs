@@ -344,7 +344,7 @@ public static class DeploymentReportHtml
 
     private const string Css = """
         :root{color-scheme:light;--ink:#1b1f24;--muted:#5b6470;--line:#d7dce2;--measured:#0b6e4f;--estimated:#8a4b00;--front:#1f5fbf;--chosen:#c2185b;--bad:#b3261e;--good:#1e7b34}
-        body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);margin:0 auto;padding:24px;max-width:1100px}
+        body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);margin:0 auto;padding:24px;max-width:1320px}
         h1{font-size:26px;margin:0 0 6px}h2{font-size:19px;margin:30px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}
         .verdict{display:inline-block;font-weight:600;padding:4px 10px;border-radius:4px;margin:4px 0}.verdict.met{background:#e3f3e6;color:var(--good)}.verdict.not-met{background:#fbe4e2;color:var(--bad)}
         .failed{color:var(--bad);font-weight:600}.meta{color:var(--muted)}
@@ -352,10 +352,10 @@ public static class DeploymentReportHtml
         dt{font-size:12px;color:var(--muted)}dd{margin:0;font-size:18px;font-weight:600}
         .tag{font-size:11px;border-radius:3px;padding:0 4px;border:1px solid currentColor;white-space:nowrap;font-weight:normal}
         .tag.measured,th.measured,.group.measured{color:var(--measured)}.tag.estimated,th.estimated,.group.estimated{color:var(--estimated)}.tag.chosen{color:var(--chosen)}
-        table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+        table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
         td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
         tr.chosen td{background:#fdeef4}tr.front td:first-child{box-shadow:inset 3px 0 var(--front)}tr.status-pruned,tr.status-outoftime{color:var(--muted)}tr.status-failed td{color:var(--bad)}
-        tr.not-met td{color:var(--bad)}tr.met td{color:var(--good)}.reason{font-size:12px;color:var(--muted)}
+        tr.not-met td{color:var(--bad)}tr.met td{color:var(--good)}.reason{font-size:12px;color:var(--muted);min-width:16em}table.candidates td:nth-child(2){min-width:11em}
         code{font:12px ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all}
         figure{margin:0}figcaption{font-size:13px;color:var(--muted);max-width:760px}
         svg.chart{max-width:100%;height:auto;font:12px system-ui,"DejaVu Sans",sans-serif}

@@ -14,7 +14,7 @@ internal static class SensitivityChartSvg
     private const double LabelWidth = 300;
     private const double Row = 20;
     private const double Top = 8;
-    private const double Right = 90;
+    private const double Right = 130;
 
     public static string Render(IReadOnlyList<LayerSensitivity> layers, IReadOnlySet<string> floatNodes, Func<double, string> dropText)
     {
