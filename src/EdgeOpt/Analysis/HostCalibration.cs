@@ -36,8 +36,8 @@ public sealed record HostCalibration
 
     /// <summary>
     /// The figures for <paramref name="threads"/> threads: a calibrated point as measured, else interpolated (or
-    /// extrapolated) linearly in the thread count between the calibrated points, never above the nearest point times
-    /// the thread ratio nor below the single-thread figures.
+    /// extrapolated) linearly in the thread count between the calibrated points, never below half the smaller figure
+    /// nor above the larger one times the thread ratio beyond the last point.
     /// </summary>
     public CalibrationPoint At(int threads)
     {
@@ -64,12 +64,12 @@ public sealed record HostCalibration
             var t = (threads - a.Threads) / (double)(b.Threads - a.Threads);
             return x + (y - x) * t;
         }
-        var nearest = Math.Abs(threads - a.Threads) <= Math.Abs(threads - b.Threads) ? a : b;
-        var cap = threads / (double)nearest.Threads;
-        var gops = a.GopsByOpClass.Keys.Intersect(b.GopsByOpClass.Keys).ToDictionary(k => k,
-            k => Math.Clamp(Mix(a.GopsByOpClass[k], b.GopsByOpClass[k]), Math.Min(a.GopsByOpClass[k], b.GopsByOpClass[k]) * (threads < nearest.Threads ? 1 / cap : 1), nearest.GopsByOpClass[k] * Math.Max(cap, 1)));
+        // Never below half the smaller calibrated figure, never above the larger one times the thread ratio beyond it.
+        var beyond = Math.Max(1.0, threads / (double)Math.Max(a.Threads, b.Threads));
+        double Bounded(double x, double y) => Math.Clamp(Mix(x, y), Math.Min(x, y) / 2, Math.Max(x, y) * beyond);
+        var gops = a.GopsByOpClass.Keys.Intersect(b.GopsByOpClass.Keys).ToDictionary(k => k, k => Bounded(a.GopsByOpClass[k], b.GopsByOpClass[k]));
         return new CalibrationPoint(threads, gops,
-            Math.Max(Mix(a.BandwidthGBps, b.BandwidthGBps), Math.Min(a.BandwidthGBps, b.BandwidthGBps) / 2),
+            Bounded(a.BandwidthGBps, b.BandwidthGBps),
             Math.Max(Mix(a.NodeOverheadUs, b.NodeOverheadUs), 0),
             Math.Max(Mix(a.RunOverheadUs, b.RunOverheadUs), 0))
         { Interpolated = true };

@@ -97,7 +97,14 @@ public sealed class HostCalibrationTests : IDisposable
         Assert.Equal(12, two.BandwidthGBps, 1e-9);
         Assert.Same(calibration.Points[1], calibration.At(4));
         Assert.Equal(660, calibration.At(8).Gops("conv"), 1e-9); // beyond the last point: the last step's scaling, extrapolated
-        Assert.Equal(680, calibration.At(8).Gops("conv") + 20, 1e-9); // and under 4-thread figure × 8/4 = 680
+        Assert.Equal(260, calibration.At(3).Gops("conv"), 1e-9); // between the points: linear
+
+        // A host where more threads were slower (a shared VM): extrapolation stops at half the smaller figure.
+        var declining = calibration with
+        {
+            Points = [calibration.Points[0], new(2, new Dictionary<string, double> { ["conv"] = 80 }, 10, 1, 4)],
+        };
+        Assert.Equal(40, declining.At(8).Gops("conv"), 1e-9);
     }
 
     [Fact]
