@@ -69,6 +69,7 @@ internal static class OptionFlags
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.MaxMemoryBytes))] = "--max-memory",
 
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
+        [Of<EstimateOptions>(nameof(EstimateOptions.Threads))] = "--threads",
 
         [Of<ProfileOptions>(nameof(ProfileOptions.DimensionValues))] = "--dim",
         [Of<ProfileOptions>(nameof(ProfileOptions.LargestTensorCount))] = "--top",
