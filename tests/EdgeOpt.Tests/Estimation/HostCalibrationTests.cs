@@ -131,6 +131,33 @@ public sealed class HostCalibrationTests : IDisposable
     }
 
     [Fact]
+    public void A_given_calibration_reshapes_a_catalogue_cpu_per_op_class_but_keeps_the_fitted_conv_level()
+    {
+        var b = new GraphBuilder("depthwise");
+        var x = b.Input("x", DataType.Float, 1, 128, 56, 56);
+        var dw = b.AddNode("Conv", [x, b.Initializer("Wd", new float[128 * 9], 128, 1, 3, 3)], name: "dw",
+            attributes: [("pads", new long[] { 1, 1, 1, 1 }), ("group", 128L)]).Outputs[0];
+        b.Output(b.AddNode("Conv", [dw, b.Initializer("W", new float[128 * 128 * 9], 128, 128, 3, 3)], name: "conv",
+            attributes: [("pads", new long[] { 1, 1, 1, 1 })]).Outputs[0], "y");
+        using var model = b.Build();
+        var calibration = new HostCalibration
+        {
+            Fingerprint = "test", MeasuredAt = DateTimeOffset.UnixEpoch, DurationMs = 1, Method = "hand-made",
+            Points = [new(2, new Dictionary<string, double> { ["conv"] = 200, ["depthwise-conv"] = 100 }, 20, 1, 4)],
+        };
+        var pixel8 = DeviceCatalog.Find("pixel-8");
+
+        var typical = LatencyEstimator.Estimate(model, pixel8);
+        var reshaped = LatencyEstimator.Estimate(model, pixel8, new EstimateOptions { Calibration = calibration });
+
+        double Compute(LatencyEstimate e, string name) => e.Nodes.Single(n => n.Name == name).ComputeMs;
+        Assert.Equal(Compute(typical, "conv"), Compute(reshaped, "conv"), 1e-12);
+        // Typical depthwise share: 0.3 of conv; this host measured 0.5 of conv.
+        Assert.Equal(Compute(typical, "dw") * 0.3 / 0.5, Compute(reshaped, "dw"), 1e-9);
+        Assert.Contains("per-class shares relative to conv taken from this host's ORT calibration", reshaped.Method, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_options_are_refused_with_every_problem()
     {
         var e = Assert.Throws<InvalidOptionsException>(() => HostCalibrator.GetOrRun(new HostCalibrationOptions
