@@ -19,8 +19,15 @@ if (args is ["quantize-speed", .. var quantizeArgs]) return QuantizeSpeed.Run(qu
 // time of every calibration method, bias correction and equalization, as a markdown table.
 if (args is ["calibration-methods", .. var methodArgs]) return CalibrationMethods.Run(methodArgs);
 
-// `estimate-calibration [--runs N]` compares the roofline estimate for this host with measured ORT latency.
+// `estimate-calibration [--runs N] [--recalibrate]` compares the host estimate (from the cached ORT kernel calibration) with measured ORT latency.
 if (args is ["estimate-calibration", .. var calibrationArgs]) return EstimateCalibration.Run(calibrationArgs);
+
+// `published-estimates` prints the catalogue estimates of ResNet-50 v1.5 against published MLPerf latencies (docs/benchmarks.md).
+if (args is ["published-estimates", ..])
+{
+    Console.WriteLine(EdgeOpt.Tests.Estimation.PublishedLatencies.Table(EdgeOpt.Tests.Estimation.PublishedLatencies.Estimate()));
+    return 0;
+}
 
 // `progressive-throughput [MODEL] [--runs N]` compares packaging (chunk + hash + write) with a plain copy of the model.
 if (args is ["progressive-throughput", .. var progressiveArgs]) return ProgressiveThroughput.Run(progressiveArgs);

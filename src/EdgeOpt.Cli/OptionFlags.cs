@@ -70,6 +70,7 @@ internal static class OptionFlags
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.MaxMemoryBytes))] = "--max-memory",
 
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
+        [Of<EstimateOptions>(nameof(EstimateOptions.Threads))] = "--threads",
 
         [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.Batch))] = "--batch",
         [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.DimensionValues))] = "--dim",

@@ -34,9 +34,16 @@ public sealed record LatencyEstimate
     /// <summary>The device's DRAM bandwidth in GB/s (a cache-resident model is estimated at a multiple of it; see <see cref="Method"/>).</summary>
     public required double MemoryBandwidthGBps { get; init; }
 
+    /// <summary>Intra-op threads the CPU estimate assumes (ONNX Runtime's default for the device unless given); null for GPU/NPU.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Fixed cost of one run on top of its nodes (session dispatch; on GPUs input upload and synchronization), included in <see cref="TotalMs"/>.</summary>
+    public double RunOverheadMs { get; init; }
+
     /// <summary>Every node of the main graph in topological order.</summary>
     public required IReadOnlyList<NodeEstimate> Nodes { get; init; }
 
+    /// <summary>The nodes' estimated times plus <see cref="RunOverheadMs"/>.</summary>
     public required double TotalMs { get; init; }
     public required long TotalMacs { get; init; }
     public required long TotalBytesMoved { get; init; }

@@ -7,10 +7,12 @@ namespace EdgeOpt.Analysis;
 
 /// <summary>
 /// Estimates a model's latency and memory footprint on a device by a roofline model: each node takes
-/// max(operations / (peak × efficiency of its op class), bytes moved / (bandwidth × memory efficiency)) plus a
-/// fixed dispatch overhead. Peaks and bandwidth come from the device record (catalogue or host probe); the
-/// efficiencies are per unit kind and op class. Everything returned is an estimate and says so.
-/// <code>
+/// max(operations / achieved GOPS of its op class, bytes moved / effective bandwidth) plus a fixed cost per node, and
+/// each run a fixed cost. For the host's CPU every figure is measured by <see cref="HostCalibrator"/> (real ONNX Runtime
+/// kernels, cached per host); for a catalogue CPU they come from the cores ONNX Runtime's threads run on at sustained
+/// clocks and fitted per-class shares; for a GPU or NPU from its peak and published-share efficiencies. Everything
+/// returned is an estimate and says so in <see cref="LatencyEstimate.Method"/>.
+/// /// <code>
 /// using var model = Model.Load("resnet18.onnx");
 /// var estimate = LatencyEstimator.Estimate(model, DeviceCatalog.Find("pixel 8"), new EstimateOptions { Precision = Precision.Int8 });
 /// Console.WriteLine($"{estimate.TotalMs:0.0} ms ({estimate.Method})");
@@ -39,11 +41,11 @@ public static class LatencyEstimator
         ArgumentNullException.ThrowIfNull(device);
         options ??= EstimateOptions.Default;
         ThrowHelper.IfInvalid(options.Validate());
-        if (device.MemoryBandwidthGBps <= 0) ThrowHelper.Usage($"device '{device.Name}' has no memory bandwidth figure to estimate with");
 
         var (unit, choice) = ChooseUnit(device, options);
+        var hostCpu = UnitModel.IsHost(device) && unit.Kind == ComputeUnitKind.Cpu;
+        if (!hostCpu && device.MemoryBandwidthGBps <= 0) ThrowHelper.Usage($"device '{device.Name}' has no memory bandwidth figure to estimate with");
         var peakGops = unit.PeakGops[options.Precision];
-        var efficiency = UnitEfficiency.For(unit.Kind);
         var source = model.SourcePath is { } p ? Path.GetFileName(p) : $"model '{model.Graph.Name}'";
 
         ShapeInference.Infer(model);
@@ -55,8 +57,11 @@ public static class LatencyEstimator
         var storedWeightBytes = weights.Sum(w => w.Bytes);
         var weightBytesAtPrecision = weights.Sum(w => w.DataType.IsFloatingPoint() ? w.Elements * precisionBytes : w.Bytes);
         var peakActivations = ActivationLiveness.Analyze(model.Graph, shapes).PeakBytes * precisionBytes / 4 * scale;
-        var cacheResident = weightBytesAtPrecision + peakActivations <= CacheResidentBytes;
-        var bandwidthGBps = device.MemoryBandwidthGBps * (cacheResident ? CacheBandwidthFactor : 1);
+        var cacheResident = !hostCpu && weightBytesAtPrecision + peakActivations <= CacheResidentBytes;
+        var unitModel = hostCpu
+            ? UnitModel.ForHost(unit, options.Precision, options.Calibration ?? HostCalibrator.GetOrRun(), options.Threads)
+            : UnitModel.ForCatalogue(device, unit, options.Precision, peakGops, device.MemoryBandwidthGBps * (cacheResident ? CacheBandwidthFactor : 1),
+                options.Threads, options.Calibration);
 
         var nodes = new List<NodeEstimate>();
         var fused = new HashSet<Node>();
@@ -66,7 +71,7 @@ public static class LatencyEstimator
             if (!cost.IsCounted)
                 ThrowHelper.Usage($"{source}: node {node.DisplayName} cannot be costed: {cost.NotCountedReason}");
             var opKey = ModelProfile.OpKey(node);
-            if (OpClassifier.IsFusedIntoProducer(node, fused))
+            if (OpClassifier.IsFusedIntoProducer(node, fused, residualAdd: unit.Kind == ComputeUnitKind.Gpu))
             {
                 fused.Add(node);
                 nodes.Add(new NodeEstimate(Name(node), opKey, "fused", 0, 0, 0, 0, 0, 0, 0, 0, RooflineBound.Fused));
@@ -87,21 +92,22 @@ public static class LatencyEstimator
                 foreach (var output in node.Outputs)
                     if (output.Name.Length > 0) activationBytes += Bytes(output, shapes, precisionBytes, source, node) * scale;
             }
-            var computeMs = operations / (peakGops * 1e9 * efficiency.Compute(opClass)) * 1e3;
-            var memoryMs = (weightBytes + activationBytes) / (bandwidthGBps * 1e9 * efficiency.Memory) * 1e3;
-            var overheadMs = efficiency.OverheadUs / 1e3;
+            var computeMs = operations / (unitModel.Gops(opClass) * 1e9) * 1e3;
+            var memoryMs = (weightBytes + activationBytes) / (unitModel.BandwidthGBps * 1e9) * 1e3;
+            var overheadMs = unitModel.NodeOverheadUs / 1e3;
             var bound = Math.Max(computeMs, memoryMs) < overheadMs ? RooflineBound.Overhead
                 : computeMs >= memoryMs ? RooflineBound.Compute : RooflineBound.Memory;
             nodes.Add(new NodeEstimate(Name(node), opKey, opClass.Name(), macs, operations, weightBytes, activationBytes,
                 computeMs, memoryMs, overheadMs, Math.Max(computeMs, memoryMs) + overheadMs, bound));
         }
 
-        var totalMs = nodes.Sum(n => n.EstimatedMs);
+        var runOverheadMs = unitModel.RunOverheadUs / 1e3;
+        var totalMs = nodes.Sum(n => n.EstimatedMs) + runOverheadMs;
         var fileBytes = model.SourcePath is { } path && File.Exists(path) ? FileLength.Of(path) : model.CalculateSerializedSize();
 
         return new LatencyEstimate
         {
-            Method = Method(device, unit, options.Precision, peakGops, efficiency, cacheResident),
+            Method = Method(device, hostCpu, unitModel, cacheResident),
             DeviceId = device.Id,
             DeviceName = device.Name,
             Platform = device.Platform,
@@ -112,7 +118,9 @@ public static class LatencyEstimator
             UnitChoice = choice,
             PeakGops = peakGops,
             MemoryBandwidthGBps = device.MemoryBandwidthGBps,
+            Threads = unitModel.Threads,
             Nodes = nodes,
+            RunOverheadMs = runOverheadMs,
             TotalMs = totalMs,
             TotalMacs = nodes.Sum(n => n.Macs),
             TotalBytesMoved = nodes.Sum(n => n.BytesMoved),
@@ -214,17 +222,17 @@ public static class LatencyEstimator
 
     internal static string Label(Precision p) => p.ToString().ToLowerInvariant();
 
-    private static string Method(EdgeDevice device, ComputeUnit unit, Precision precision, double peakGops, UnitEfficiency efficiency, bool cacheResident)
+    private static string Method(EdgeDevice device, bool hostCpu, UnitModel unitModel, bool cacheResident)
     {
         var bandwidthSource = device.Sources.TryGetValue("memoryBandwidthGBps", out var s) ? s : "the device record";
         var cache = cacheResident
             ? string.Create(CultureInfo.InvariantCulture, $"model fits in {CacheResidentBytes / 1e6:0.#} MB so cache-resident: bandwidth × {CacheBandwidthFactor:0.#}; ")
             : "";
-        return string.Create(CultureInfo.InvariantCulture,
-            $"roofline: max(2×MACs (FLOPs for ops without MACs) / (peak × efficiency), bytes / (bandwidth × efficiency)) + dispatch overhead per node; " +
-            $"peak {peakGops:0.#} GOPS {Label(precision)} for {unit.Name} from {unit.Source}; bandwidth {device.MemoryBandwidthGBps:0.#} GB/s from {bandwidthSource}; " +
-            $"{efficiency.Describe(unit.Kind)}; " +
-            $"{cache}BatchNormalization and activations after Conv/Gemm/MatMul assumed fused; " +
-            $"{(unit.Kind == ComputeUnitKind.Cpu ? UnitEfficiency.CalibrationNote : "GPU/NPU efficiencies are typical published shares, not calibrated here")}");
+        var bandwidth = hostCpu
+            ? "bandwidth: the calibrated elementwise bandwidth"
+            : string.Create(CultureInfo.InvariantCulture, $"bandwidth {device.MemoryBandwidthGBps:0.#} GB/s from {bandwidthSource}");
+        return "roofline: max(2×MACs (FLOPs for ops without MACs) / achieved GOPS of the op class, bytes / bandwidth) + fixed cost per node, plus a fixed cost per run; " +
+            $"{unitModel.Method}; {bandwidth}; {cache}BatchNormalization and activations after Conv/Gemm/MatMul assumed fused" +
+            (unitModel.Threads is null && !hostCpu ? ", and on a GPU a residual Add into the Conv that feeds it" : "");
     }
 }

@@ -23,4 +23,11 @@ public sealed record ComputeUnit(ComputeUnitKind Kind, string Name, IReadOnlyDic
 /// <param name="Cores">How many.</param>
 /// <param name="Core">Micro-architecture, e.g. <c>"Cortex-X3"</c>.</param>
 /// <param name="MaxGhz">Maximum clock.</param>
-public sealed record CpuCluster(int Cores, string Core, double MaxGhz);
+public sealed record CpuCluster(int Cores, string Core, double MaxGhz)
+{
+    /// <summary>FP32 operations per cycle of one core (FMA lanes × 2); null when the catalogue does not say.</summary>
+    public double? Fp32FlopsPerCycle { get; init; }
+
+    /// <summary>The clock the cores hold under continuous load (phones throttle); null: <see cref="MaxGhz"/>.</summary>
+    public double? SustainedGhz { get; init; }
+}

@@ -46,7 +46,7 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.StartsWith("roofline:", root.GetProperty("method").GetString(), StringComparison.Ordinal);
         Assert.Equal(model.Graph.Nodes.Count, root.GetProperty("nodes").GetArrayLength());
         var nodesMs = root.GetProperty("nodes").EnumerateArray().Sum(n => n.GetProperty("estimatedMs").GetDouble());
-        Assert.Equal(root.GetProperty("totalMs").GetDouble(), nodesMs, 1e-9);
+        Assert.Equal(root.GetProperty("totalMs").GetDouble(), nodesMs + root.GetProperty("runOverheadMs").GetDouble(), 1e-9);
         Assert.True(root.GetProperty("totalMs").GetDouble() > 0);
         Assert.Equal("cpu", root.GetProperty("unit").GetString());
         Assert.True(root.GetProperty("fitsBrowserInitialLoad").GetBoolean());
@@ -58,6 +58,7 @@ public sealed class EstimateCommandTests : IDisposable
     [InlineData("--precision", "fp64", "--precision 'fp64' is not one of fp32, fp16, int8")]
     [InlineData("--unit", "npu", "device 'Raspberry Pi 5 (8GB)' has no NPU with a fp32 peak (it has fp32 on CPU, fp16 on CPU, int8 on CPU)")]
     [InlineData("--batch", "0", "--batch must be 1 or more, got 0")]
+    [InlineData("--threads", "0", "--threads must be 1 or more, got 0")]
     public void Bad_options_exit_2_with_one_line(string option, string value, string expected)
     {
         string[] args = option == "--device" ? ["estimate", _demo, option, value] : ["estimate", _demo, "--device", "rpi5", option, value];
@@ -91,5 +92,24 @@ public sealed class EstimateCommandTests : IDisposable
         var (code, _, stderr) = CliHarness.Run("estimate", _dir.File("missing.onnx"), "--device", "pixel-8");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("missing.onnx", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Host_estimate_is_built_from_a_fresh_calibration_with_recalibrate()
+    {
+        var before = DateTimeOffset.UtcNow;
+        var (code, stdout, stderr) = CliHarness.Run("estimate", _demo, "--device", "host", "--threads", "1", "--recalibrate", "--json");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("calibrating ONNX Runtime kernels", stderr, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(stdout);
+        var method = doc.RootElement.GetProperty("method").GetString()!;
+        Assert.Contains("calibrated on this host from ORT kernels", method, StringComparison.Ordinal);
+        Assert.DoesNotContain(", cached)", method, StringComparison.Ordinal); // measured by this run, not read back
+        Assert.Equal(1, doc.RootElement.GetProperty("threads").GetInt32());
+        Assert.True(doc.RootElement.GetProperty("totalMs").GetDouble() > 0);
+        // The cache now holds a calibration at least as new as this run.
+        var cached = EdgeOpt.Analysis.HostCalibrator.GetOrRun();
+        Assert.True(cached.MeasuredAt >= before.AddSeconds(-1), $"{cached.MeasuredAt} vs {before}");
     }
 }

@@ -56,7 +56,8 @@ public sealed class LatencyEstimatorTests
         Assert.Equal(2048, add.ActivationBytes);
         Assert.Equal(RooflineBound.Overhead, add.Bound); // 3 kB at 24 GB/s is 0.13 µs, under the 1 µs dispatch cost
 
-        Assert.Equal(mm.EstimatedMs + add.EstimatedMs, estimate.TotalMs, 1e-12);
+        Assert.Equal(CpuEfficiency.RunOverheadUs / 1e3, estimate.RunOverheadMs, 1e-12);
+        Assert.Equal(mm.EstimatedMs + add.EstimatedMs + estimate.RunOverheadMs, estimate.TotalMs, 1e-12);
         Assert.Equal(65_536, estimate.TotalMacs);
         Assert.Equal(mm.BytesMoved + add.BytesMoved, estimate.TotalBytesMoved);
         Assert.Equal("estimated", estimate.Provenance);
@@ -100,7 +101,7 @@ public sealed class LatencyEstimatorTests
         var relu = estimate.Nodes.Single(n => n.Name == "relu");
         Assert.Equal(RooflineBound.Fused, relu.Bound);
         Assert.Equal(0, relu.EstimatedMs);
-        Assert.Equal(estimate.Nodes.Single(n => n.Name == "conv").EstimatedMs, estimate.TotalMs, 1e-12);
+        Assert.Equal(estimate.Nodes.Single(n => n.Name == "conv").EstimatedMs + estimate.RunOverheadMs, estimate.TotalMs, 1e-12);
     }
 
     [Fact]
