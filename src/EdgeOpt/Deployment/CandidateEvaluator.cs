@@ -112,7 +112,7 @@ internal sealed class CandidateEvaluator : IDisposable
         {
             result = result with { Status = CandidateStatus.Failed, Reason = OneLine(e) };
         }
-        return result with { EvaluationSeconds = clock.Elapsed.TotalSeconds, Notes = [.. notes] };
+        return result with { EvaluationSeconds = clock.Elapsed.TotalSeconds, Notes = [.. notes, .. result.Notes] };
     }
 
     public void Dispose()
@@ -461,6 +461,14 @@ internal sealed class CandidateEvaluator : IDisposable
             CandidatePrecision.Fp16 => Precision.Fp16,
             _ => Precision.Int8,
         };
+        var unit = UnitFor(spec.Backend);
+        var notes = new List<string>(result.Notes);
+        if (precision != Precision.Fp32 && device.BestUnit(unit, precision) is null && device.BestUnit(unit, Precision.Fp32) is not null)
+        {
+            // ONNX Runtime runs such a model by upcasting (fp16) or dequantizing (int8) on a unit without those kernels.
+            notes.Add($"target estimate: the {device.Id} {unit.ToString().ToUpperInvariant()} lists no {precision.ToString().ToLowerInvariant()} peak, so it is estimated at fp32 compute");
+            precision = Precision.Fp32;
+        }
         LatencyEstimate estimate;
         try
         {
@@ -468,14 +476,14 @@ internal sealed class CandidateEvaluator : IDisposable
             estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions
             {
                 Precision = precision,
-                Unit = UnitFor(spec.Backend),
+                Unit = unit,
                 Batch = spec.BatchSize,
                 DimensionValues = SymbolicDims(model, data.Source.Read(data.Evaluation[0])),
             });
         }
         catch (UsageException e)
         {
-            return result with { Status = CandidateStatus.Failed, Reason = $"target estimate: {OneLine(e)}" };
+            return result with { Status = CandidateStatus.Failed, Reason = $"target estimate: {OneLine(e)}", Notes = notes };
         }
         var weights = ParameterCounter.Collect(built.Model).Sum(w => w.Bytes);
         var memory = estimate.PeakActivationBytes + weights;
@@ -486,6 +494,7 @@ internal sealed class CandidateEvaluator : IDisposable
             EstimatedUnit = $"{estimate.Unit.ToString().ToUpperInvariant()} {estimate.UnitName}",
             FitsDeviceClass = memory < LatencyEstimator.ClassTarget(device.Class),
             InitialLoadBytes = device.Platform == EdgePlatform.Web ? built.SizeBytes : null,
+            Notes = notes,
         };
     }
 
