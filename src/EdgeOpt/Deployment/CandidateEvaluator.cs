@@ -39,6 +39,7 @@ internal sealed class CandidateEvaluator : IDisposable
     private readonly Dictionary<string, double> _fullDataAccuracy = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Built> _built = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Quality> _quality = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Model> _estimationModels = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _owned = [];
 
     /// <summary>How many calibration passes ran (the rest were reused); for tests and the search's statistics.</summary>
@@ -441,12 +442,12 @@ internal sealed class CandidateEvaluator : IDisposable
     // ---- estimate on the target ----
 
     /// <summary>
-    /// The target estimate: the graph-optimized FP32 model costed at the candidate's compute precision on the backend's
+    /// The target estimate: the graph-optimized FP32 model, its input shapes fixed by the data, costed at the candidate's compute precision on the backend's
     /// unit; memory is the peak live activations at that precision plus the candidate's own stored weights (so INT4
     /// and mixed models count what they really keep). A device without that unit or backend fails the candidate,
     /// keeping what was measured.
     /// </summary>
-    private static CandidateResult Estimate(CandidateResult result, CandidateSpec spec, ResolvedDevice resolved, Source source, Built built, DataSet data)
+    private CandidateResult Estimate(CandidateResult result, CandidateSpec spec, ResolvedDevice resolved, Source source, Built built, DataSet data)
     {
         var device = resolved.Device;
         if (spec.Backend != AccelerationBackend.Cpu && !device.Backends.Contains(spec.Backend))
@@ -472,14 +473,8 @@ internal sealed class CandidateEvaluator : IDisposable
         LatencyEstimate estimate;
         try
         {
-            using var model = source.Optimized.Clone();
-            estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions
-            {
-                Precision = precision,
-                Unit = unit,
-                Batch = spec.BatchSize,
-                DimensionValues = SymbolicDims(model, data.Source.Read(data.Evaluation[0])),
-            });
+            using var model = EstimationModel(source, data).Clone();
+            estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions { Precision = precision, Unit = unit, Batch = spec.BatchSize });
         }
         catch (UsageException e)
         {
@@ -506,17 +501,20 @@ internal sealed class CandidateEvaluator : IDisposable
         _ => ComputeUnitKind.Npu,
     };
 
-    /// <summary>Sizes of the symbolic input dims past the leading (batch) one, from a real sample (a sequence length, an image size).</summary>
-    private static Dictionary<string, long> SymbolicDims(Model model, IReadOnlyDictionary<string, Tensor> sample)
+    /// <summary>
+    /// The FP32 model with its inputs fixed to a real sample's shapes (batch 1, the data's sequence length or image size)
+    /// and optimized again, so shape arithmetic folds and every node can be costed; the estimate scales it to the batch.
+    /// </summary>
+    private Model EstimationModel(Source source, DataSet data)
     {
-        var dims = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var input in model.Graph.Inputs.Where(v => !v.IsInitializer))
-        {
-            if (input.Shape is not { } shape || !sample.TryGetValue(input.Name, out var tensor) || tensor.Dims.Count != shape.Rank) continue;
-            for (var i = 1; i < shape.Rank; i++)
-                if (shape[i].Symbol is { } symbol) dims.TryAdd(symbol, tensor.Dims[i]);
-        }
-        return dims;
+        if (_estimationModels.TryGetValue(data.Key, out var known)) return known;
+        var sample = data.Source.Read(data.Evaluation[0]);
+        var shapes = source.Model.Graph.Inputs.Where(v => !v.IsInitializer && sample.ContainsKey(v.Name))
+            .ToDictionary(v => v.Name, v => sample[v.Name].Dims.ToArray(), StringComparer.Ordinal);
+        var model = source.Model.Clone();
+        _owned.Add(model);
+        ModelOptimizer.Optimize(model, new OptimizationOptions { Level = PassLevel.Extended, FixedShapes = shapes });
+        return _estimationModels[data.Key] = model;
     }
 
     // ---- helpers ----
