@@ -118,11 +118,16 @@ internal sealed class ResultsStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         string json;
-        using (var select = Command("SELECT result_json FROM results WHERE key = $key;"))
+        try
         {
+            using var select = Command("SELECT result_json FROM results WHERE key = $key;");
             select.Parameters.AddWithValue("$key", key);
             if (select.ExecuteScalar() is not string text) return null;
             json = text;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 11) // SQLITE_CORRUPT in that row's page: a miss, recomputed
+        {
+            return null;
         }
         try
         {
