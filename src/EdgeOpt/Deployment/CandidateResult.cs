@@ -27,6 +27,12 @@ public sealed record CandidateResult
     /// <summary>Top-1 accuracy on the labelled data, in [0, 1] (measured); null without labels.</summary>
     public double? MeasuredAccuracy { get; init; }
 
+    /// <summary>The FP32 baseline's (the model as given) top-1 accuracy on the same samples, in [0, 1] (measured); null without labels.</summary>
+    public double? MeasuredBaselineAccuracy { get; init; }
+
+    /// <summary>How many samples the accuracy and fidelity figures are over (measured).</summary>
+    public int? EvaluationSamples { get; init; }
+
     /// <summary>Mean cosine similarity of the outputs to FP32's (measured).</summary>
     public double? MeasuredCosine { get; init; }
 
@@ -51,6 +57,9 @@ public sealed record CandidateResult
     /// <summary>Peak memory on the target (weights + peak live activations), in bytes (estimated).</summary>
     public long? EstimatedMemoryBytes { get; init; }
 
+    /// <summary>The target's compute unit the estimate is for, e.g. <c>CPU Cortex-X2</c> (estimated).</summary>
+    public string? EstimatedUnit { get; init; }
+
     /// <summary>Whether <see cref="EstimatedMemoryBytes"/> is under the device class's footprint target.</summary>
     public bool? FitsDeviceClass { get; init; }
 
@@ -71,6 +80,23 @@ public sealed record CandidateResult
 
     /// <summary>The host that measured it (CPU, cores, OS, ONNX Runtime), so cached figures carry their provenance.</summary>
     public string? Host { get; init; }
+
+    /// <summary>What a reader should know about the figures (evaluation overlapping calibration, random inputs, reused calibration, …).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The JSON form (camelCase, enums as names, the spec nested): what <see cref="Parse"/> reads.</summary>
+    public string ToJson() => CandidateJson.Write(this);
+
+    /// <summary>Reads the JSON form.</summary>
+    /// <exception cref="DataFormatException">Not JSON, an unknown or missing field, a value of the wrong kind (the message names the field).</exception>
+    /// <exception cref="InvalidOptionsException">The nested spec is out of range (<see cref="CandidateSpec.Validate"/>).</exception>
+    public static CandidateResult Parse(string json, string source = "candidate result")
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var result = CandidateJson.ReadResult(json, source);
+        InvalidOptionsException.ThrowIfAny(result.Spec.Validate());
+        return result;
+    }
 }
 
 /// <summary>What became of a candidate.</summary>

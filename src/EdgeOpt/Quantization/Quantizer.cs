@@ -126,7 +126,7 @@ public sealed class Quantizer
             // Options.Validate saw to it that int8 without a plan has calibration data.
             if (!calibration!.IsRepresentative)
                 warnings.Add($"calibration data is {calibration.Description}: NOT representative of real inputs, so ranges (and accuracy) will be off; use real samples");
-            calibrated = Calibrator.Calibrate(work, Counted(calibration.Samples(count)), new CalibrationOptions
+            calibrated = Reusable(work) ?? Calibrator.Calibrate(work, Counted(calibration.Samples(count)), new CalibrationOptions
             {
                 Method = Options.Method,
                 Percentile = Options.Percentile,
@@ -186,6 +186,14 @@ public sealed class Quantizer
                 done++;
             }
         }
+    }
+
+    /// <summary><see cref="QuantizerOptions.ReusedCalibration"/> when it has a range for every tensor calibrating <paramref name="work"/> would measure.</summary>
+    private CalibrationResult? Reusable(Model work)
+    {
+        if (Options.ReusedCalibration is not { } reused || reused.Method != Options.Method || Options.Equalize) return null;
+        var inputs = work.Graph.Inputs.Where(v => !v.IsInitializer).ToList();
+        return ActivationRunner.DefaultTensors(work, inputs).All(reused.Ranges.ContainsKey) ? reused : null;
     }
 
     // Equalization only rescales weights, so the float outputs must agree up to rounding; anything more is a bug.

@@ -61,6 +61,13 @@ public sealed record QuantizerOptions
     /// <summary>Int8: apply this plan instead of calibrating (it must come from the same model and options).</summary>
     public QuantizationPlan? Plan { get; init; }
 
+    /// <summary>
+    /// Int8: activation ranges already calibrated on this model and data with the same method and activation settings
+    /// (another candidate of the deploy search); used instead of calibrating again when they cover every tensor the
+    /// calibration would measure. Per-channel or not only changes weights, so one calibration serves both.
+    /// </summary>
+    internal CalibrationResult? ReusedCalibration { get; init; }
+
     /// <summary>Run the graph optimizer first (BatchNormalization folding etc.); Int8 needs folded BatchNormalization.</summary>
     public bool Optimize { get; init; } = true;
 

@@ -123,7 +123,7 @@ internal sealed class ActivationRunner : IDisposable
     }
 
     /// <summary>Every float graph input and node output of the main graph, except the outputs of Constant nodes.</summary>
-    private static List<string> DefaultTensors(Model model, List<Value> inputs)
+    internal static List<string> DefaultTensors(Model model, List<Value> inputs)
     {
         var types = InferredTypes(model);
         var names = inputs.Where(v => v.ElementType == DataType.Float).Select(v => v.Name).ToList();

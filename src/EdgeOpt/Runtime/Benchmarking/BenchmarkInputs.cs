@@ -151,7 +151,7 @@ internal sealed class BenchmarkInputs : IDisposable
     }
 
     // Samples carry a leading dim of 1; a batch concatenates them along it (row-major, so bytes simply follow).
-    private static Tensor Stack(Value input, List<Tensor> parts, string source, int batch)
+    internal static Tensor Stack(Value input, List<Tensor> parts, string source, int batch)
     {
         var first = parts[0];
         if (first.Dims.Count == 0 || first.Dims[0] != 1)
