@@ -38,6 +38,7 @@ public static class CliApp
         CompatCommand.Create(),
         BenchmarkCommand.Create(),
         EstimateCommand.Create(),
+        DeployCommand.Create(),
         ProgressiveCommand.Create(),
         WebCommand.Create(),
         ServeCommand.Create(),

@@ -1,5 +1,6 @@
 using EdgeOpt.Analysis;
 using EdgeOpt.Data;
+using EdgeOpt.Deployment;
 using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Passes;
 using EdgeOpt.Progressive;
@@ -84,6 +85,23 @@ internal static class OptionFlags
 
         [Of<WebBundleOptions>(nameof(WebBundleOptions.Threads))] = "--threads",
         [Of<WebBundleOptions>(nameof(WebBundleOptions.Backend))] = "--backend",
+
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.Quantization))] = "--type",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.TargetLatencyMs))] = "--target-latency",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.MaxMemoryMb))] = "--max-memory",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.TargetAccuracy))] = "--target-accuracy",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.MaxAccuracyDrop))] = "--max-accuracy-drop",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.MinFidelity))] = "--min-fidelity",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.CompressionRatio))] = "--compression-ratio",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.BatteryOptimization))] = "--battery",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.EnableProgressiveLoading))] = "--progressive",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.BatchSize))] = "--batch",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.Threads))] = "--threads",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.TimeBudget))] = "--time-budget",
+        [Of<DeploymentData>(nameof(DeploymentData.Path))] = "--data",
+        [Of<DeploymentData>(nameof(DeploymentData.LabelsPath))] = "--labels",
+        [Of<DeploymentData>(nameof(DeploymentData.CalibrationSamples))] = "--calibration-samples",
+        [Of<DeploymentData>(nameof(DeploymentData.Samples))] = "--samples",
 
         [Of<QuantizationType>(nameof(QuantizationType.Int8))] = "int8",
         [Of<QuantizationType>(nameof(QuantizationType.Int8Dynamic))] = "int8-dynamic",

@@ -79,13 +79,9 @@ internal static class CandidateSpace
     {
         var notes = new List<string>();
         var target = device.Device;
-        var maxThreads = config.Threads ?? Math.Max(1, Math.Min(hostCores, DeviceCores(target)));
+        var maxThreads = MaxThreads(target, config, hostCores);
         var threadChoices = config.Threads is { } fixedThreads ? [fixedThreads] : ThreadChoices(maxThreads);
-        var baseline = template with
-        {
-            Precision = CandidatePrecision.Fp32, OptimizationLevel = GraphOptimization.All, Threads = maxThreads,
-            BatchSize = config.BatchSize, Backend = CpuBackendOf(target), PerChannel = true, MixedTargetAccuracy = null,
-        };
+        var baseline = Baseline(device, config, template, hostCores);
 
         var precisions = Precisions(facts, config, template.Data is not null, hasLabels, notes);
         var specs = new List<CandidateSpec>();
@@ -98,7 +94,8 @@ internal static class CandidateSpace
                 specs.Add(baseline with
                 {
                     Backend = backend, Precision = precision, PerChannel = perChannel, Threads = threads,
-                    MixedTargetAccuracy = precision == CandidatePrecision.Mixed ? MixedTarget(config) : null,
+                    MixedTargetAccuracy = precision == CandidatePrecision.Mixed ? config.TargetAccuracy : null,
+                    MixedMaxAccuracyDrop = precision == CandidatePrecision.Mixed ? config.MaxAccuracyDrop : null,
                 });
         }
         // The graph optimization level, shown on the baseline's backend and threads: what ORT's basic level gives up.
@@ -115,8 +112,15 @@ internal static class CandidateSpace
         return new Space(baseline, planned, notes);
     }
 
-    /// <summary>The target of the mixed search as a fraction of FP32 accuracy: the target accuracy, else 1 (the drop is applied by the search's check).</summary>
-    private static double? MixedTarget(OptimizationConfig config) => config.TargetAccuracy ?? (config.MaxAccuracyDrop is not null ? 1.0 - config.MaxAccuracyDrop / 100 : null);
+    /// <summary>The FP32 baseline: ORT's full graph optimization on the device's CPU backend at the most threads searched.</summary>
+    public static CandidateSpec Baseline(ResolvedDevice device, OptimizationConfig config, CandidateSpec template, int hostCores) => template with
+    {
+        Precision = CandidatePrecision.Fp32, OptimizationLevel = GraphOptimization.All, Threads = MaxThreads(device.Device, config, hostCores),
+        BatchSize = config.BatchSize, Backend = CpuBackendOf(device.Device), PerChannel = true, MixedTargetAccuracy = null, MixedMaxAccuracyDrop = null,
+    };
+
+    private static int MaxThreads(EdgeDevice target, OptimizationConfig config, int hostCores) =>
+        config.Threads ?? Math.Max(1, Math.Min(hostCores, DeviceCores(target)));
 
     private static List<CandidatePrecision> Precisions(ModelFacts facts, OptimizationConfig config, bool hasData, bool hasLabels, List<string> notes)
     {

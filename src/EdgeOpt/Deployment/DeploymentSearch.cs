@@ -32,7 +32,7 @@ internal sealed class DeploymentSearch(
         var evaluated = 0;
         var lastMessage = "nothing yet";
 
-        progress?.Report(new DeployProgress("baseline", 0, 1, CandidateLabels.Label(baseline), "measuring the FP32 baseline"));
+        progress?.Report(new DeployProgress("baseline", 0, 1, CandidateCommand.Label(baseline), "measuring the FP32 baseline"));
         var first = EvaluateOne(baseline, 0, 1, msg => lastMessage = msg);
         if (first.Result is not { } baselineResult)
             throw new ConstraintException(
@@ -61,7 +61,7 @@ internal sealed class DeploymentSearch(
                     $"time budget of {Show(budget)} ran out after {evaluated + cached} candidates ({clock.Elapsed.TotalSeconds:0.#} s)"));
                 continue;
             }
-            progress?.Report(new DeployProgress("search", done, total, CandidateLabels.Label(spec), null));
+            progress?.Report(new DeployProgress("search", done, total, CandidateCommand.Label(spec), null));
             var outcome = EvaluateOne(spec, done, total, null);
             done++;
             if (outcome.Result is { } result) results.Add(result);
@@ -86,7 +86,7 @@ internal sealed class DeploymentSearch(
             }
             using var budgetToken = CancellationTokenSource.CreateLinkedTokenSource(ct);
             if (budget is { } b) budgetToken.CancelAfter(Remaining(b, clock));
-            var label = CandidateLabels.Label(spec);
+            var label = CandidateCommand.Label(spec);
             var messages = new InlineProgress(message =>
             {
                 onMessage?.Invoke(message);
@@ -116,10 +116,10 @@ internal sealed class DeploymentSearch(
     {
         Spec = spec,
         Key = key(spec),
-        Label = CandidateLabels.Label(spec),
+        Label = CandidateCommand.Label(spec),
         Status = status,
         Reason = reason,
-        Command = CandidateLabels.Command(spec),
+        Command = CandidateCommand.For(spec),
     };
 
     private static bool IsOver(TimeSpan? budget, Stopwatch clock) => budget is { } b && clock.Elapsed >= b;

@@ -1,11 +1,10 @@
-using System.Globalization;
-
 namespace EdgeOpt.Deployment;
 
 /// <summary>
 /// The deploy search's decisions as pure functions of evaluated <see cref="CandidateResult"/>s: each constraint
 /// checked with its margin, the Pareto front over (quality ↑, estimated target latency ↓, size ↓, estimated memory ↓),
-/// and the choice — the fastest on the target among those meeting every constraint (ties: smallest), or, when none
+/// and the choice — the fastest on the target among those meeting every constraint (ties: fastest measured here, then
+/// smallest), or, when none
 /// does, the closest (smallest total violation, each violation normalised by its limit).
 /// </summary>
 internal static class DeploymentSelection
@@ -34,17 +33,44 @@ internal static class DeploymentSelection
         if (evaluated.Count == 0) throw new InvalidOperationException("no eligible candidate was evaluated");
         var checks = evaluated.ToDictionary(c => c.Key, c => Check(c, reference, config), StringComparer.Ordinal);
         var meeting = evaluated.Where(c => checks[c.Key].All(k => k.Met)).ToList();
+        var onFront = new HashSet<string>(front, StringComparer.Ordinal);
         var chosen = meeting.Count > 0
-            ? meeting.OrderBy(c => config.BatteryOptimization ? EnergyScore(c) : 0)
-                .ThenBy(c => c.EstimatedLatencyMs ?? double.MaxValue)
-                .ThenBy(c => c.SizeBytes ?? long.MaxValue)
-                .ThenBy(c => c.Key, StringComparer.Ordinal).First()
+            ? Best(meeting, c => config.BatteryOptimization ? EnergyScore(c) : c.EstimatedLatencyMs ?? double.MaxValue, onFront)
             : evaluated.OrderBy(c => TotalViolation(checks[c.Key]))
                 .ThenBy(c => c.EstimatedLatencyMs ?? double.MaxValue)
                 .ThenBy(c => c.SizeBytes ?? long.MaxValue)
                 .ThenBy(c => c.Key, StringComparer.Ordinal).First();
         return new Selection(front, chosen, meeting.Count > 0, checks[chosen.Key]);
     }
+
+    /// <summary>Estimates this close (relative) count as a tie: the latency model cannot tell them apart.</summary>
+    public const double TieTolerance = 0.01;
+
+    /// <summary>Host measurements this close (relative to FP32 in the same run) count as equally fast: timing noise.</summary>
+    public const double HostTolerance = 0.25;
+
+    /// <summary>
+    /// The lowest <paramref name="score"/>. Candidates within <see cref="TieTolerance"/> of it are a tie: among them
+    /// those measured (nearly) fastest on this host relative to the FP32 baseline of the same interleaved run stay — an
+    /// estimate that cannot separate two kernels (static and dynamic INT8 Conv) should not pick the one that runs
+    /// several times slower wherever we can measure — then Pareto-front members, then the smallest.
+    /// </summary>
+    private static CandidateResult Best(List<CandidateResult> pool, Func<CandidateResult, double> score, HashSet<string> front)
+    {
+        var best = pool.Min(score);
+        var tied = pool.Where(c => score(c) <= best + Math.Abs(best) * TieTolerance).ToList();
+        var fastestHere = tied.Min(HostRatio);
+        return tied.Where(c => HostRatio(c) <= fastestHere * (1 + HostTolerance))
+            .OrderBy(c => front.Contains(c.Key) ? 0 : 1)
+            .ThenBy(c => c.SizeBytes ?? long.MaxValue)
+            .ThenBy(score)
+            .ThenBy(HostRatio)
+            .ThenBy(c => c.Key, StringComparer.Ordinal).First();
+    }
+
+    /// <summary>Host p50 over the baseline's p50 measured alongside it; unknown counts as no better than any other.</summary>
+    private static double HostRatio(CandidateResult c) =>
+        c.MeasuredLatencyP50Ms is { } p && c.MeasuredBaselineP50Ms is > 0 ? p / c.MeasuredBaselineP50Ms.Value : double.MaxValue;
 
     /// <summary>The quality a candidate is ranked by: top-1 accuracy with labels, otherwise cosine to FP32 (top-1 agreement when cosine is missing).</summary>
     public static double? Quality(CandidateResult c, bool hasLabels) =>
@@ -145,14 +171,4 @@ internal static class DeploymentSelection
     /// <summary>Backends whose kernels run on the CPU cores (threads matter there).</summary>
     public static bool IsCpuBackend(Devices.AccelerationBackend backend) =>
         backend is Devices.AccelerationBackend.Cpu or Devices.AccelerationBackend.Xnnpack or Devices.AccelerationBackend.Wasm;
-
-    /// <summary>A check in one line, e.g. <c>target latency: 3.2 ms ≤ 5 ms, met by 1.8 ms (estimated)</c>.</summary>
-    public static string Describe(ConstraintCheck k)
-    {
-        var value = k.Value is { } v ? Show(v) : "not measured";
-        var margin = k.Margin is { } m ? (k.Met ? $"met by {Show(Math.Abs(m))} {k.Unit}" : $"missed by {Show(Math.Abs(m))} {k.Unit}") : "cannot be checked";
-        return $"{k.Constraint}: {value} vs limit {Show(k.Limit)} {k.Unit}, {margin} ({k.Provenance})";
-    }
-
-    private static string Show(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -66,6 +66,21 @@ public class DeploymentSelectionTests
     }
 
     [Fact]
+    public void An_estimate_tie_goes_to_the_candidate_measured_faster_here_before_size()
+    {
+        // Same estimate (the latency model cannot tell static from dynamic INT8 apart); dynamic is smaller but measures 7x
+        // slower than FP32 here while static runs at 1.5x FP32's speed.
+        var dynamicInt8 = Result("int8-dyn", CandidatePrecision.Int8Dynamic, 0.88, 4, 900_000, 2_500_000) with
+            { MeasuredLatencyP50Ms = 0.7, MeasuredBaselineP50Ms = 0.1 };
+        var staticInt8 = Result("int8-static", CandidatePrecision.Int8Static, 0.88, 4.02, 1_000_000, 2_500_000) with
+            { MeasuredLatencyP50Ms = 0.06, MeasuredBaselineP50Ms = 0.09 };
+
+        var selection = DeploymentSelection.Select([Fp32, dynamicInt8, staticInt8], Labelled, new OptimizationConfig());
+
+        Assert.Equal("int8-static", selection.Chosen.Key);
+    }
+
+    [Fact]
     public void A_tight_accuracy_target_rules_out_the_fast_candidate()
     {
         var config = new OptimizationConfig { TargetAccuracy = 0.99 };
