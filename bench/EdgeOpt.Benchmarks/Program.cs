@@ -19,6 +19,9 @@ if (args is ["quantize-speed", .. var quantizeArgs]) return QuantizeSpeed.Run(qu
 // time of every calibration method, bias correction and equalization, as a markdown table.
 if (args is ["calibration-methods", .. var methodArgs]) return CalibrationMethods.Run(methodArgs);
 
+// `candidate-evaluation [--calib N] [--eval N] [--runs N]`: the deploy search's per-candidate evaluation on ResNet18, and a cached rerun.
+if (args is ["candidate-evaluation", .. var candidateArgs]) return CandidateEvaluationSpeed.Run(candidateArgs);
+
 // `estimate-calibration [--runs N]` compares the roofline estimate for this host with measured ORT latency.
 if (args is ["estimate-calibration", .. var calibrationArgs]) return EstimateCalibration.Run(calibrationArgs);
 

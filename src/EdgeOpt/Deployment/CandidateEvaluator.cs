@@ -39,6 +39,7 @@ internal sealed class CandidateEvaluator : IDisposable
     private readonly Dictionary<string, double> _fullDataAccuracy = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Built> _built = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Quality> _quality = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Model> _estimationModels = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _owned = [];
 
     /// <summary>How many calibration passes ran (the rest were reused); for tests and the search's statistics.</summary>
@@ -112,7 +113,7 @@ internal sealed class CandidateEvaluator : IDisposable
         {
             result = result with { Status = CandidateStatus.Failed, Reason = OneLine(e) };
         }
-        return result with { EvaluationSeconds = clock.Elapsed.TotalSeconds, Notes = [.. notes] };
+        return result with { EvaluationSeconds = clock.Elapsed.TotalSeconds, Notes = [.. notes, .. result.Notes] };
     }
 
     /// <summary>
@@ -455,12 +456,12 @@ internal sealed class CandidateEvaluator : IDisposable
     // ---- estimate on the target ----
 
     /// <summary>
-    /// The target estimate: the graph-optimized FP32 model costed at the candidate's compute precision on the backend's
+    /// The target estimate: the graph-optimized FP32 model, its input shapes fixed by the data, costed at the candidate's compute precision on the backend's
     /// unit; memory is the peak live activations at that precision plus the candidate's own stored weights (so INT4
     /// and mixed models count what they really keep). A device without that unit or backend fails the candidate,
     /// keeping what was measured.
     /// </summary>
-    private static CandidateResult Estimate(CandidateResult result, CandidateSpec spec, ResolvedDevice resolved, Source source, Built built, DataSet data)
+    private CandidateResult Estimate(CandidateResult result, CandidateSpec spec, ResolvedDevice resolved, Source source, Built built, DataSet data)
     {
         var device = resolved.Device;
         if (spec.Backend != AccelerationBackend.Cpu && !device.Backends.Contains(spec.Backend))
@@ -475,21 +476,23 @@ internal sealed class CandidateEvaluator : IDisposable
             CandidatePrecision.Fp16 => Precision.Fp16,
             _ => Precision.Int8,
         };
+        var unit = UnitFor(spec.Backend);
+        var notes = new List<string>(result.Notes);
+        if (precision != Precision.Fp32 && device.BestUnit(unit, precision) is null && device.BestUnit(unit, Precision.Fp32) is not null)
+        {
+            // ONNX Runtime runs such a model by upcasting (fp16) or dequantizing (int8) on a unit without those kernels.
+            notes.Add($"target estimate: the {device.Id} {unit.ToString().ToUpperInvariant()} lists no {precision.ToString().ToLowerInvariant()} peak, so it is estimated at fp32 compute");
+            precision = Precision.Fp32;
+        }
         LatencyEstimate estimate;
         try
         {
-            using var model = source.Optimized.Clone();
-            estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions
-            {
-                Precision = precision,
-                Unit = UnitFor(spec.Backend),
-                Batch = spec.BatchSize,
-                DimensionValues = SymbolicDims(model, data.Source.Read(data.Evaluation[0])),
-            });
+            using var model = EstimationModel(source, data).Clone();
+            estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions { Precision = precision, Unit = unit, Batch = spec.BatchSize });
         }
         catch (UsageException e)
         {
-            return result with { Status = CandidateStatus.Failed, Reason = $"target estimate: {OneLine(e)}" };
+            return result with { Status = CandidateStatus.Failed, Reason = $"target estimate: {OneLine(e)}", Notes = notes };
         }
         var weights = ParameterCounter.Collect(built.Model).Sum(w => w.Bytes);
         var memory = estimate.PeakActivationBytes + weights;
@@ -500,6 +503,7 @@ internal sealed class CandidateEvaluator : IDisposable
             EstimatedUnit = $"{estimate.Unit.ToString().ToUpperInvariant()} {estimate.UnitName}",
             FitsDeviceClass = memory < LatencyEstimator.ClassTarget(device.Class),
             InitialLoadBytes = device.Platform == EdgePlatform.Web ? built.SizeBytes : null,
+            Notes = notes,
         };
     }
 
@@ -511,17 +515,20 @@ internal sealed class CandidateEvaluator : IDisposable
         _ => ComputeUnitKind.Npu,
     };
 
-    /// <summary>Sizes of the symbolic input dims past the leading (batch) one, from a real sample (a sequence length, an image size).</summary>
-    private static Dictionary<string, long> SymbolicDims(Model model, IReadOnlyDictionary<string, Tensor> sample)
+    /// <summary>
+    /// The FP32 model with its inputs fixed to a real sample's shapes (batch 1, the data's sequence length or image size)
+    /// and optimized again, so shape arithmetic folds and every node can be costed; the estimate scales it to the batch.
+    /// </summary>
+    private Model EstimationModel(Source source, DataSet data)
     {
-        var dims = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var input in model.Graph.Inputs.Where(v => !v.IsInitializer))
-        {
-            if (input.Shape is not { } shape || !sample.TryGetValue(input.Name, out var tensor) || tensor.Dims.Count != shape.Rank) continue;
-            for (var i = 1; i < shape.Rank; i++)
-                if (shape[i].Symbol is { } symbol) dims.TryAdd(symbol, tensor.Dims[i]);
-        }
-        return dims;
+        if (_estimationModels.TryGetValue(data.Key, out var known)) return known;
+        var sample = data.Source.Read(data.Evaluation[0]);
+        var shapes = source.Model.Graph.Inputs.Where(v => !v.IsInitializer && sample.ContainsKey(v.Name))
+            .ToDictionary(v => v.Name, v => sample[v.Name].Dims.ToArray(), StringComparer.Ordinal);
+        var model = source.Model.Clone();
+        _owned.Add(model);
+        ModelOptimizer.Optimize(model, new OptimizationOptions { Level = PassLevel.Extended, FixedShapes = shapes });
+        return _estimationModels[data.Key] = model;
     }
 
     // ---- helpers ----

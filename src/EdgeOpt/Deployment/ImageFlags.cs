@@ -14,36 +14,38 @@ internal static class ImageFlags
     {
         var bases = new List<(string? Preset, ImagePreprocessing Settings)> { (null, new ImagePreprocessing()) };
         bases.AddRange(ImagePreprocessing.PresetNames.Select(n => ((string?)n, ImagePreprocessing.Preset(n))));
-        var reachable = bases.Where(b => b.Settings.Resize == image.Resize && b.Settings.CropFraction.Equals(image.CropFraction)).ToList();
-        if (reachable.Count == 0)
-            throw new UsageException($"image settings resize {image.Resize} with crop fraction {image.CropFraction.ToString(CultureInfo.InvariantCulture)} have no edgeopt flags");
-        var (preset, start) = reachable.OrderBy(b => Differences(b.Settings, image).Count).First();
-        var flags = new List<string>();
-        if (preset is not null) flags.AddRange(["--preset", preset]);
-        flags.AddRange(Differences(start, image));
-        return flags;
+        var (preset, flags) = bases
+            .Where(b => b.Settings.Resize == image.Resize && b.Settings.CropFraction.Equals(image.CropFraction))
+            .Select(b => (b.Preset, Flags: Differences(b.Settings, image)))
+            .Where(b => b.Flags is not null)
+            .OrderBy(b => b.Flags!.Count)
+            .FirstOrDefault();
+        if (flags is null)
+            throw new UsageException($"these image settings have no edgeopt flags (resize {image.Resize}, crop fraction {image.CropFraction.ToString(CultureInfo.InvariantCulture)}, " +
+                "size, layout and colour must each be given in full or left to the model)");
+        return preset is null ? flags : ["--preset", preset, .. flags];
     }
 
-    private static List<string> Differences(ImagePreprocessing from, ImagePreprocessing to)
+    /// <summary>The flags that turn <paramref name="from"/> into <paramref name="to"/>; null when no flag can (a field flags only set, never unset).</summary>
+    private static List<string>? Differences(ImagePreprocessing from, ImagePreprocessing to)
     {
         var flags = new List<string>();
         if (from.Width != to.Width || from.Height != to.Height)
         {
-            // --size sets both; a half-given size cannot be written as a flag, so it must come with its partner.
-            if (to.Width is not { } w || to.Height is not { } h)
-                throw new UsageException("image settings with only one of width and height have no edgeopt flags (--size WxH sets both)");
+            // --size sets both and cannot unset a preset's size.
+            if (to.Width is not { } w || to.Height is not { } h) return null;
             flags.AddRange(["--size", string.Create(CultureInfo.InvariantCulture, $"{w}x{h}")]);
         }
         if (!Same(from.Mean, to.Mean)) flags.AddRange(["--mean", Floats(to.Mean ?? [0f])]);
         if (!Same(from.Std, to.Std)) flags.AddRange(["--std", Floats(to.Std ?? [1f])]);
         if (from.Layout != to.Layout)
         {
-            if (to.Layout is not { } layout) throw new UsageException("image settings cannot unset a preset's layout with edgeopt flags");
+            if (to.Layout is not { } layout) return null;
             flags.AddRange(["--layout", layout == ImageLayout.Nchw ? "NCHW" : "NHWC"]);
         }
         if (from.Color != to.Color || from.Bgr != to.Bgr)
         {
-            if (to.Color is not { } color) throw new UsageException("image settings cannot unset a preset's colour with edgeopt flags");
+            if (to.Color is not { } color) return null;
             flags.AddRange(["--color", color == ImageColor.Grayscale ? "gray" : to.Bgr ? "bgr" : "rgb"]);
         }
         if (!from.Scale.Equals(to.Scale)) flags.AddRange(["--pixel-scale", to.Scale.ToString("R", CultureInfo.InvariantCulture)]);

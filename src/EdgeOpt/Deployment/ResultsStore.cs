@@ -56,9 +56,6 @@ internal sealed class ResultsStore : IDisposable
         {
             case FileKind.Foreign:
                 throw new UsageException($"{path} is not an EdgeOpt results store (not written by EdgeOpt); it was left untouched: move it or choose another store path");
-            case FileKind.Empty:
-                Delete(full);
-                break;
         }
         try
         {
@@ -88,7 +85,8 @@ internal sealed class ResultsStore : IDisposable
             {
                 connection.Open();
                 Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};"));
-                Execute(connection, "PRAGMA journal_mode = WAL;");
+                // The id first, while a new file is still in rollback-journal mode, so it lands in the main file's header
+                // (where Classify reads it) at once rather than in the write-ahead log.
                 Execute(connection, string.Create(CultureInfo.InvariantCulture, $"""
                     PRAGMA application_id = {ApplicationId};
                     PRAGMA user_version = {SchemaVersion};
@@ -100,6 +98,7 @@ internal sealed class ResultsStore : IDisposable
                         created TEXT NOT NULL
                     ) WITHOUT ROWID;
                     """));
+                Execute(connection, "PRAGMA journal_mode = WAL;");
                 return new ResultsStore(path, connection);
             }
             catch
@@ -186,6 +185,7 @@ internal sealed class ResultsStore : IDisposable
         command.ExecuteNonQuery();
     }
 
+    // Empty: a zero-byte file, which SQLite takes as a new database (nothing in it to lose).
     private enum FileKind { Missing, Empty, Ours, Foreign }
 
     // From the 100-byte SQLite header alone: a damaged store must still be recognised as ours.
