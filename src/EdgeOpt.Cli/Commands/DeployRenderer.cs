@@ -54,7 +54,7 @@ internal static class DeployRenderer
         if (result.Checks.Count == 0) console.MarkupLine("  no constraints given: the fastest candidate on the target");
         var failedOrSkipped = result.Candidates.Where(c => c.Status is CandidateStatus.Failed or CandidateStatus.Pruned).ToList();
         foreach (var c in failedOrSkipped)
-            console.MarkupLine($"[dim]{Esc(c.Label)}: {Esc(c.Status == CandidateStatus.Pruned ? "pruned" : "failed")}: {Esc(c.Reason ?? "")}[/]");
+            console.MarkupLine($"[dim]{Esc(c.Label)}: {Esc(c.Status == CandidateStatus.Pruned ? "pruned" : "failed")}: {Esc(Short(c.Reason ?? ""))}[/]");
         var evaluated = result.Candidates.Count(c => c.Status == CandidateStatus.Evaluated);
         console.MarkupLine(Esc(F($"{evaluated} candidates evaluated ({result.Provenance.CachedCandidates} from the results store) in {result.Provenance.ElapsedSeconds:0.#} s")));
         console.MarkupLine($"Written to {Esc(outputFolder)}: {Esc(string.Join(", ", result.Files))}");
@@ -90,6 +90,9 @@ internal static class DeployRenderer
 
     /// <summary>Bytes in at most 8 characters: <c>482 KiB</c>, <c>44.6 MiB</c>.</summary>
     private static string Compact(long n) => n >= 1 << 20 ? F($"{n / 1048576.0:0.#} MiB") : n >= 1 << 10 ? F($"{n / 1024.0:0} KiB") : F($"{n} B");
+
+    /// <summary>A reason cut to 200 characters (report.json keeps it whole).</summary>
+    private static string Short(string reason) => reason.Length <= 200 ? reason : reason[..199] + "… (whole reason in report.json)";
 
     /// <summary>A check in one line with its margin.</summary>
     public static string Describe(ConstraintCheck k)

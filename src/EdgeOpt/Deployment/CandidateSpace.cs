@@ -88,7 +88,7 @@ internal static class CandidateSpace
         foreach (var backend in Backends(model, target, notes))
         {
             var cpuLike = DeploymentSelection.IsCpuBackend(backend);
-            foreach (var precision in precisions.Where(p => Runs(backend, p)))
+            foreach (var precision in precisions.Where(p => Runs(backend, p) && HasPeak(target, backend, p, notes)))
             foreach (var perChannel in precision == CandidatePrecision.Int8Static && backend == baseline.Backend ? new[] { true, false } : [true])
             foreach (var threads in cpuLike ? threadChoices : [maxThreads])
                 specs.Add(baseline with
@@ -169,6 +169,29 @@ internal static class CandidateSpace
         AccelerationBackend.WebGpu => precision is CandidatePrecision.Fp32 or CandidatePrecision.Fp16 or CandidatePrecision.Int4WeightOnly,
         AccelerationBackend.WebGl => precision is CandidatePrecision.Fp32,
         _ => precision is CandidatePrecision.Fp32 or CandidatePrecision.Fp16 or CandidatePrecision.Int8Static,
+    };
+
+    /// <summary>
+    /// Whether the device has figures for the backend's compute unit at the precision's compute precision (an NPU listed
+    /// without peaks cannot be estimated); a missing pair is noted once.
+    /// </summary>
+    private static bool HasPeak(EdgeDevice device, AccelerationBackend backend, CandidatePrecision precision, List<string> notes)
+    {
+        var unit = UnitOf(backend);
+        if (unit == ComputeUnitKind.Cpu) return true;
+        var compute = ComputePrecision(precision);
+        if (device.BestUnit(unit, compute) is not null) return true;
+        var note = $"{BackendSupport.CliName(backend)} {CandidateCommand.Tag(precision)} not searched: {device.Id} lists no {unit.ToString().ToUpperInvariant()} {compute.ToString().ToLowerInvariant()} peak to estimate it with";
+        if (!notes.Contains(note)) notes.Add(note);
+        return false;
+    }
+
+    /// <summary>The precision a candidate computes in (int8 dynamic and int4 weight-only compute in float).</summary>
+    public static Precision ComputePrecision(CandidatePrecision precision) => precision switch
+    {
+        CandidatePrecision.Fp16 => Precision.Fp16,
+        CandidatePrecision.Int8Static or CandidatePrecision.Mixed => Precision.Int8,
+        _ => Precision.Fp32,
     };
 
     /// <summary>The device's CPU backend: onnxruntime-web's WebAssembly for browsers, ORT's CPU provider elsewhere.</summary>
@@ -271,13 +294,7 @@ internal static class CandidateSpace
 
         private LatencyEstimate? Estimate(CandidateSpec spec)
         {
-            var precision = spec.Precision switch
-            {
-                CandidatePrecision.Fp32 => Precision.Fp32,
-                CandidatePrecision.Fp16 => Precision.Fp16,
-                CandidatePrecision.Int8Static or CandidatePrecision.Mixed => Precision.Int8,
-                _ => Precision.Fp32, // int8 dynamic and int4 weight-only compute in float
-            };
+            var precision = ComputePrecision(spec.Precision);
             var unit = UnitOf(spec.Backend);
             if (_estimates.TryGetValue((precision, unit), out var cached)) return cached;
             LatencyEstimate? estimate;

@@ -5,7 +5,8 @@ namespace EdgeOpt.Deployment;
 
 /// <summary>
 /// Runs the deploy search: the FP32 baseline first (every accuracy figure is relative to it), then the planned
-/// candidates in order of expected gain, each looked up in the results store before it is evaluated and stored after.
+/// candidates in order of expected gain, each looked up in the results store before it is evaluated and stored after
+/// (failures too: they are as reproducible as measurements).
 /// Pruned candidates are recorded without evaluating; when the time budget runs out the rest are recorded out of time.
 /// Evaluation and storage are passed in, so the search is the same whether candidates run here or elsewhere.
 /// </summary>
@@ -79,7 +80,7 @@ internal sealed class DeploymentSearch(
         (CandidateResult? Result, bool Cached) EvaluateOne(CandidateSpec spec, int index, int count, Action<string>? onMessage)
         {
             var specKey = key(spec);
-            if (tryGet?.Invoke(specKey) is { Status: CandidateStatus.Evaluated } hit)
+            if (tryGet?.Invoke(specKey) is { Status: CandidateStatus.Evaluated or CandidateStatus.Failed } hit)
             {
                 cached++;
                 return (hit with { Spec = spec }, true);
@@ -107,7 +108,8 @@ internal sealed class DeploymentSearch(
                 return (Skipped(spec, CandidateStatus.Failed, $"{e.GetType().Name}: {e.Message}"), false);
             }
             evaluated++;
-            if (result.Status == CandidateStatus.Evaluated) put?.Invoke(result);
+            // A failure to build or estimate is as much a property of the spec and the tool version as a measurement is.
+            if (result.Status is CandidateStatus.Evaluated or CandidateStatus.Failed) put?.Invoke(result);
             return (result, false);
         }
     }

@@ -138,8 +138,10 @@ public sealed class EdgeDeployer
         }
 
         progress?.Report(new DeployProgress("package", 0, 1, selection.Chosen.Label, "writing the chosen model and its package"));
-        // Owned by the evaluator (the same model it measured, or rebuilt for a cached result).
-        var chosenModel = evaluator.BuildModel(selection.Chosen.Spec, null, ct);
+        using var cachedModel = CachedModel(selection.Chosen);
+        // Otherwise owned by the evaluator (the same model it measured, or rebuilt for a cached result).
+        var chosenModel = cachedModel ?? evaluator.BuildModel(selection.Chosen.Spec, null, ct);
+        KeepModel(selection.Chosen, chosenModel);
         var notes = Notes(space?.Notes ?? [], outcome, hasLabels, config, data);
         var result = DeploymentFolder.Write(input, outputDirectory, output, Options.Force, chosenModel, selection.Chosen, Device.Device, config, files =>
             new DeploymentResult
@@ -163,6 +165,34 @@ public sealed class EdgeDeployer
             });
         progress?.Report(new DeployProgress("package", 1, 1, selection.Chosen.Label, $"written to {outputDirectory}"));
         return result;
+    }
+
+    /// <summary>
+    /// Chosen models are kept next to the results store by candidate key (<c>models/KEY.onnx</c>), so a rerun that takes
+    /// every result from the store does not rebuild (recalibrate) the one it writes.
+    /// </summary>
+    private string? ModelCachePath(CandidateResult chosen) =>
+        Options.ResultsStorePath is { } store ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store))!, "models", chosen.Key + ".onnx") : null;
+
+    // A kept model counts only when its size is the recorded one; anything else is rebuilt (and replaced).
+    private Model? CachedModel(CandidateResult chosen)
+    {
+        if (ModelCachePath(chosen) is not { } path || new FileInfo(path) is not { Exists: true } file || file.Length != chosen.SizeBytes) return null;
+        try
+        {
+            return Model.Load(path);
+        }
+        catch (EdgeOptException)
+        {
+            return null;
+        }
+    }
+
+    private void KeepModel(CandidateResult chosen, Model model)
+    {
+        if (ModelCachePath(chosen) is not { } path || File.Exists(path)) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllBytes(path, model.ToBytes());
     }
 
     /// <summary>What stops a deployment before it starts: an accuracy constraint without data, invalid data options.</summary>
