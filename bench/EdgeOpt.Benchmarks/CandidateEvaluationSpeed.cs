@@ -10,7 +10,7 @@ namespace EdgeOpt.Benchmarks;
 /// <summary>
 /// <c>candidate-evaluation [--calib N] [--eval N] [--runs N]</c>: the deploy search's evaluation cost on ResNet18. Writes
 /// N calibration crops of ten skimage photos and held-out crops of the six others as .npy files (ML.NET's
-/// preprocessing), then evaluates nine candidates (precisions, per-channel, threads, mixed) for pixel-7 with one
+/// preprocessing), then evaluates eleven candidates (precisions, per-channel, threads, batch, mixed) for pixel-7 with one
 /// <see cref="CandidateEvaluator"/>, as a search does, and prints a row per candidate with the wall time; then stores
 /// the results and times the cached rerun (hash the inputs, build the specs, read every result back).
 /// </summary>
@@ -93,9 +93,11 @@ internal static class CandidateEvaluationSpeed
             template,
             template with { Threads = 2 },
             template with { Precision = CandidatePrecision.Fp16 },
+            template with { Precision = CandidatePrecision.Fp16, Threads = 2 },
             template with { Precision = CandidatePrecision.Int8Static },
             template with { Precision = CandidatePrecision.Int8Static, PerChannel = false },
             template with { Precision = CandidatePrecision.Int8Static, Threads = 2 },
+            template with { Precision = CandidatePrecision.Int8Static, BatchSize = 4 },
             template with { Precision = CandidatePrecision.Int8Dynamic },
             template with { Precision = CandidatePrecision.Int4WeightOnly },
             template with { Precision = CandidatePrecision.Mixed, MixedTargetAccuracy = 0.9 },

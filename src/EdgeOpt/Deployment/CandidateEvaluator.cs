@@ -29,6 +29,9 @@ internal sealed class CandidateEvaluator : IDisposable
     /// <summary>Untimed runs of each session before the interleaved timing.</summary>
     public const int WarmupRuns = 3;
 
+    /// <summary>Longest failure reason kept (one line).</summary>
+    public const int MaxReasonLength = 300;
+
     private static readonly TimeSpan MemorySampleInterval = TimeSpan.FromMilliseconds(1);
 
     private readonly Dictionary<string, Source> _sources = new(StringComparer.Ordinal);
@@ -61,11 +64,12 @@ internal sealed class CandidateEvaluator : IDisposable
         var notes = new List<string>();
         var result = new CandidateResult
         {
-            Spec = spec, Key = key, Label = label, Status = CandidateStatus.Evaluated, Command = CandidateCommand.For(spec), Host = host,
+            Spec = spec, Key = key, Label = label, Status = CandidateStatus.Evaluated, Command = "", Host = host,
         };
         try
         {
             ThrowHelper.IfInvalid(spec.Validate());
+            result = result with { Command = CandidateCommand.For(spec) };
             Report(progress, label, "loading");
             var source = LoadSource(spec);
             var device = ResolveDevice(spec);
@@ -607,7 +611,9 @@ internal sealed class CandidateEvaluator : IDisposable
     {
         var message = e is InvalidOptionsException options ? options.Message : e.Message;
         var line = message.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? e.GetType().Name;
-        return e is EdgeOptException or FileNotFoundException or IOException ? line : $"{e.GetType().Name}: {line}";
+        if (e is not (EdgeOptException or FileNotFoundException or IOException)) line = $"{e.GetType().Name}: {line}";
+        // A reason is a table cell: a quantizer listing every skipped node is cut, its first items say enough.
+        return line.Length <= MaxReasonLength ? line : line[..(MaxReasonLength - 1)].TrimEnd() + "…";
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -116,6 +116,10 @@ public enum CandidateStatus
 }
 
 /// <summary>How much one layer costs when quantized alone (the accuracy search's sensitivity pass).</summary>
+/// <param name="Node">The node (name, or first output name when unnamed).</param>
+/// <param name="OpType">Its operator.</param>
+/// <param name="Accuracy">The metric with only this node quantized, as a fraction in [0, 1] (top-1, or top-1 agreement with FP32 without labels).</param>
+/// <param name="Drop">FP32's metric minus <paramref name="Accuracy"/>, in percentage points.</param>
 public sealed record LayerSensitivity(string Node, string OpType, double Accuracy, double Drop);
 
 /// <summary>One constraint checked against a candidate: the limit, the value, and the margin (positive: met by that much).</summary>

@@ -143,6 +143,18 @@ public sealed class CandidateEvaluatorTests(DemoCandidates demo) : IClassFixture
     }
 
     [Fact]
+    public void A_batch_runs_stacked_samples_and_the_target_estimate_scales_with_it()
+    {
+        var one = demo.Evaluate(demo.Spec(CandidatePrecision.Int8Static));
+        var four = demo.Evaluate(demo.Spec(CandidatePrecision.Int8Static) with { BatchSize = 4 });
+        Assert.True(four.Status == CandidateStatus.Evaluated, four.Reason);
+        Assert.Contains("batch 4", four.Label, StringComparison.Ordinal);
+        Assert.Equal(one.SizeBytes, four.SizeBytes);
+        Assert.True(four.EstimatedLatencyMs > one.EstimatedLatencyMs, $"batch 4 {four.EstimatedLatencyMs} ms, batch 1 {one.EstimatedLatencyMs} ms");
+        Assert.True(four.MeasuredLatencyP50Ms > 0);
+    }
+
+    [Fact]
     public void Mixed_precision_meets_its_target_and_says_which_layers_matter()
     {
         var fp32 = demo.Evaluate(demo.Spec(CandidatePrecision.Fp32));
@@ -174,6 +186,25 @@ public sealed class CandidateEvaluatorTests(DemoCandidates demo) : IClassFixture
         Assert.Equal(CandidateStatus.Failed, int4.Status);
         Assert.Contains("no MatMul", int4.Reason, StringComparison.Ordinal);
         Assert.Null(int4.SizeBytes);
+    }
+
+    [Theory]
+    [InlineData(CandidatePrecision.Fp32)]
+    [InlineData(CandidatePrecision.Fp16)]
+    [InlineData(CandidatePrecision.Int8Static)]
+    [InlineData(CandidatePrecision.Int8Dynamic)]
+    [InlineData(CandidatePrecision.Mixed)]
+    public void The_command_reproduces_the_candidates_model_byte_for_byte_in_size(CandidatePrecision precision)
+    {
+        var result = demo.Evaluate(demo.Spec(precision));
+        Assert.True(result.Status == CandidateStatus.Evaluated, result.Reason);
+        var args = result.Command.Split(' ').ToList();
+        Assert.Equal("edgeopt", args[0]);
+        var output = Path.Combine(demo.Folder, $"reproduced-{precision}.onnx");
+        args[args.IndexOf("-o") + 1] = output;
+        var (code, _, err) = Cli.CliHarness.Run([.. args.Skip(1)]);
+        Assert.True(code is 0 or 3, $"exit {code}: {err}"); // 3: a mixed target the search could not meet (the model is written)
+        Assert.Equal(result.SizeBytes, new FileInfo(output).Length);
     }
 
     [Fact]
