@@ -39,6 +39,7 @@ public static class CliApp
         BenchmarkCommand.Create(),
         EstimateCommand.Create(),
         MatrixCommand.Create(),
+        DeployCommand.Create(),
         ProgressiveCommand.Create(),
         WebCommand.Create(),
         ServeCommand.Create(),

@@ -32,6 +32,25 @@ internal static class DemoAssets
     /// <summary>500 training images for calibration (quantization statistics), disjoint from the test set.</summary>
     public static LabelledImages CalibrationSet() => Load("fashion-calib-500");
 
+    /// <summary>The demo's files on disk: the model and the test split as IDX (what <c>edgeopt deploy</c> reads).</summary>
+    public sealed record Files(string Model, string TestImages, string TestLabels);
+
+    /// <summary>Writes the model and the test split's IDX files into <paramref name="folder"/> (created).</summary>
+    public static Files WriteTo(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var files = new Files(Path.Combine(folder, ModelName), Path.Combine(folder, "fashion-test-1000-images-idx3-ubyte.gz"),
+            Path.Combine(folder, "fashion-test-1000-labels-idx1-ubyte.gz"));
+        File.WriteAllBytes(files.Model, ModelBytes());
+        foreach (var path in new[] { files.TestImages, files.TestLabels })
+        {
+            using var source = Open(Path.GetFileName(path));
+            using var target = File.Create(path);
+            source.CopyTo(target);
+        }
+        return files;
+    }
+
     private static LabelledImages Load(string name)
     {
         using var images = Open($"{name}-images-idx3-ubyte.gz");

@@ -120,6 +120,20 @@ internal sealed class CandidateEvaluator : IDisposable
         return result with { EvaluationSeconds = clock.Elapsed.TotalSeconds, Notes = [.. notes, .. result.Notes] };
     }
 
+    /// <summary>
+    /// The model <paramref name="spec"/> builds — the one <see cref="Evaluate"/> measured, rebuilt when it was not
+    /// evaluated here (a cached result) — to write out the chosen candidate. Owned by this evaluator: valid until disposed.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered.</exception>
+    public Model BuildModel(CandidateSpec spec, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ThrowHelper.IfInvalid(spec.Validate());
+        var source = LoadSource(spec);
+        var data = OpenData(spec, source, []);
+        return Build(spec, source, data, progress, CandidateCommand.Label(spec), cancellation).Model;
+    }
+
     public void Dispose()
     {
         foreach (var owned in _owned) owned.Dispose();

@@ -40,8 +40,28 @@ public sealed record DeploymentResult
     /// <summary>Notes a reader needs (fidelity instead of accuracy, borrowed device figures, budget exhausted, …).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>Key of the FP32 baseline every accuracy and size figure is relative to.</summary>
+    public string? BaselineKey { get; init; }
+
+    /// <summary>The input model file's size in bytes (what <see cref="OptimizationConfig.CompressionRatio"/> divides by).</summary>
+    public long OriginalSizeBytes { get; init; }
+
+    /// <summary>The marker that makes <c>report.json</c> an EdgeOpt deployment (an output folder EdgeOpt may replace).</summary>
+    public string Format => FormatName;
+
+    /// <summary>The value of <see cref="Format"/>.</summary>
+    public const string FormatName = "edgeopt-deployment";
+
     /// <summary>The chosen candidate.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public CandidateResult Chosen => Candidates.First(c => c.Key == ChosenKey);
+
+    /// <summary>The FP32 baseline, when it is among the candidates.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CandidateResult? Baseline => Candidates.FirstOrDefault(c => c.Key == BaselineKey);
+
+    /// <summary>The report as indented JSON (camelCase, enums as names): what <c>report.json</c> holds.</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, DeploymentReportJsonContext.Default.DeploymentResult);
 }
 
 /// <summary>The device a deployment targets, as resolved.</summary>

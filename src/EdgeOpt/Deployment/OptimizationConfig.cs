@@ -27,6 +27,12 @@ public sealed record OptimizationConfig
     /// <summary>Largest accuracy drop from the FP32 baseline, in percentage points (≥ 0). Not with <see cref="TargetAccuracy"/>.</summary>
     public double? MaxAccuracyDrop { get; init; }
 
+    /// <summary>
+    /// Smallest mean cosine similarity of the outputs to the FP32 model's, in (0, 1] (fidelity, no labels needed;
+    /// e.g. 0.99). Checked alongside an accuracy constraint when both are given.
+    /// </summary>
+    public double? MinFidelity { get; init; }
+
     /// <summary>Largest model size as a fraction of the original's, in (0, 1].</summary>
     public double? CompressionRatio { get; init; }
 
@@ -59,6 +65,8 @@ public sealed record OptimizationConfig
             problems.Add(new($"{{0}} is {Show(drop)}: expected 0 to 100 percentage points", Name(nameof(MaxAccuracyDrop))));
         if (TargetAccuracy is not null && MaxAccuracyDrop is not null)
             problems.Add(new("{0} and {1} both given: state the accuracy constraint one way", Name(nameof(TargetAccuracy)), Name(nameof(MaxAccuracyDrop))));
+        if (MinFidelity is { } f && !(f > 0 && f <= 1))
+            problems.Add(new($"{{0}} is {Show(f)}: expected a cosine similarity in (0, 1], e.g. 0.99", Name(nameof(MinFidelity))));
         if (CompressionRatio is { } r && !(r > 0 && r <= 1))
             problems.Add(new($"{{0}} is {Show(r)}: expected the largest size over the original's, in (0, 1]", Name(nameof(CompressionRatio))));
         if (BatchSize < 1) problems.Add(new($"{{0}} is {BatchSize}: expected at least 1", Name(nameof(BatchSize))));
@@ -120,6 +128,7 @@ internal sealed class OptimizationConfigJson
     public double? MaxMemoryMb { get; set; }
     public double? TargetAccuracy { get; set; }
     public double? MaxAccuracyDrop { get; set; }
+    public double? MinFidelity { get; set; }
     public double? CompressionRatio { get; set; }
     public bool BatteryOptimization { get; set; }
     public bool EnableProgressiveLoading { get; set; }
@@ -130,14 +139,14 @@ internal sealed class OptimizationConfigJson
     public OptimizationConfig ToConfig() => new()
     {
         Quantization = Quantization, TargetLatencyMs = TargetLatencyMs, MaxMemoryMb = MaxMemoryMb, TargetAccuracy = TargetAccuracy,
-        MaxAccuracyDrop = MaxAccuracyDrop, CompressionRatio = CompressionRatio, BatteryOptimization = BatteryOptimization,
+        MaxAccuracyDrop = MaxAccuracyDrop, MinFidelity = MinFidelity, CompressionRatio = CompressionRatio, BatteryOptimization = BatteryOptimization,
         EnableProgressiveLoading = EnableProgressiveLoading, BatchSize = BatchSize, Threads = Threads, TimeBudget = TimeBudget,
     };
 
     public static OptimizationConfigJson From(OptimizationConfig c) => new()
     {
         Quantization = c.Quantization, TargetLatencyMs = c.TargetLatencyMs, MaxMemoryMb = c.MaxMemoryMb, TargetAccuracy = c.TargetAccuracy,
-        MaxAccuracyDrop = c.MaxAccuracyDrop, CompressionRatio = c.CompressionRatio, BatteryOptimization = c.BatteryOptimization,
+        MaxAccuracyDrop = c.MaxAccuracyDrop, MinFidelity = c.MinFidelity, CompressionRatio = c.CompressionRatio, BatteryOptimization = c.BatteryOptimization,
         EnableProgressiveLoading = c.EnableProgressiveLoading, BatchSize = c.BatchSize, Threads = c.Threads, TimeBudget = c.TimeBudget,
     };
 }
