@@ -474,13 +474,8 @@ internal sealed class CandidateEvaluator : IDisposable
                 Status = CandidateStatus.Failed,
                 Reason = $"device {device.Id} has no {spec.Backend} backend (it has {string.Join(", ", device.Backends)})",
             };
-        var precision = spec.Precision switch
-        {
-            CandidatePrecision.Fp32 or CandidatePrecision.Int4WeightOnly => Precision.Fp32,
-            CandidatePrecision.Fp16 => Precision.Fp16,
-            _ => Precision.Int8,
-        };
-        var unit = UnitFor(spec.Backend);
+        var precision = CandidateSpace.ComputePrecision(spec.Precision);
+        var unit = BackendUnits.UnitOf(spec.Backend);
         var notes = new List<string>(result.Notes);
         if (precision != Precision.Fp32 && device.BestUnit(unit, precision) is null && device.BestUnit(unit, Precision.Fp32) is not null)
         {
@@ -492,7 +487,13 @@ internal sealed class CandidateEvaluator : IDisposable
         try
         {
             using var model = EstimationModel(source, data).Clone();
-            estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions { Precision = precision, Unit = unit, Batch = spec.BatchSize });
+            estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions
+            {
+                Precision = precision, Unit = unit, Batch = spec.BatchSize,
+                // The candidate's threads on a CPU; the host's kernel calibration reshapes the catalogue CPU's per-class shares.
+                Threads = unit == ComputeUnitKind.Cpu ? spec.Threads : null,
+                Calibration = HostCalibrator.GetOrRun(),
+            });
         }
         catch (UsageException e)
         {
@@ -510,14 +511,6 @@ internal sealed class CandidateEvaluator : IDisposable
             Notes = notes,
         };
     }
-
-    /// <summary>The compute unit a backend runs on: CPU for the CPU, XNNPACK and wasm; GPU for CUDA, TensorRT, OpenCL, WebGPU, WebGL; NPU for NNAPI, QNN, Core ML, Edge TPU.</summary>
-    internal static ComputeUnitKind UnitFor(AccelerationBackend backend) => backend switch
-    {
-        AccelerationBackend.Cpu or AccelerationBackend.Xnnpack or AccelerationBackend.Wasm => ComputeUnitKind.Cpu,
-        AccelerationBackend.Cuda or AccelerationBackend.TensorRt or AccelerationBackend.OpenCl or AccelerationBackend.WebGpu or AccelerationBackend.WebGl => ComputeUnitKind.Gpu,
-        _ => ComputeUnitKind.Npu,
-    };
 
     /// <summary>
     /// The FP32 model with its inputs fixed to a real sample's shapes (batch 1, the data's sequence length or image size)

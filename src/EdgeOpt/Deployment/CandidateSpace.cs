@@ -177,7 +177,7 @@ internal static class CandidateSpace
     /// </summary>
     private static bool HasPeak(EdgeDevice device, AccelerationBackend backend, CandidatePrecision precision, List<string> notes)
     {
-        var unit = UnitOf(backend);
+        var unit = BackendUnits.UnitOf(backend);
         if (unit == ComputeUnitKind.Cpu) return true;
         var compute = ComputePrecision(precision);
         if (device.BestUnit(unit, compute) is not null) return true;
@@ -186,25 +186,20 @@ internal static class CandidateSpace
         return false;
     }
 
-    /// <summary>The precision a candidate computes in (int8 dynamic and int4 weight-only compute in float).</summary>
+    /// <summary>
+    /// The precision a candidate computes in: int8 for static, mixed and dynamic INT8 (dynamic runs ConvInteger/MatMulInteger
+    /// on activations quantized at run time), float for int4 weight-only (MatMulNBits dequantizes its weights).
+    /// </summary>
     public static Precision ComputePrecision(CandidatePrecision precision) => precision switch
     {
         CandidatePrecision.Fp16 => Precision.Fp16,
-        CandidatePrecision.Int8Static or CandidatePrecision.Mixed => Precision.Int8,
+        CandidatePrecision.Int8Static or CandidatePrecision.Mixed or CandidatePrecision.Int8Dynamic => Precision.Int8,
         _ => Precision.Fp32,
     };
 
     /// <summary>The device's CPU backend: onnxruntime-web's WebAssembly for browsers, ORT's CPU provider elsewhere.</summary>
     public static AccelerationBackend CpuBackendOf(EdgeDevice device) =>
         device.Platform == EdgePlatform.Web ? AccelerationBackend.Wasm : AccelerationBackend.Cpu;
-
-    /// <summary>The compute unit a backend's kernels run on.</summary>
-    public static ComputeUnitKind UnitOf(AccelerationBackend backend) => backend switch
-    {
-        AccelerationBackend.Nnapi or AccelerationBackend.Qnn or AccelerationBackend.CoreMl or AccelerationBackend.EdgeTpu => ComputeUnitKind.Npu,
-        AccelerationBackend.Cuda or AccelerationBackend.TensorRt or AccelerationBackend.OpenCl or AccelerationBackend.WebGpu or AccelerationBackend.WebGl => ComputeUnitKind.Gpu,
-        _ => ComputeUnitKind.Cpu,
-    };
 
     /// <summary>
     /// The device's CPU backend plus each accelerator backend whose published support table takes at least 90% of the
@@ -220,7 +215,7 @@ internal static class CandidateSpace
         foreach (var backend in listed.Distinct())
         {
             var name = BackendSupport.CliName(backend);
-            var unit = UnitOf(backend);
+            var unit = BackendUnits.UnitOf(backend);
             if (unit != ComputeUnitKind.Cpu && !device.ComputeUnits.Any(u => u.Kind == unit))
             {
                 notes.Add($"{name} not searched: {device.Id} lists no {unit.ToString().ToUpperInvariant()} figures to estimate it with");
@@ -295,7 +290,7 @@ internal static class CandidateSpace
         private LatencyEstimate? Estimate(CandidateSpec spec)
         {
             var precision = ComputePrecision(spec.Precision);
-            var unit = UnitOf(spec.Backend);
+            var unit = BackendUnits.UnitOf(spec.Backend);
             if (_estimates.TryGetValue((precision, unit), out var cached)) return cached;
             LatencyEstimate? estimate;
             try

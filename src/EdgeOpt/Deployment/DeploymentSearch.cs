@@ -41,6 +41,11 @@ internal sealed class DeploymentSearch(
                 "give a larger --time-budget");
         if (baselineResult.Status != CandidateStatus.Evaluated)
             throw new EdgeOptException($"the FP32 baseline could not be evaluated: {baselineResult.Reason}");
+        // An evaluation that finishes between two cancellation checks still overran: the budget did not cover the baseline.
+        if (!first.Cached && IsOver(budget, clock))
+            throw new ConstraintException(
+                $"the time budget of {Show(budget)} ran out before the FP32 baseline was measured (it took {clock.Elapsed.TotalSeconds:0.#} s; measured: {Measured(baselineResult)}); " +
+                "give a larger --time-budget");
         results.Add(baselineResult);
 
         var planned = plan(baselineResult);
@@ -123,6 +128,13 @@ internal sealed class DeploymentSearch(
         Reason = reason,
         Command = CandidateCommand.For(spec),
     };
+
+    private static string Measured(CandidateResult r) => string.Join(", ", new[]
+    {
+        r.SizeBytes is { } size ? $"size {size:N0} bytes" : null,
+        r.MeasuredLatencyP50Ms is { } p50 ? $"p50 {p50:0.###} ms on this host" : null,
+        r.MeasuredAccuracy is { } acc ? $"top-1 {acc:P2}" : null,
+    }.OfType<string>());
 
     private static bool IsOver(TimeSpan? budget, Stopwatch clock) => budget is { } b && clock.Elapsed >= b;
 

@@ -167,9 +167,9 @@ public static class DeviceMatrix
     {
         var threads = PerformanceCores(device);
         // The backend's own unit first; a unit without published figures (an NPU reached through NNAPI) falls back to the CPU.
-        foreach (var kind in new[] { UnitOf(backend), ComputeUnitKind.Cpu }.Distinct())
+        foreach (var kind in new[] { BackendUnits.UnitOf(backend), ComputeUnitKind.Cpu }.Distinct())
         {
-            var precisions = kind == UnitOf(backend) ? Precisions(backend) : Precisions(AccelerationBackend.Cpu);
+            var precisions = kind == BackendUnits.UnitOf(backend) ? Precisions(backend) : Precisions(AccelerationBackend.Cpu);
             var estimates = new List<(Precision Precision, double Ms)>();
             foreach (var precision in precisions)
             {
@@ -190,7 +190,7 @@ public static class DeviceMatrix
             var fastest = estimates.Min(e => e.Ms);
             var pick = estimates.First(e => e.Ms <= fastest * 1.05);
             var compared = string.Join(", ", estimates.Select(e => string.Create(CultureInfo.InvariantCulture, $"{Name(e.Precision)} {e.Ms:0.###} ms")));
-            var unitNote = kind == UnitOf(backend) ? "" : $" ({Name(UnitOf(backend))} has no published figures)";
+            var unitNote = kind == BackendUnits.UnitOf(backend) ? "" : $" ({Name(BackendUnits.UnitOf(backend))} has no published figures)";
             var cores = threads == 1 && kind != ComputeUnitKind.Cpu ? "1 CPU thread: the accelerator runs the whole graph"
                 : $"{threads} thread{(threads == 1 ? "" : "s")}: the big and mid cores";
             return new SuggestedConfig(pick.Precision, backend, Name(kind), threads, pick.Ms,
@@ -219,13 +219,6 @@ public static class DeviceMatrix
         var fast = clusters.Where(c => c.MaxGhz > slowest).Sum(c => c.Cores);
         return Math.Max(1, fast);
     }
-
-    private static ComputeUnitKind UnitOf(AccelerationBackend backend) => backend switch
-    {
-        AccelerationBackend.Nnapi or AccelerationBackend.Qnn or AccelerationBackend.CoreMl or AccelerationBackend.EdgeTpu => ComputeUnitKind.Npu,
-        AccelerationBackend.Cuda or AccelerationBackend.TensorRt or AccelerationBackend.OpenCl or AccelerationBackend.WebGpu or AccelerationBackend.WebGl => ComputeUnitKind.Gpu,
-        _ => ComputeUnitKind.Cpu,
-    };
 
     private static EstimateOptions EstimateOptions(DeviceMatrixOptions options, Precision precision, ComputeUnitKind? unit) => new()
     {

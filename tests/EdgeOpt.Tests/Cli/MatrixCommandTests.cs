@@ -41,7 +41,8 @@ public sealed class MatrixCommandTests
         {
             Assert.True(row.GetProperty("latencyMs").GetDouble() > 0);
             Assert.True(row.GetProperty("memoryBytes").GetInt64() > 0);
-            Assert.True(row.GetProperty("fits").GetBoolean());
+            // The host row's memory is the process's peak working set: in this test process, other tests' allocations too.
+            if (row.GetProperty("source").GetString() == "estimated") Assert.True(row.GetProperty("fits").GetBoolean());
             Assert.True(row.GetProperty("classTargetBytes").GetInt64() >= 100_000_000);
             Assert.False(string.IsNullOrEmpty(row.GetProperty("backend").GetString()));
             Assert.True(row.GetProperty("suggested").GetProperty("threads").GetInt32() >= 1);
