@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeOpt.Cli;
 using EdgeOpt.Deployment;
 using EdgeOpt.Tests.Shared;
 using Microsoft.Playwright;
@@ -8,7 +9,8 @@ namespace EdgeOpt.BrowserTests;
 /// <summary>
 /// A deployment's report.html opened from disk in Debian's Chromium with the network off, as a user opens a file they
 /// were sent: it renders with no console error and no failed or outgoing request, and the chart and the candidate table
-/// are visible. Setting EDGEOPT_UPDATE_SCREENSHOTS=1 refreshes docs/images/deploy-report.png from this run.
+/// are visible — for hand-built results and for a real deploy of the demo model. Setting EDGEOPT_UPDATE_SCREENSHOTS=1
+/// refreshes docs/images/deploy-report.png from the real deploy.
 /// </summary>
 [Collection(Chromium.Collection)]
 public sealed class DeploymentReportTests(ChromiumFixture chromium, ITestOutputHelper output)
@@ -57,6 +59,41 @@ public sealed class DeploymentReportTests(ChromiumFixture chromium, ITestOutputH
         var png = await session.Page.ScreenshotAsync(new() { FullPage = false });
         Assert.True(png.Length > 10_000, $"screenshot of {png.Length} bytes");
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
+    }
+
+    [Fact]
+    public async Task A_real_deploy_of_the_demo_model_writes_a_report_that_renders_offline_with_every_candidate()
+    {
+        using var work = new TempDir();
+        var inputs = DemoAssets.WriteTo(work.File("inputs"));
+        var result = EdgeDeployer.Create("pixel-7", new OptimizationConfig { TargetAccuracy = 0.99 },
+                new DeployerOptions { ResultsStorePath = work.File("results.db") })
+            .Deploy(inputs.Model, new DeploymentData { Path = inputs.TestImages, LabelsPath = inputs.TestLabels, CalibrationSamples = 100 }, work.File("out"));
+        var path = Path.Combine(work.File("out"), "report.html");
+        await using var session = await chromium.OpenAsync(output, new BrowserNewContextOptions { ViewportSize = new() { Width = 1140, Height = 1250 } });
+        var failed = new ConcurrentQueue<string>();
+        session.Context.RequestFailed += (_, request) => failed.Enqueue($"{request.Url}: {request.Failure}");
+        await session.Context.SetOfflineAsync(true);
+
+        var url = new Uri(path).AbsoluteUri;
+        var response = await session.Page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Load });
+
+        Assert.NotNull(response);
+        Assert.True(response.Ok);
+        Assert.Empty(session.Errors);
+        Assert.Empty(failed);
+        Assert.Equal([url], session.Requests.Where(r => !r.Url.StartsWith("data:", StringComparison.Ordinal)).Select(r => r.Url));
+        Assert.True(await session.Page.Locator("#chart svg.pareto").IsVisibleAsync());
+        // Every evaluated candidate with both figures is a point; every candidate is a table row.
+        var plotted = result.Candidates.Count(c => c.Status == CandidateStatus.Evaluated && c.EstimatedLatencyMs is not null && (c.MeasuredAccuracy ?? c.MeasuredCosine) is not null);
+        Assert.True(plotted >= 2, $"{plotted} candidates plotted");
+        Assert.Equal(plotted, await session.Page.Locator("#chart svg g.point[data-row]").CountAsync());
+        Assert.Equal(result.Candidates.Count, await session.Page.Locator("#candidates table.candidates tbody tr").CountAsync());
+        Assert.Equal(result.ConstraintsMet ? "✔ Constraints met" : "✘ Constraints not met — the closest candidate was written", await session.Page.Locator("#verdict").InnerTextAsync());
+        Assert.Contains(result.Chosen.Label, await session.Page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+
+        var png = await session.Page.ScreenshotAsync(new() { FullPage = false });
+        Assert.True(png.Length > 10_000, $"screenshot of {png.Length} bytes");
         if (Environment.GetEnvironmentVariable("EDGEOPT_UPDATE_SCREENSHOTS") == "1")
         {
             var target = Path.Combine(RepositoryRoot(), "docs", "images", "deploy-report.png");

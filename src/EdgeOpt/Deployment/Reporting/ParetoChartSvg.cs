@@ -35,6 +35,7 @@ internal static class ParetoChartSvg
         Axes(svg, x, y, xTitle, yTitle, yTick);
 
         // Others first so the front and the choice are drawn on top of them.
+        var placed = new List<(double X, double Y)>();
         foreach (var p in points.OrderBy(p => p.Chosen).ThenBy(p => p.OnFront).ThenByDescending(p => p.SizeBytes ?? 0))
         {
             var cx = x.Map(p.LatencyMs);
@@ -45,7 +46,11 @@ internal static class ParetoChartSvg
             svg.Append(F($"<circle cx=\"{N(cx)}\" cy=\"{N(cy)}\" r=\"{N(r)}\"/>"));
             if (p.Chosen) svg.Append(F($"<circle class=\"ring\" cx=\"{N(cx)}\" cy=\"{N(cy)}\" r=\"{N(r + 5)}\"/>"));
             var label = p.Chosen ? F($"#{p.Row} chosen") : F($"#{p.Row}");
-            svg.Append(F($"<text x=\"{N(cx + r + (p.Chosen ? 7 : 3))}\" y=\"{N(cy - r * 0.6)}\">{E(label)}</text></g>"));
+            // Candidates with the same figures share a spot: stack their labels rather than print them over each other.
+            var (tx, ty) = (cx + r + (p.Chosen ? 7 : 3), cy - r * 0.6);
+            while (placed.Any(l => Math.Abs(l.X - tx) < 28 && Math.Abs(l.Y - ty) < 11)) ty += 11;
+            placed.Add((tx, ty));
+            svg.Append(F($"<text x=\"{N(tx)}\" y=\"{N(ty)}\">{E(label)}</text></g>"));
         }
         Legend(svg);
         svg.Append("</svg>");
