@@ -22,20 +22,7 @@ public sealed class DeploymentReportTests(ChromiumFixture chromium, ITestOutputH
         var result = SampleDeployments.ResNet18OnPixel7();
         var path = work.File("report.html");
         DeploymentReportHtml.Write(result, path);
-        await using var session = await chromium.OpenAsync(output, new BrowserNewContextOptions { ViewportSize = new() { Width = 1140, Height = 900 } });
-        var failed = new ConcurrentQueue<string>();
-        session.Context.RequestFailed += (_, request) => failed.Enqueue($"{request.Url}: {request.Failure}");
-        await session.Context.SetOfflineAsync(true);
-
-        var url = new Uri(path).AbsoluteUri;
-        var response = await session.Page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Load });
-
-        Assert.NotNull(response);
-        Assert.True(response.Ok);
-        Assert.Empty(session.Errors);
-        Assert.Empty(failed);
-        // The only request is the page itself (the favicon is inline data and needs none).
-        Assert.Equal([url], session.Requests.Where(r => !r.Url.StartsWith("data:", StringComparison.Ordinal)).Select(r => r.Url));
+        await using var session = await OpenOfflineAsync(path, height: 900);
 
         var chart = session.Page.Locator("#chart svg.pareto");
         Assert.True(await chart.IsVisibleAsync());
@@ -70,19 +57,7 @@ public sealed class DeploymentReportTests(ChromiumFixture chromium, ITestOutputH
                 new DeployerOptions { ResultsStorePath = work.File("results.db") })
             .Deploy(inputs.Model, new DeploymentData { Path = inputs.TestImages, LabelsPath = inputs.TestLabels, CalibrationSamples = 100 }, work.File("out"));
         var path = Path.Combine(work.File("out"), "report.html");
-        await using var session = await chromium.OpenAsync(output, new BrowserNewContextOptions { ViewportSize = new() { Width = 1140, Height = 1250 } });
-        var failed = new ConcurrentQueue<string>();
-        session.Context.RequestFailed += (_, request) => failed.Enqueue($"{request.Url}: {request.Failure}");
-        await session.Context.SetOfflineAsync(true);
-
-        var url = new Uri(path).AbsoluteUri;
-        var response = await session.Page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Load });
-
-        Assert.NotNull(response);
-        Assert.True(response.Ok);
-        Assert.Empty(session.Errors);
-        Assert.Empty(failed);
-        Assert.Equal([url], session.Requests.Where(r => !r.Url.StartsWith("data:", StringComparison.Ordinal)).Select(r => r.Url));
+        await using var session = await OpenOfflineAsync(path, height: 1250);
         Assert.True(await session.Page.Locator("#chart svg.pareto").IsVisibleAsync());
         // Every evaluated candidate with both figures is a point; every candidate is a table row.
         var plotted = result.Candidates.Count(c => c.Status == CandidateStatus.Evaluated && c.EstimatedLatencyMs is not null && (c.MeasuredAccuracy ?? c.MeasuredCosine) is not null);
@@ -123,6 +98,28 @@ public sealed class DeploymentReportTests(ChromiumFixture chromium, ITestOutputH
         Assert.Equal([url], session.Requests.Where(r => !r.Url.StartsWith("data:", StringComparison.Ordinal)).Select(r => r.Url));
         Assert.Contains(SampleDeployments.ScriptNode, await session.Page.Locator("#sensitivity").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains(SampleDeployments.ImgLabel, await session.Page.Locator("#candidates").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Opens a report file with the network off and checks what every report must do on load: it answers, no console
+    /// error, no failed request, and the only request is the page itself (the favicon is inline data and needs none).
+    /// </summary>
+    private async Task<BrowserSession> OpenOfflineAsync(string path, int height)
+    {
+        var session = await chromium.OpenAsync(output, new BrowserNewContextOptions { ViewportSize = new() { Width = 1140, Height = height } });
+        var failed = new ConcurrentQueue<string>();
+        session.Context.RequestFailed += (_, request) => failed.Enqueue($"{request.Url}: {request.Failure}");
+        await session.Context.SetOfflineAsync(true);
+
+        var url = new Uri(path).AbsoluteUri;
+        var response = await session.Page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Load });
+
+        Assert.NotNull(response);
+        Assert.True(response.Ok);
+        Assert.Empty(session.Errors);
+        Assert.Empty(failed);
+        Assert.Equal([url], session.Requests.Where(r => !r.Url.StartsWith("data:", StringComparison.Ordinal)).Select(r => r.Url));
+        return session;
     }
 
     private static string RepositoryRoot()
