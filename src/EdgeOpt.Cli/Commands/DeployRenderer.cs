@@ -55,8 +55,9 @@ internal static class DeployRenderer
         var failedOrSkipped = result.Candidates.Where(c => c.Status is CandidateStatus.Failed or CandidateStatus.Pruned).ToList();
         foreach (var c in failedOrSkipped)
             console.MarkupLine($"[dim]{Esc(c.Label)}: {Esc(c.Status == CandidateStatus.Pruned ? "pruned" : "failed")}: {Esc(Short(c.Reason ?? ""))}[/]");
-        var evaluated = result.Candidates.Count(c => c.Status == CandidateStatus.Evaluated);
-        console.MarkupLine(Esc(F($"{evaluated} candidates evaluated ({result.Provenance.CachedCandidates} from the results store) in {result.Provenance.ElapsedSeconds:0.#} s")));
+        int Count(CandidateStatus status) => result.Candidates.Count(c => c.Status == status);
+        // Cached results (evaluated or failed earlier) are part of those counts: say how many, so a rerun does not read as work done.
+        console.MarkupLine(Esc(F($"{Count(CandidateStatus.Evaluated)} evaluated, {Count(CandidateStatus.Failed)} failed, {Count(CandidateStatus.Pruned)} pruned, {Count(CandidateStatus.OutOfTime)} out of time; {result.Provenance.CachedCandidates} of the results read from the results store; {result.Provenance.ElapsedSeconds:0.#} s")));
         console.MarkupLine($"Written to {Esc(outputFolder)}: {Esc(string.Join(", ", result.Files))}");
         foreach (var note in result.Notes) console.MarkupLine($"[dim]note: {Esc(note)}[/]");
     }
