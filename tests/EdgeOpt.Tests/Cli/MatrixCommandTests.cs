@@ -40,9 +40,15 @@ public sealed class MatrixCommandTests
         foreach (var row in rows)
         {
             Assert.True(row.GetProperty("latencyMs").GetDouble() > 0);
-            Assert.True(row.GetProperty("memoryBytes").GetInt64() > 0);
-            // The host row's memory is the process's peak working set: in this test process, other tests' allocations too.
-            if (row.GetProperty("source").GetString() == "estimated") Assert.True(row.GetProperty("fits").GetBoolean());
+            // The host row's memory is the growth of this process's resident set: in a test process shared with parallel
+            // tests (whose frees and allocations overlap the measurement) it can be anything from 0 up, so only estimates
+            // are held to a positive footprint and to the class fit.
+            if (row.GetProperty("source").GetString() == "estimated")
+            {
+                Assert.True(row.GetProperty("memoryBytes").GetInt64() > 0);
+                Assert.True(row.GetProperty("fits").GetBoolean());
+            }
+            else Assert.True(row.GetProperty("memoryBytes").GetInt64() >= 0);
             Assert.True(row.GetProperty("classTargetBytes").GetInt64() >= 100_000_000);
             Assert.False(string.IsNullOrEmpty(row.GetProperty("backend").GetString()));
             Assert.True(row.GetProperty("suggested").GetProperty("threads").GetInt32() >= 1);
