@@ -2,12 +2,14 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EdgeOpt.Devices;
+using PackageHash = EdgeOpt.Progressive.Packaging.ContentHash;
 
 namespace EdgeOpt.Deployment;
 
 /// <summary>
 /// The content hashes a <see cref="CandidateSpec"/> is keyed by (lower-case hex SHA-256). Files are streamed, never
-/// loaded whole, so a multi-gigabyte model or data folder costs one read.
+/// loaded whole, so a multi-gigabyte model or data folder costs one read; a single file is hashed by the progressive
+/// packager's file hash (the same SHA-256 its manifests record).
 /// </summary>
 public static class ContentHash
 {
@@ -16,8 +18,8 @@ public static class ContentHash
     public static string OfFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var stream = OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist", path);
+        return PackageHash.Hex(PackageHash.OfFile(path));
     }
 
     /// <summary>
