@@ -40,7 +40,9 @@ internal sealed class DeploymentSearch(
                 $"the time budget of {Show(budget)} ran out before the FP32 baseline was measured (after {clock.Elapsed.TotalSeconds:0.#} s; last step: {lastMessage}); " +
                 "give a larger --time-budget");
         if (baselineResult.Status != CandidateStatus.Evaluated)
-            throw new EdgeOptException($"the FP32 baseline could not be evaluated: {baselineResult.Reason}");
+            // The model as given does not run on these inputs (e.g. random inputs for a model whose dims need real data):
+            // the user's inputs to fix, exit 2, not an internal failure.
+            throw new UsageException($"the FP32 baseline could not be evaluated: {baselineResult.Reason}; give representative inputs with --data (or fix the input shapes with 'edgeopt optimize --fixed-shape')");
         // An evaluation that finishes between two cancellation checks still overran: the budget did not cover the baseline.
         if (!first.Cached && IsOver(budget, clock))
             throw new ConstraintException(

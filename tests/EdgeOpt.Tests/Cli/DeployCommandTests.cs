@@ -139,6 +139,20 @@ public class DeployCommandTests(DeployCliInputs inputs) : IClassFixture<DeployCl
     }
 
     [Fact]
+    public void A_model_that_does_not_run_on_random_inputs_is_a_usage_error_asking_for_data()
+    {
+        // Silero VAD legacy (not developed against): random inputs give its reflect Pad a 1-sample window, so ORT refuses
+        // the FP32 baseline; that is the user's inputs to fix (exit 2 naming --data), not an internal failure.
+        var before = File.ReadAllBytes(Fixtures.SileroVadLegacy);
+        var line = CliHarness.UsageErrorLine(CliHarness.Run("deploy", Fixtures.SileroVadLegacy, "--device", "raspberry-pi-5", "--no-cache", "-o", inputs.Dir.File("vad")));
+
+        Assert.Contains("the FP32 baseline could not be evaluated", line, StringComparison.Ordinal);
+        Assert.Contains("--data", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(inputs.Dir.File("vad")));
+        Assert.Equal(before, File.ReadAllBytes(Fixtures.SileroVadLegacy));
+    }
+
+    [Fact]
     public void A_budget_too_small_for_the_baseline_exits_3_saying_what_was_measured()
     {
         var (code, stdout, stderr) = CliHarness.Run("deploy", inputs.Inputs.Model, "--device", "pixel-7", "--data", inputs.Inputs.TestImages,
