@@ -3,6 +3,7 @@ using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Quantization.Debugging;
+using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Quantization;
 

@@ -4,6 +4,7 @@ using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Quantization.Internal;
+using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Quantization;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeOpt.Onnx;
+using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Quantization.Calibration;
 

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EdgeOpt.Onnx;
-using EdgeOpt.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Tensor = EdgeOpt.Onnx.Tensor;
 
-namespace EdgeOpt.Quantization.Calibration;
+namespace EdgeOpt.Runtime;
 
 /// <summary>Receives the values of calibrated tensor number <paramref name="tensor"/> for one sample.</summary>
 internal delegate void ActivationObserver(int tensor, ReadOnlySpan<float> values);
