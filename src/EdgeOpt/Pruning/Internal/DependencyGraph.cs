@@ -413,7 +413,12 @@ internal sealed class DependencyGraph
             var s = scale.ToSingleArray();
             var v = variance.ToSingleArray();
             if (s.Length == only.Count && v.Length == only.Count && !OutputScales.ContainsKey(only.Atom))
+            {
                 OutputScales[only.Atom] = s.Select((g, i) => MathF.Abs(g) / MathF.Sqrt(v[i] + eps)).ToArray();
+                // Activations are ranked after the normalization: before it, a channel's size says nothing of its effect.
+                if (ProducerOutputs.TryGetValue(only.Atom, out var produced) && produced.Value == node.Inputs[0]!.Name)
+                    ProducerOutputs[only.Atom] = (node.Outputs[0].Name, node.Outputs[0].Shape, input.Axis);
+            }
         }
     }
 
@@ -488,7 +493,7 @@ internal sealed class DependencyGraph
                 Edits.Add(new SliceConstantInput(Key(node), i, dim, first));
                 continue;
             }
-            Block(first, $"{display} combines the channels with '{input.Name}', whose channels are not followed");
+            Block(first, $"{display} combines the channels with '{input.Name}', whose channels are not followed (a residual stream kept whole)");
             return;
         }
         SetLayout(node.Outputs[0], first);
@@ -697,9 +702,14 @@ internal sealed class DependencyGraph
         var inShape = node.Inputs[0]!.Shape;
         var outShape = node.Outputs[0].Shape;
         var target = Constant(node.Inputs[1]);
-        if (inShape is null || outShape is null || target is null)
+        if (target is null)
         {
-            Block(input, $"{display}: shapes or the target shape are not known");
+            Block(input, $"{display} reshapes by a shape computed at run time (as attention-head splits do): whole heads cannot be followed, so these channels are kept");
+            return;
+        }
+        if (inShape is null || outShape is null)
+        {
+            Block(input, $"{display}: the shapes around it are not known");
             return;
         }
         var t = inShape.Rank + input.Axis;
