@@ -1,6 +1,8 @@
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
+using EdgeOpt.Cli;
 using EdgeOpt.Pruning;
+using EdgeOpt.Runtime;
 using EdgeOpt.Tests.Quantization;
 using EdgeOpt.Tests.Transformer;
 using Xunit.Abstractions;
@@ -75,5 +77,33 @@ public sealed class StructuredModelTests(ITestOutputHelper output)
         Assert.Equal(6 * 2, hidden.Count(g => g.Reason!.Contains("residual stream") || g.Reason.Contains("LayerNorm") || g.Reason.Contains("normalizes")));
         Assert.Single(hidden, g => g.Reason!.Contains("graph output"));
         Assert.True(result.ParametersAfter < result.ParametersBefore);
+    }
+
+    [Fact]
+    public void Demo_model_prunes_to_six_tenths_of_its_macs()
+    {
+        using var model = Model.Parse(DemoAssets.ModelBytes());
+        var input = model.Graph.Inputs.Single(i => !i.IsInitializer).Name;
+        var calibration = DemoAssets.CalibrationSet();
+        var samples = Enumerable.Range(0, 64).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        {
+            // The demo model takes pixel/255 (see DemoAssets).
+            [input] = Tensor.Create(input, calibration.Image(i).ToArray().Select(p => p / 255f).ToArray(), 1, 1, calibration.Rows, calibration.Cols),
+        }).ToList();
+
+        using var result = StructuredGraphs.Prune(model, new PruningOptions { TargetMacs = 0.6 }, new InMemorySampleSource(samples));
+
+        var test = DemoAssets.TestSet();
+        var settings = new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 };
+        using var original = SessionFactory.Create(model, settings);
+        using var pruned = SessionFactory.Create(result.Model, settings);
+        var before = ModelEvaluator.Evaluate(original, test);
+        var after = ModelEvaluator.Evaluate(pruned, test);
+        output.WriteLine($"MACs {result.MacRatio:F3}; top-1 {before.Top1:P2} -> {after.Top1:P2} without reconstruction");
+        foreach (var g in result.Groups) output.WriteLine($"group {g.Id}: {g.Kept}/{g.Channels} {(g.Prunable ? "" : g.Reason)} [{string.Join(", ", g.Producers)}]");
+        Assert.True(result.MacRatio <= 0.6, $"MAC ratio {result.MacRatio}");
+        Assert.True(result.MacsBefore > 0);
+        Assert.Equal(test.Count, after.Samples);
+        Assert.True(after.Top1 > 0.1, $"top-1 {after.Top1:P1}: the pruned model no longer classifies");
     }
 }

@@ -20,8 +20,11 @@ internal sealed class DependencyGraph
     private readonly HashSet<string> _excluded;
     private readonly long _opset;
 
-    private DependencyGraph(long opset, IReadOnlyCollection<string> excluded)
+    private readonly Analysis.ShapeResolver _shapes;
+
+    private DependencyGraph(long opset, IReadOnlyCollection<string> excluded, Analysis.ShapeResolver shapes)
     {
+        _shapes = shapes;
         _opset = opset;
         _excluded = excluded.ToHashSet(StringComparer.Ordinal);
     }
@@ -54,9 +57,9 @@ internal sealed class DependencyGraph
     }
 
     /// <summary>Builds the groups of <paramref name="typed"/>, a copy of the model with inferred shapes (names are kept, so edits apply to any copy).</summary>
-    public static DependencyGraph Build(Model typed, IReadOnlyCollection<string> excluded)
+    public static DependencyGraph Build(Model typed, IReadOnlyCollection<string> excluded, IReadOnlyDictionary<string, long> symbols)
     {
-        var graph = new DependencyGraph(typed.GetOpset() ?? 1, excluded);
+        var graph = new DependencyGraph(typed.GetOpset() ?? 1, excluded, new Analysis.ShapeResolver(symbols));
         graph.Walk(typed.Graph);
         return graph;
     }
@@ -384,7 +387,7 @@ internal sealed class DependencyGraph
 
     private long NodeMacs(Node node)
     {
-        var cost = Analysis.OperatorCost.Estimate(node, new Analysis.ShapeResolver(null));
+        var cost = Analysis.OperatorCost.Estimate(node, _shapes);
         return cost.IsCounted ? cost.Macs : 0;
     }
 
