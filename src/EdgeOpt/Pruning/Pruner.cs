@@ -40,8 +40,8 @@ public sealed class Pruner
         data?.CheckFits(model);
 
         var clock = Stopwatch.StartNew();
-        ModelProfile before;
-        using (var copy = model.Clone()) before = ModelProfile.Analyze(copy); // Analyze infers shapes into the model it is given
+        var parametersBefore = ParameterCounter.Collect(model).Sum(w => w.Elements);
+        var macsBefore = MacCount.Of(model);
         var bytesBefore = model.CalculateSerializedSize();
         var samples = data is null ? null : data.Samples(Options.Samples).ToList();
         cancellation.ThrowIfCancellationRequested();
@@ -60,15 +60,15 @@ public sealed class Pruner
             var fidelity = samples is null
                 ? ModelEquivalence.Compare(model, work, samples: 8)
                 : ModelEquivalence.Compare(model, work, samples.Take(FidelitySamples).ToList());
-            var after = ModelProfile.Analyze(work);
+
             return new PruningResult
             {
                 Model = work,
                 Options = Options,
-                MacsBefore = before.Macs,
-                MacsAfter = after.Macs,
-                ParametersBefore = before.Parameters,
-                ParametersAfter = after.Parameters,
+                MacsBefore = macsBefore,
+                MacsAfter = MacCount.Of(work),
+                ParametersBefore = parametersBefore,
+                ParametersAfter = ParameterCounter.Collect(work).Sum(w => w.Elements),
                 BytesBefore = bytesBefore,
                 BytesAfter = work.CalculateSerializedSize(),
                 Groups = outcome.Groups,

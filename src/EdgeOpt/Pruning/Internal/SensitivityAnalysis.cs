@@ -12,7 +12,7 @@ namespace EdgeOpt.Pruning.Internal;
 internal static class SensitivityAnalysis
 {
     /// <summary>Samples the probes run on: enough to rank groups, few enough to stay fast.</summary>
-    public const int ProbeSamples = 4;
+    public const int ProbeSamples = 2;
 
     /// <summary>Fraction of a group's channels each probe removes.</summary>
     public const double ProbeFraction = 0.5;

@@ -27,7 +27,7 @@ internal static class StructuredPruning
             {
                 // Shapes found before the failure are kept; rules that need a missing one leave their group whole.
             }
-            plan = DependencyGraph.Build(typed, options.ExcludedNodes);
+            plan = DependencyGraph.Build(typed, options.ExcludedNodes, MacCount.SymbolsAsOne(original));
         }
         var groups = plan.Groups;
         var roundTo = options.RoundTo;
@@ -93,8 +93,7 @@ internal static class StructuredPruning
     private static void AllocateMacs(Model original, PruningOptions options, IReadOnlyList<ChannelGroup> groups, List<ChannelGroup> prunable,
         PruningAllocation allocation, double target, int roundTo)
     {
-        long total;
-        using (var copy = original.Clone()) total = ModelProfile.Analyze(copy).Macs; // Analyze infers shapes into the model it is given
+        var total = MacCount.Of(original);
         if (total <= 0)
             ThrowHelper.Usage($"{nameof(PruningOptions.TargetMacs)}: the MACs of graph '{original.Graph.Name}' cannot be counted (symbolic or unknown shapes); give {nameof(PruningOptions.Ratio)} instead");
         var needed = total * (1 - target);
