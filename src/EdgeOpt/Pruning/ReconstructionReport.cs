@@ -4,7 +4,11 @@ namespace EdgeOpt.Pruning;
 /// <param name="Samples">Calibration samples used.</param>
 /// <param name="BatchNormsRecalibrated">BatchNormalization nodes whose mean and variance were re-estimated.</param>
 /// <param name="Layers">Each reconstructed consumer with its output error before and after.</param>
-public sealed record ReconstructionReport(int Samples, int BatchNormsRecalibrated, IReadOnlyList<ReconstructedLayer> Layers);
+public sealed record ReconstructionReport(int Samples, int BatchNormsRecalibrated, IReadOnlyList<ReconstructedLayer> Layers)
+{
+    /// <summary>Consumers not refit, each with why (grouped Conv, a fit that would not lower the error, …).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+}
 
 /// <summary>One consumer whose weights were refit by least squares.</summary>
 /// <param name="Node">The node, by display name.</param>

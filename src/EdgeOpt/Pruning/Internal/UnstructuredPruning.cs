@@ -2,11 +2,236 @@ using EdgeOpt.Onnx;
 
 namespace EdgeOpt.Pruning.Internal;
 
-/// <summary>Unstructured and N:M pruning of Conv/Gemm/MatMul weights, with the optional second-order update.</summary>
+/// <summary>
+/// Unstructured and N:M pruning of Conv/Gemm/MatMul weights, with the optional second-order update. Weights stay
+/// dense float tensors with zeros (ONNX Runtime densifies sparse initializers anyway).
+/// <list type="bullet">
+/// <item>Free sparsity: the lowest-ranked weights of each layer (per layer), or those under one |w| threshold across
+/// all layers (global; Wanda scores are not comparable between layers, so the threshold is on |w| and only sets each
+/// layer's share, which its own score then picks).</item>
+/// <item>N:M: at most N non-zeros in every run of M weights along the reduction dimension: Gemm/MatMul along K; Conv
+/// along the input channels, M consecutive channels at each output channel and kernel position, as NVIDIA's ASP and
+/// the sparse tensor cores read an implicit-GEMM convolution (the last run of a group whose channel count M does not
+/// divide is treated as zero-padded: N of its weights stay).</item>
+/// <item>Second-order update (<see cref="SparseGpt"/>): layers are pruned in graph order in a few stages, each
+/// calibrated on inputs of the model pruned so far, so later layers also absorb the error of earlier ones.</item>
+/// </list>
+/// </summary>
 internal static class UnstructuredPruning
 {
+    /// <summary>At most this many ORT passes for the staged second-order update (each covers a slice of the layers in graph order).</summary>
+    public const int Stages = 4;
+
     /// <summary>Prunes <paramref name="work"/> (a copy of <paramref name="original"/>) in place.</summary>
     public static PruningOutcome Run(Model original, Model work, PruningOptions options, IReadOnlyList<IReadOnlyDictionary<string, Tensor>>? samples,
-        IProgress<PruningProgress>? progress, CancellationToken cancellation) =>
-        throw new NotImplementedException("unstructured pruning: in progress (issue 14)");
+        IProgress<PruningProgress>? progress, CancellationToken cancellation)
+    {
+        var warnings = new List<string>();
+        var layers = SelectLayers(work, options, warnings);
+        if (layers.Count == 0)
+            ThrowHelper.Usage($"model '{original.Graph.Name}' has no Conv, Gemm or MatMul with a float initializer weight to prune{(warnings.Count > 0 ? $" ({warnings[0]})" : "")}");
+
+        var zeros = ZeroCounts(layers, options);
+        var needStatistics = options.SecondOrderUpdate || options.Score == SparsityScore.Wanda;
+        if (needStatistics && samples is not { Count: > 0 })
+            ThrowHelper.Usage("the second-order update and Wanda need calibration data; none was given");
+
+        var rows = new LayerSparsity?[layers.Count];
+        var stages = needStatistics ? Math.Min(Stages, layers.Count) : 1;
+        var done = 0;
+        for (var stage = 0; stage < stages; stage++)
+        {
+            var from = stage * layers.Count / stages;
+            var to = (stage + 1) * layers.Count / stages;
+            var slice = Enumerable.Range(from, to - from).ToList();
+            GramAccumulator[][]? statistics = null;
+            if (needStatistics)
+            {
+                progress?.Report(new PruningProgress("scoring", done, layers.Count));
+                statistics = LayerInputStatistics.Collect(work, slice.Select(i => layers[i]).ToList(), slice, samples!, options.SecondOrderUpdate, cancellation);
+            }
+            for (var k = 0; k < slice.Count; k++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var i = slice[k];
+                progress?.Report(new PruningProgress("pruning", done, layers.Count));
+                rows[i] = PruneLayer(layers[i], zeros[i], options, statistics?[k], warnings, cancellation);
+                done++;
+            }
+        }
+        return new PruningOutcome { Layers = rows.Select(r => r!).ToList(), Warnings = warnings };
+    }
+
+    private static List<LinearLayer> SelectLayers(Model work, PruningOptions options, List<string> warnings)
+    {
+        var excluded = options.ExcludedNodes.ToHashSet(StringComparer.Ordinal);
+        var weightUses = work.Graph.Nodes.SelectMany(n => n.Inputs).Where(v => v is { IsInitializer: true })
+            .GroupBy(v => v!.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var layers = new List<LinearLayer>();
+        foreach (var node in work.Graph.TopologicalOrder())
+        {
+            if (!node.IsOnnxDomain || node.OpType is not ("Conv" or "Gemm" or "MatMul")) continue;
+            if (excluded.Contains(node.Name) || (node.Outputs.Count > 0 && excluded.Contains(node.Outputs[0].Name))) continue;
+            if (LinearLayer.TryCreate(node, out var reason) is not { } layer)
+            {
+                // A MatMul of two activations (attention scores) has no weight: nothing to say about it.
+                if (node.Inputs.Count > 1 && node.Inputs[1] is { IsInitializer: true })
+                    warnings.Add($"{node.DisplayName} left dense: {reason}");
+                continue;
+            }
+            if (weightUses[layer.Weight.Name] > 1) { warnings.Add($"{node.DisplayName} left dense: its weight '{layer.Weight.Name}' is shared with other nodes"); continue; }
+            if (layer.Kind == LayerKind.Conv && layer.Groups > 1 && layer.GroupInputs == 1)
+            { warnings.Add($"{node.DisplayName} left dense: depthwise Conv (one input channel per filter; pruning it saves little and hurts much)"); continue; }
+            if (options.Pattern is { } p && layer.GroupInputs < p.M && layer.Kind != LayerKind.Conv)
+            { warnings.Add($"{node.DisplayName} left dense: K = {layer.GroupInputs} is shorter than one {p} run"); continue; }
+            layers.Add(layer);
+        }
+        return layers;
+    }
+
+    /// <summary>Weights to zero per layer for free sparsity (null entries: N:M, decided per run).</summary>
+    private static long?[] ZeroCounts(List<LinearLayer> layers, PruningOptions options)
+    {
+        var counts = new long?[layers.Count];
+        if (options.Pattern is not null) return counts;
+        var sparsity = options.Sparsity!.Value;
+        if (options.Scope == SparsityScope.PerLayer)
+        {
+            for (var i = 0; i < layers.Count; i++) counts[i] = (long)Math.Round(sparsity * Elements(layers[i]));
+            return counts;
+        }
+        // Global: one |w| threshold; each layer's count is how many of its weights fall under it.
+        var all = layers.SelectMany(l => l.ReadAll().Select(MathF.Abs)).ToArray();
+        var cut = (int)Math.Round(sparsity * all.Length);
+        Array.Sort(all);
+        var threshold = cut == 0 ? float.NegativeInfinity : all[cut - 1];
+        var belowThreshold = cut == 0 ? 0 : cut - Array.FindIndex(all, v => v == threshold) ;
+        // Ties at the threshold go to the first layers until the total is exact.
+        var tiesLeft = (long)belowThreshold;
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var w = layers[i].ReadAll();
+            long below = 0, equal = 0;
+            foreach (var v in w) { var a = MathF.Abs(v); if (a < threshold) below++; else if (a == threshold) equal++; }
+            var take = Math.Min(equal, tiesLeft);
+            tiesLeft -= take;
+            counts[i] = below + take;
+        }
+        return counts;
+    }
+
+    private static long Elements(LinearLayer layer) => (long)layer.Outputs * layer.Columns;
+
+    private static LayerSparsity PruneLayer(LinearLayer layer, long? zeros, PruningOptions options, GramAccumulator[]? statistics,
+        List<string> warnings, CancellationToken cancellation)
+    {
+        var weights = layer.ReadAll();
+        var columns = layer.Columns;
+        var groupRows = layer.GroupOutputs;
+        var groupSize = groupRows * columns;
+        var order = ColumnOrder(layer, options.Pattern);
+        var runs = options.Pattern is { } pattern ? Runs(layer, pattern.M) : null;
+        var updated = false;
+        if (options.SecondOrderUpdate && statistics is not null)
+        {
+            long assigned = 0;
+            updated = true;
+            for (var g = 0; g < layer.Groups; g++)
+            {
+                var target = zeros is { } z ? (long)Math.Round((double)z * (g + 1) / layer.Groups) : 0;
+                var groupZeros = target - assigned;
+                assigned = target;
+                var h = Permute(statistics[g].Gram(), columns, order);
+                var w = new double[groupSize];
+                for (var r = 0; r < groupRows; r++)
+                    for (var c = 0; c < columns; c++) w[(r * columns) + c] = weights[(g * groupSize) + (r * columns) + order[c]];
+                var saliency = options.Score == SparsityScore.Wanda ? SparseGpt.Saliency.Wanda : SparseGpt.Saliency.Obs;
+                if (!SparseGpt.Prune(w, groupRows, columns, h, saliency, groupZeros, options.Pattern, runs, cancellation))
+                {
+                    warnings.Add($"{layer.Node.DisplayName}: its calibration inputs are degenerate (Hessian not positive definite); pruned by score without the update");
+                    updated = false;
+                    MaskByScore(layer, weights, zeros, options, statistics, order, runs, g);
+                    continue;
+                }
+                for (var r = 0; r < groupRows; r++)
+                    for (var c = 0; c < columns; c++) weights[(g * groupSize) + (r * columns) + order[c]] = (float)w[(r * columns) + c];
+            }
+        }
+        else MaskByScore(layer, weights, zeros, options, statistics, order, runs, group: null);
+
+        layer.WriteAll(weights);
+        var zeroCount = weights.LongCount(v => v == 0);
+        return new LayerSparsity(layer.Node.DisplayName, layer.Weight.Name, weights.LongLength, zeroCount, updated);
+    }
+
+    /// <summary>Zeroes by |w| or Wanda's |w|·‖x‖, without any update: the whole layer (group null) or one group.</summary>
+    private static void MaskByScore(LinearLayer layer, float[] weights, long? zeros, PruningOptions options, GramAccumulator[]? statistics,
+        int[] order, IReadOnlyList<(int Start, int Length)>? runs, int? group)
+    {
+        var columns = layer.Columns;
+        var groupSize = layer.GroupOutputs * columns;
+        var norms = options.Score == SparsityScore.Wanda && statistics is not null
+            ? statistics.Select(s => s.SumOfSquares().Select(Math.Sqrt).ToArray()).ToArray()
+            : null;
+        double Score(int index)
+        {
+            var g = index / groupSize;
+            var c = index % columns;
+            return Math.Abs(weights[index]) * (norms?[g][c] ?? 1.0);
+        }
+        var first = group is { } only ? only * groupSize : 0;
+        var count = group is null ? weights.Length : groupSize;
+        if (runs is null)
+        {
+            var target = group is null ? zeros!.Value : (long)Math.Round((double)zeros!.Value / layer.Groups);
+            var scores = new double[count];
+            var index = new int[count];
+            for (var k = 0; k < count; k++) { scores[k] = Score(first + k); index[k] = first + k; }
+            Array.Sort(scores, index);
+            for (var k = 0; k < Math.Min(target, count); k++) weights[index[k]] = 0;
+            return;
+        }
+        var keep = options.Pattern!.Value.N;
+        Span<double> runScores = stackalloc double[64];
+        Span<bool> mask = stackalloc bool[64];
+        for (var row = first / columns; row < (first + count) / columns; row++)
+            foreach (var (start, length) in runs)
+            {
+                for (var k = 0; k < length; k++) runScores[k] = Score((row * columns) + order[start + k]);
+                mask[..length].Clear();
+                SparseGpt.MarkAllButHighest(runScores[..length], keep, mask[..length]);
+                for (var k = 0; k < length; k++)
+                    if (mask[k]) weights[(row * columns) + order[start + k]] = 0;
+            }
+    }
+
+    /// <summary>
+    /// The order SparseGPT and the N:M runs visit a group's columns in: for a Conv under a pattern, kernel position
+    /// major and input channel minor, so each run of M input channels at one kernel position is M consecutive columns.
+    /// </summary>
+    private static int[] ColumnOrder(LinearLayer layer, SparsityPattern? pattern)
+    {
+        var order = new int[layer.Columns];
+        var kernel = layer.KernelSize;
+        for (var j = 0; j < order.Length; j++)
+            order[j] = pattern is null || kernel == 1 ? j : ((j % layer.GroupInputs) * kernel) + (j / layer.GroupInputs);
+        return order;
+    }
+
+    /// <summary>The N:M runs in <see cref="ColumnOrder"/>: M consecutive input channels (or K features) at each kernel position.</summary>
+    private static List<(int Start, int Length)> Runs(LinearLayer layer, int m)
+    {
+        var runs = new List<(int, int)>();
+        for (var k = 0; k < layer.KernelSize; k++)
+            for (var c = 0; c < layer.GroupInputs; c += m) runs.Add(((k * layer.GroupInputs) + c, Math.Min(m, layer.GroupInputs - c)));
+        return runs;
+    }
+
+    private static double[] Permute(double[] h, int n, int[] order)
+    {
+        var result = new double[h.Length];
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < n; j++) result[(i * n) + j] = h[(order[i] * n) + order[j]];
+        return result;
+    }
 }
