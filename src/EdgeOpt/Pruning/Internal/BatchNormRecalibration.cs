@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using EdgeOpt.Onnx;
 
 namespace EdgeOpt.Pruning.Internal;
@@ -80,8 +79,8 @@ internal static class BatchNormRecalibration
             mean[c] = (float)(pruned.Mean(c) - ((original.Mean(c) - mean[c]) * corrected / sigma));
             variance[c] = (float)Math.Max((corrected * corrected) - epsilon, 1e-12);
         }
-        meanTensor.SetData(TensorData.FromMemory(MemoryMarshal.AsBytes(mean.AsSpan()).ToArray()));
-        varianceTensor.SetData(TensorData.FromMemory(MemoryMarshal.AsBytes(variance.AsSpan()).ToArray()));
+        LinearLayer.Replace(meanValue, mean);
+        LinearLayer.Replace(varianceValue, variance);
         GC.KeepAlive(kept);
         return true;
     }

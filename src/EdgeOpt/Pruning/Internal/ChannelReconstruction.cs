@@ -22,13 +22,13 @@ namespace EdgeOpt.Pruning.Internal;
 internal static class ChannelReconstruction
 {
     /// <summary>At most this many ORT passes over the pruned model (plus one over the original).</summary>
-    public const int Stages = 4;
+    public static int Stages { get; set; } = 12;
 
     /// <summary>Output positions sampled per image and layer, at most (fewer for small layers).</summary>
-    public const int MaxRowsPerSample = 25;
+    public static int MaxRowsPerSample { get; set; } = 50;
 
     /// <summary>Ridge strength as a share of the mean diagonal of XᵀX.</summary>
-    public const double Ridge = 0.01;
+    public static double Ridge { get; set; } = 0.05;
 
     /// <summary>Rows per layer kept aside to measure the error before and after the refit.</summary>
     private const int EvaluationRows = 768;
@@ -311,12 +311,12 @@ internal static class ChannelReconstruction
 
     private static void WriteBias(LinearLayer layer, float[] bias)
     {
-        var bytes = MemoryMarshal.AsBytes(bias.AsSpan()).ToArray();
-        if (layer.Bias?.Initializer is { } existing)
+        if (layer.Bias is { Initializer: not null } existing)
         {
-            existing.SetData(TensorData.FromMemory(bytes));
+            LinearLayer.Replace(existing, bias);
             return;
         }
+        var bytes = MemoryMarshal.AsBytes(bias.AsSpan()).ToArray();
         var graph = layer.Node.Graph!;
         var name = layer.Weight.Name + "_reconstructed_bias";
         for (var k = 2; graph.Initializers.TryGet(name, out _) || graph.Values().Any(v => v.Name == name); k++) name = $"{layer.Weight.Name}_reconstructed_bias_{k}";

@@ -146,7 +146,17 @@ internal sealed class LinearLayer
         for (var o = 0; o < Outputs; o++)
             for (var c = 0; c < Columns; c++)
                 data[WeightIndex(o, c)] = values[(o * Columns) + c];
-        Weight.Initializer!.SetData(TensorData.FromMemory(MemoryMarshal.AsBytes(data.AsSpan()).ToArray()));
+        Replace(Weight, data);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="value"/> a new float initializer with <paramref name="data"/>, same name and shape. The old
+    /// tensor is never written: a cloned model shares its tensors with the model it was cloned from.
+    /// </summary>
+    public static void Replace(Value value, float[] data)
+    {
+        var old = value.Initializer!;
+        value.Initializer = Tensor.FromRaw(old.Name, DataType.Float, old.Dims, MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
     }
 
     /// <summary>The bias (zeros when the node has none).</summary>

@@ -59,7 +59,8 @@ internal static class SparseGpt
                 if (s + length - start >= BlockSize || s + length == n) { blocks.Add((start, s + length)); start = s + length; }
         }
 
-        var errors = new double[rows * BlockSize];
+        // A block ends on the first run boundary at or past BlockSize columns, so it can be up to one run (≤ 64) wider.
+        var errors = new double[rows * (BlockSize + 64)];
         long prunedSoFar = 0;
         var total = (long)rows * n;
         foreach (var (i1, i2) in blocks)
@@ -71,15 +72,21 @@ internal static class SparseGpt
             {
                 // This block's share of the zeros, rounded so that the running total is exact.
                 var target = (long)Math.Round((double)zeros * ((long)rows * i2) / total);
-                var count = (int)(target - prunedSoFar);
-                prunedSoFar = target;
+                // Weights already zero (dead filters) are always in the mask, so they stay zero; beyond the block's share
+                // they count against the later blocks.
+                var alreadyZero = 0;
+                for (var r = 0; r < rows; r++)
+                    for (var k = 0; k < width; k++)
+                        if (w[(r * n) + i1 + k] == 0) alreadyZero++;
+                var count = (int)Math.Max(alreadyZero, target - prunedSoFar);
                 ChooseLowest(rows, i1, width, count, mask, (r, j) => Score(saliency, w[(r * n) + j], u[(j * n) + j], inputSquares[j]));
+                prunedSoFar += count;
             }
 
             Parallel.For(0, rows, r =>
             {
                 var row = w.AsSpan(r * n, n);
-                var err = errors.AsSpan(r * BlockSize, BlockSize);
+                var err = errors.AsSpan(r * (BlockSize + 64), BlockSize + 64);
                 Span<double> runScores = stackalloc double[64];
                 for (var i = i1; i < i2; i++)
                 {
