@@ -69,6 +69,32 @@ public sealed class StructuredRuleTests
     }
 
     [Fact]
+    public void Slice_takes_a_concatenated_group_back()
+    {
+        var g = new StructuredGraphs();
+        var x = g.Input();
+        var left = g.Relu(g.Conv(x, 8, 16, "left"));
+        var right = g.Relu(g.Conv(x, 8, 16, "right"));
+        var joined = g.Builder.Op("Concat", [left, right], ("axis", 1L));
+        Value Slice(long start, long end, string name) => g.Builder.AddNode("Slice", [joined,
+            g.Builder.Initializer(name + "_starts", new[] { start }, 1), g.Builder.Initializer(name + "_ends", new[] { end }, 1),
+            g.Builder.Initializer(name + "_axes", new[] { 1L }, 1)], name: name).Outputs[0];
+        var first = g.Conv(Slice(0, 16, "first"), 16, 4, "after_first", kernel: 1, dead: false);
+        var second = g.Conv(Slice(16, long.MaxValue, "second"), 16, 4, "after_second", kernel: 1, dead: false);
+        using var model = g.Build(g.Builder.Op("Add", [first, second]));
+
+        using var result = StructuredGraphs.Prune(model, new PruningOptions { Ratio = 0.1 });
+
+        var leftGroup = Assert.Single(result.Groups, r => r.Producers.Any(p => p.Contains("'left'")));
+        var rightGroup = Assert.Single(result.Groups, r => r.Producers.Any(p => p.Contains("'right'")));
+        Assert.True(leftGroup.Prunable && rightGroup.Prunable);
+        Assert.Equal(28, leftGroup.Kept + rightGroup.Kept);
+        Assert.Equal(leftGroup.Kept, StructuredGraphs.WeightOf(result.Model, "after_first").Dims[1]);
+        Assert.Equal(rightGroup.Kept, StructuredGraphs.WeightOf(result.Model, "after_second").Dims[1]);
+        AssertClose(result);
+    }
+
+    [Fact]
     public void Split_through_one_group_leaves_it_whole_with_a_reason()
     {
         var g = new StructuredGraphs();

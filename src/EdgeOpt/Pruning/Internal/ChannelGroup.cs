@@ -30,6 +30,9 @@ internal sealed record SetReshapeDim(string Node, int Index, ChannelLayout Layou
 /// <summary>A Split along the channels gets explicit sizes, one per output.</summary>
 internal sealed record SetSplitSizes(string Node, IReadOnlyList<ChannelLayout> Outputs) : ChannelEdit;
 
+/// <summary>Entry <paramref name="Entry"/> of a Slice along the channels: start = new size of <paramref name="Before"/>, end = start + new size of <paramref name="Taken"/>.</summary>
+internal sealed record SetSliceRange(string Node, int Entry, ChannelLayout Before, ChannelLayout Taken) : ChannelEdit;
+
 /// <summary>A value's declared shape follows the layout on its axis.</summary>
 internal sealed record SetValueDim(string Value, ChannelLayout Layout) : ChannelEdit;
 

@@ -40,6 +40,12 @@ internal static class ChannelRemover
                 case SetSplitSizes s when s.Outputs.Any(Changed):
                     SetSplit(model, graph, nodes[s.Node], s.Outputs.Select(o => (long)o.KeptCount(a => KeptCount(kept, a, plan))).ToArray(), names, replaced);
                     break;
+                case SetSliceRange r when Changed(r.Before) || Changed(r.Taken):
+                    {
+                        var start = r.Before.KeptCount(a => KeptCount(kept, a, plan));
+                        SetSlice(model, graph, nodes[r.Node], r.Entry, start, start + r.Taken.KeptCount(a => KeptCount(kept, a, plan)), names, replaced);
+                        break;
+                    }
                 case SetValueDim d when Changed(d.Layout) && values.TryGetValue(d.Value, out var value):
                     SetDim(value, d.Layout.Axis, d.Layout.KeptCount(a => KeptCount(kept, a, plan)));
                     break;
@@ -128,6 +134,33 @@ internal static class ChannelRemover
         if (node.Inputs.Count > 1) node.SetInput(1, replacement);
         else node.AddInput(replacement);
         if (old is not null) replaced.Add(old);
+    }
+
+    private static void SetSlice(Model model, Graph graph, Node node, int entry, long start, long end, HashSet<string> names, HashSet<Value> replaced)
+    {
+        if ((model.GetOpset() ?? 1) < 10)
+        {
+            var starts = node.Attributes.GetInts("starts")!.ToArray();
+            var ends = node.Attributes.GetInts("ends")!.ToArray();
+            starts[entry] = start;
+            ends[entry] = end;
+            node.Attributes.Set(OnnxAttribute.Ints("starts", starts));
+            node.Attributes.Set(OnnxAttribute.Ints("ends", ends));
+            return;
+        }
+        foreach (var (index, value) in new[] { (1, start), (2, end) })
+        {
+            var old = node.Inputs[index]!;
+            var tensor = old.Initializer ?? Onnx.Inference.InferenceEngine.ConstantTensorOf(old)
+                ?? throw new EdgeOptException($"{node.DisplayName}: its slice bounds are no longer constant");
+            var entries = tensor.ToInt64Array();
+            entries[entry] = value;
+            var typed = tensor.DataType == DataType.Int32
+                ? Tensor.Create(Fresh(names, old.Name), entries.Select(e => (int)e).ToArray(), [.. tensor.Dims])
+                : Tensor.Create(Fresh(names, old.Name), entries, [.. tensor.Dims]);
+            node.SetInput(index, graph.Initializers.Add(typed));
+            replaced.Add(old);
+        }
     }
 
     private static void SetDim(Value value, int axis, int size)

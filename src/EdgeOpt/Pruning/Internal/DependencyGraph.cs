@@ -182,6 +182,7 @@ internal sealed class DependencyGraph
             case "Pad": Pad(node, tracked); break;
             case "Concat": Concat(node, tracked); break;
             case "Split": Split(node, tracked); break;
+            case "Slice": Slice(node, tracked); break;
             case "Flatten": Flatten(node, tracked[0]!); break;
             case "Reshape": Reshape(node, tracked); break;
             case "Transpose": Transpose(node, tracked[0]!); break;
@@ -667,6 +668,68 @@ internal sealed class DependencyGraph
         }
         for (var i = 0; i < outputs.Count && i < pieces.Count; i++) SetLayout(outputs[i], pieces[i]);
         Edits.Add(new SetSplitSizes(Key(node), pieces));
+    }
+
+    private void Slice(Node node, ChannelLayout?[] tracked)
+    {
+        var display = node.DisplayName;
+        var input = tracked[0];
+        if (input is null || tracked.Skip(1).Any(t => t is not null) || Rank(node.Inputs[0]) is not { } rank)
+        {
+            BlockAll(tracked, $"{display}: channels cannot be followed");
+            return;
+        }
+        var fromAttributes = _opset < 10;
+        long[]? Read(string attribute, int index) => fromAttributes ? node.Attributes.GetInts(attribute)
+            : index < node.Inputs.Count && node.Inputs[index] is not null ? Constant(node.Inputs[index])?.ToInt64Array() : null;
+        var starts = Read("starts", 1);
+        var ends = Read("ends", 2);
+        var axes = Read("axes", 3) ?? (starts is null ? null : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray());
+        var steps = fromAttributes ? null : Read("", 4);
+        if (starts is null || ends is null || axes is null || (!fromAttributes && node.Inputs.Count > 3 && node.Inputs[3] is not null && Read("", 3) is null))
+        {
+            Block(input, $"{display} slices by bounds computed at run time");
+            return;
+        }
+        var t = rank + input.Axis;
+        var entry = Array.FindIndex(axes, a => (a < 0 ? a + rank : a) == t);
+        if (entry < 0)
+        {
+            SetLayout(node.Outputs[0], input);
+            return;
+        }
+        var size = (long)input.Positions;
+        long Clamp(long v) => Math.Clamp(v < 0 ? v + size : v, 0, size);
+        var start = Clamp(starts[entry]);
+        var end = Clamp(ends[entry]);
+        if (steps is not null && steps[entry] != 1)
+        {
+            Block(input, $"{display} slices the channels with a step");
+            return;
+        }
+        // Slice back a Concat: the range must take whole segments, which then keep their own atoms.
+        var before = new List<Segment>();
+        var taken = new List<Segment>();
+        long at = 0;
+        foreach (var segment in input.Segments)
+        {
+            if (at + segment.Positions <= start) before.Add(segment);
+            else if (at >= start && at + segment.Positions <= end) taken.Add(segment);
+            else if (at < end)
+            {
+                Block(input, $"{display} cuts through a group's channels");
+                return;
+            }
+            at += segment.Positions;
+        }
+        if (taken.Count == 0 || taken.Sum(s => s.Positions) != end - start)
+        {
+            Block(input, $"{display} cuts through a group's channels");
+            return;
+        }
+        var output = new ChannelLayout(input.Axis, taken);
+        Edits.Add(new SetSliceRange(Key(node), entry, new ChannelLayout(input.Axis, before), output));
+        SetLayout(node.Outputs[0], output);
     }
 
     private void Flatten(Node node, ChannelLayout input)
