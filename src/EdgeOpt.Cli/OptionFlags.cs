@@ -130,6 +130,7 @@ internal static class OptionFlags
         [Of<OptimizationConfig>(nameof(OptimizationConfig.BatchSize))] = "--batch",
         [Of<OptimizationConfig>(nameof(OptimizationConfig.Threads))] = "--threads",
         [Of<OptimizationConfig>(nameof(OptimizationConfig.TimeBudget))] = "--time-budget",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.PruneMacs))] = "--prune-macs",
         [Of<DeploymentData>(nameof(DeploymentData.Path))] = "--data",
         [Of<DeploymentData>(nameof(DeploymentData.LabelsPath))] = "--labels",
         [Of<DeploymentData>(nameof(DeploymentData.CalibrationSamples))] = "--calibration-samples",
