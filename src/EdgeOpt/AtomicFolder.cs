@@ -8,7 +8,7 @@ namespace EdgeOpt;
 internal static class AtomicFolder
 {
     /// <summary>
-    /// Refuses an output that is a file, a symlink, inside a missing folder, the folder holding <paramref name="inputFile"/>
+    /// Refuses an output that is a file, a symlink, inside a missing or unwritable folder, the folder holding <paramref name="inputFile"/>
     /// or one of its ancestors (canonical paths compared, symlinks resolved), or non-empty unless it is an earlier output
     /// of the same kind and <paramref name="force"/> is set. <paramref name="what"/> names the output in messages
     /// ("package", "web bundle"); <paramref name="findForeign"/> names the first entry of a folder EdgeOpt did not write
@@ -24,6 +24,8 @@ internal static class AtomicFolder
         var parent = Path.GetDirectoryName(output);
         if (parent is null || !Directory.Exists(parent))
             ThrowHelper.Usage($"the folder containing '{outputFolder}' does not exist");
+        if (!CanCreateIn(output))
+            ThrowHelper.Usage($"cannot write '{outputFolder}': its folder '{parent}' does not accept new entries (read-only or a virtual file system)");
         if (string.Equals(output, Path.GetDirectoryName(inputFile), StringComparison.Ordinal))
             ThrowHelper.Usage($"output folder '{outputFolder}' is the model's own folder; give a separate folder for the {what}");
         if (Contains(output, inputFile))
@@ -35,6 +37,25 @@ internal static class AtomicFolder
             ThrowHelper.Usage($"output folder '{outputFolder}' holds files EdgeOpt did not write ({foreign}); {(force ? $"--force replaces only an empty folder or an earlier EdgeOpt {what}" : "give an empty or new folder")}");
         if (!force)
             ThrowHelper.Usage($"output folder '{outputFolder}' holds an earlier {what}; use --force to replace it");
+    }
+
+    /// <summary>
+    /// Whether a temporary sibling of <paramref name="output"/> can be created (and is removed again at once): found out
+    /// before any work starts, so a long run never ends in a write that was bound to fail.
+    /// </summary>
+    private static bool CanCreateIn(string output)
+    {
+        var probe = TempPaths.SiblingOf(output);
+        try
+        {
+            Directory.CreateDirectory(probe);
+            Directory.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -45,6 +45,7 @@ internal sealed class CandidateEvaluator : IDisposable
     private readonly Dictionary<string, Quality> _quality = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Model> _estimationModels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Pruned> _pruned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FileStamp> _hashed = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _owned = [];
 
     /// <summary>How many calibration passes ran (the rest were reused); for tests and the search's statistics.</summary>
@@ -145,6 +146,30 @@ internal sealed class CandidateEvaluator : IDisposable
         _built.Clear();
     }
 
+    /// <summary>
+    /// Records that the caller has just hashed <paramref name="path"/> to <paramref name="sha256"/>, so loading it for a
+    /// spec does not read the whole file a second time while its length and modification time are unchanged.
+    /// </summary>
+    public void KnowHash(string path, string sha256) => _hashed[Path.GetFullPath(path)] = FileStamp.Of(path, sha256);
+
+    private readonly record struct FileStamp(string Sha256, long Length, DateTime ModifiedUtc)
+    {
+        public static FileStamp Of(string path, string sha256)
+        {
+            var file = new FileInfo(path);
+            return new FileStamp(sha256, file.Length, file.LastWriteTimeUtc);
+        }
+    }
+
+    private string HashOf(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (_hashed.TryGetValue(full, out var known) && FileStamp.Of(full, known.Sha256) == known) return known.Sha256;
+        var sha = ContentHash.OfFile(path);
+        _hashed[full] = FileStamp.Of(full, sha);
+        return sha;
+    }
+
     // ---- shared work, memoized by content ----
 
     /// <summary>The input model as given, after checking its bytes are the ones the spec was made for, and its graph-optimized FP32 form.</summary>
@@ -154,7 +179,7 @@ internal sealed class CandidateEvaluator : IDisposable
     {
         if (_sources.TryGetValue(spec.ModelSha256, out var known)) return known;
         if (!File.Exists(spec.ModelPath)) throw new FileNotFoundException($"model file not found: {spec.ModelPath}", spec.ModelPath);
-        var sha = ContentHash.OfFile(spec.ModelPath);
+        var sha = HashOf(spec.ModelPath);
         if (sha != spec.ModelSha256)
             throw new UsageException($"{spec.ModelPath} has SHA-256 {sha[..12]}…, not the spec's {spec.ModelSha256[..12]}…: the model changed since the spec was made");
         var model = Model.Load(spec.ModelPath);

@@ -73,7 +73,7 @@ internal static class DeploymentFolder
     public static string SessionOptions(CandidateSpec spec)
     {
         var providers = new List<string>();
-        if (ExecutionProvider(spec.Backend) is { } provider && provider != CpuProvider) providers.Add(provider);
+        if (ExecutionProviders.NameOf(spec.Backend) is { } provider && provider != CpuProvider) providers.Add(provider);
         providers.Add(CpuProvider);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -100,21 +100,7 @@ internal static class DeploymentFolder
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private const string CpuProvider = "CPUExecutionProvider";
-
-    /// <summary>ONNX Runtime's registered name of a backend's execution provider; null for one ORT does not provide.</summary>
-    public static string? ExecutionProvider(AccelerationBackend backend) => backend switch
-    {
-        AccelerationBackend.Cpu => CpuProvider,
-        AccelerationBackend.Xnnpack => "XnnpackExecutionProvider",
-        AccelerationBackend.Nnapi => "NnapiExecutionProvider",
-        AccelerationBackend.Qnn => "QNNExecutionProvider",
-        AccelerationBackend.CoreMl => "CoreMLExecutionProvider",
-        AccelerationBackend.Cuda => "CUDAExecutionProvider",
-        AccelerationBackend.TensorRt => "TensorrtExecutionProvider",
-        AccelerationBackend.OpenCl => "OpenCLExecutionProvider",
-        _ => null,
-    };
+    private const string CpuProvider = ExecutionProviders.Cpu;
 
     /// <summary>The first thing in <paramref name="folder"/> EdgeOpt did not write as a deployment, in words; null for an earlier deployment.</summary>
     public static string? FindForeign(string folder)

@@ -107,6 +107,7 @@ public sealed class EdgeDeployer
         var facts = CandidateSpace.ModelFacts.Of(model, fileBytes);
 
         using var evaluator = new CandidateEvaluator();
+        evaluator.KnowHash(input, template.ModelSha256);
         using var store = Options.ResultsStorePath is { } storePath ? ResultsStore.Open(storePath) : null;
         var search = new DeploymentSearch(evaluator.Evaluate, store is null ? null : store.TryGet, store is null ? null : store.Put, s => s.ComputeKey());
         CandidateSpace.Space? space = null;

@@ -112,7 +112,7 @@ public sealed record HostInfo
         }
 
         var clusterGhz = MaxGhz ?? BaseGhz ?? 0;
-        var backends = OrtProviders.Select(ToBackend).OfType<AccelerationBackend>().Distinct().ToList();
+        var backends = OrtProviders.Select(ExecutionProviders.BackendOf).OfType<AccelerationBackend>().Distinct().ToList();
         var sources = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["name"] = Sources.GetValueOrDefault("cpuModel", "HostProbe"),
@@ -142,20 +142,6 @@ public sealed record HostInfo
             Sources = sources,
         };
     }
-
-    /// <summary>The ONNX Runtime provider name's backend, or null for providers EdgeOpt does not model (e.g. DNNL).</summary>
-    internal static AccelerationBackend? ToBackend(string provider) => provider switch
-    {
-        "CPUExecutionProvider" => AccelerationBackend.Cpu,
-        "XnnpackExecutionProvider" => AccelerationBackend.Xnnpack,
-        "NnapiExecutionProvider" => AccelerationBackend.Nnapi,
-        "QNNExecutionProvider" => AccelerationBackend.Qnn,
-        "CoreMLExecutionProvider" => AccelerationBackend.CoreMl,
-        "CUDAExecutionProvider" => AccelerationBackend.Cuda,
-        "TensorrtExecutionProvider" => AccelerationBackend.TensorRt,
-        "WebGpuExecutionProvider" => AccelerationBackend.WebGpu,
-        _ => null,
-    };
 
     private static string ShortProviderName(string provider) =>
         provider.EndsWith("ExecutionProvider", StringComparison.Ordinal) ? provider[..^"ExecutionProvider".Length] : provider;

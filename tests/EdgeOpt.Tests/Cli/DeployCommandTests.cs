@@ -127,6 +127,20 @@ public class DeployCommandTests(DeployCliInputs inputs) : IClassFixture<DeployCl
     }
 
     [Theory]
+    [InlineData("/proc/edgeopt-deploy-test")]
+    [InlineData("/sys/edgeopt-deploy-test")]
+    public void A_folder_that_cannot_be_created_is_refused_before_the_search(string output)
+    {
+        // Refused up front: the search (minutes on a real model) must not run only to fail at the final move.
+        var run = CliHarness.Run(inputs.Args(output));
+        var line = CliHarness.UsageErrorLine(run);
+
+        Assert.StartsWith($"error: cannot write '{output}'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("edgeopt-tmp", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("candidate", run.Err, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
     [InlineData("--time-budget", "soon", "--time-budget 'soon': expected a duration")]
     [InlineData("--target-accuracy", "1.5", "--target-accuracy is 1.5")]
     [InlineData("--type", "int3", "--type 'int3': expected auto, int8, int8-dynamic, fp16 or int4")]

@@ -236,6 +236,24 @@ public sealed class CandidateEvaluatorTests(DemoCandidates demo) : IClassFixture
     }
 
     [Fact]
+    public void A_hash_taken_by_the_caller_is_trusted_only_while_the_file_is_unchanged()
+    {
+        var copy = Path.Combine(demo.Folder, "rewritten.onnx");
+        File.Copy(demo.ModelPath, copy, overwrite: true);
+        var sha = ContentHash.OfFile(copy);
+        using var evaluator = new CandidateEvaluator();
+        evaluator.KnowHash(copy, sha);
+        // Rewritten after hashing (another length, a later time): the evaluator must hash again and see the change.
+        File.AppendAllBytes(copy, [0x0a, 0x00]);
+        File.SetLastWriteTimeUtc(copy, DateTime.UtcNow.AddMinutes(1));
+
+        var result = evaluator.Evaluate(demo.Spec(CandidatePrecision.Fp32) with { ModelPath = copy, ModelSha256 = sha }, null, CancellationToken.None);
+
+        Assert.Equal(CandidateStatus.Failed, result.Status);
+        Assert.Contains("changed since the spec was made", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_backend_the_device_lacks_fails_the_candidate_but_keeps_the_measurements()
     {
         var result = demo.Evaluator.Evaluate(demo.Spec(CandidatePrecision.Fp32) with { Backend = AccelerationBackend.TensorRt }, null, CancellationToken.None);
