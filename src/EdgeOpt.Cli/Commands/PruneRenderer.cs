@@ -21,7 +21,7 @@ internal static class PruneRenderer
         if (r.Compressed is { } zip)
             summary.AddRow("Zipped", $"{Units.Bytes(zip.ZipBytesBefore)} -> [bold]{Units.Bytes(zip.ZipBytesAfter)}[/] ({F(Ratio(zip.ZipBytesAfter, zip.ZipBytesBefore), 3)}x)");
         var fidelity = r.Fidelity;
-        summary.AddRow("Fidelity (ORT)", Markup.Escape($"cosine {F(fidelity.Cosine, 5)}, max relative error {F(fidelity.MaxRelativeError, 5)} on {fidelity.Samples} samples of {fidelity.On}")
+        summary.AddRow("Fidelity (ORT)", Markup.Escape($"min cosine {F(fidelity.Cosine, 5)}, max relative error {F(fidelity.MaxRelativeError, 5)} on {fidelity.Samples} samples of {fidelity.On}")
             + (fidelity.OnData ? "" : " [yellow](generated inputs: give --data for a representative figure)[/]"));
         if (structured)
             summary.AddRow("Groups", Markup.Escape($"{r.GroupsPruned} pruned, {r.Groups.Count - r.GroupsPruned} left whole ({r.GroupsUnprunable} not prunable) of {r.Groups.Count}"));
