@@ -40,7 +40,8 @@ public sealed class Pruner
         data?.CheckFits(model);
 
         var clock = Stopwatch.StartNew();
-        var before = ModelProfile.Analyze(model);
+        ModelProfile before;
+        using (var copy = model.Clone()) before = ModelProfile.Analyze(copy); // Analyze infers shapes into the model it is given
         var bytesBefore = model.CalculateSerializedSize();
         var samples = data is null ? null : data.Samples(Options.Samples).ToList();
         cancellation.ThrowIfCancellationRequested();
