@@ -130,7 +130,8 @@ internal static class PruneCommand
             : $"Sparsifying {Path.GetFileName(inputPath)}";
         using var result = ProgressDisplay.WithBar<PruningProgress, PruningResult>(context, title, p => (p.Stage, p.Done, p.Total),
             progress => new Pruner(options).Prune(original, calibration, progress));
-        foreach (var warning in result.Warnings) context.Error.WriteLine($"warning: {warning}");
+        // The table lists the warnings; with --json stdout holds only the result, so they go to stderr.
+        if (asJson) foreach (var warning in result.Warnings) context.Error.WriteLine($"warning: {warning}");
 
         var clock = Stopwatch.StartNew();
         PruneEvaluation? evaluated = null;

