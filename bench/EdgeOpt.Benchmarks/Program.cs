@@ -19,6 +19,10 @@ if (args is ["quantize-speed", .. var quantizeArgs]) return QuantizeSpeed.Run(qu
 // time of every calibration method, bias correction and equalization, as a markdown table.
 if (args is ["calibration-methods", .. var methodArgs]) return CalibrationMethods.Run(methodArgs);
 
+// `pruning-figures [--parts curve,demo,int8,unstructured] [--samples N] [--held-out N] [--rounds N]`: the pruning tables of
+// docs/benchmarks.md (ResNet18 MACs × cosine × speed with and without reconstruction, demo top-1, prune + INT8, 2:4 and 50%).
+if (args is ["pruning-figures", .. var pruningArgs]) return PruningFigures.Run(pruningArgs);
+
 // `candidate-evaluation [--calib N] [--eval N] [--runs N]`: the deploy search's per-candidate evaluation on ResNet18, and a cached rerun.
 if (args is ["candidate-evaluation", .. var candidateArgs]) return CandidateEvaluationSpeed.Run(candidateArgs);
 

@@ -33,6 +33,7 @@ public static class CliApp
         ConvertCommand.Create(),
         OptimizeCommand.Create(),
         QuantizeCommand.Create(),
+        PruneCommand.Create(),
         EvaluateCommand.Create(),
         DevicesCommand.Create(),
         CompatCommand.Create(),

@@ -4,6 +4,7 @@ using EdgeOpt.Deployment;
 using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Passes;
 using EdgeOpt.Progressive;
+using EdgeOpt.Pruning;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Runtime;
@@ -41,6 +42,31 @@ internal static class OptionFlags
         [Of<AccuracyTarget>(nameof(AccuracyTarget.MinAccuracy))] = "--min-accuracy",
         [Of<AccuracyTarget>(nameof(AccuracyTarget.MaxAccuracyDrop))] = "--max-accuracy-drop",
         [Of<AccuracySearchOptions>(nameof(AccuracySearchOptions.TimeBudget))] = "--time-budget",
+
+        [Of<PruningOptions>(nameof(PruningOptions.Kind))] = "--structured|--unstructured",
+        [Of<PruningOptions>(nameof(PruningOptions.TargetMacs))] = "--target-macs",
+        [Of<PruningOptions>(nameof(PruningOptions.Ratio))] = "--ratio",
+        [Of<PruningOptions>(nameof(PruningOptions.Importance))] = "--importance",
+        [Of<PruningOptions>(nameof(PruningOptions.Reconstruct))] = "--reconstruct",
+        [Of<PruningOptions>(nameof(PruningOptions.RoundTo))] = "--round-to",
+        [Of<PruningOptions>(nameof(PruningOptions.ExcludedNodes))] = "--exclude",
+        [Of<PruningOptions>(nameof(PruningOptions.MeasureSensitivity))] = "--sensitivity",
+        [Of<PruningOptions>(nameof(PruningOptions.Sparsity))] = "--sparsity",
+        [Of<PruningOptions>(nameof(PruningOptions.Pattern))] = "--pattern",
+        [Of<PruningOptions>(nameof(PruningOptions.Score))] = "--score",
+        [Of<PruningOptions>(nameof(PruningOptions.Scope))] = "--scope",
+        [Of<PruningOptions>(nameof(PruningOptions.SecondOrderUpdate))] = "--second-order",
+        [Of<PruningOptions>(nameof(PruningOptions.Samples))] = "--samples",
+        [Of<PruningKind>(nameof(PruningKind.Structured))] = "--structured",
+        [Of<PruningKind>(nameof(PruningKind.Unstructured))] = "--unstructured",
+        [Of<ChannelImportance>(nameof(ChannelImportance.L1))] = "l1",
+        [Of<ChannelImportance>(nameof(ChannelImportance.L2))] = "l2",
+        [Of<ChannelImportance>(nameof(ChannelImportance.Fpgm))] = "fpgm",
+        [Of<ChannelImportance>(nameof(ChannelImportance.Activation))] = "activation",
+        [Of<SparsityScore>(nameof(SparsityScore.Magnitude))] = "magnitude",
+        [Of<SparsityScore>(nameof(SparsityScore.Wanda))] = "wanda",
+        [Of<SparsityScope>(nameof(SparsityScope.PerLayer))] = "per-layer",
+        [Of<SparsityScope>(nameof(SparsityScope.Global))] = "global",
 
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Runs))] = "--runs",
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Duration))] = "--duration",
@@ -104,6 +130,7 @@ internal static class OptionFlags
         [Of<OptimizationConfig>(nameof(OptimizationConfig.BatchSize))] = "--batch",
         [Of<OptimizationConfig>(nameof(OptimizationConfig.Threads))] = "--threads",
         [Of<OptimizationConfig>(nameof(OptimizationConfig.TimeBudget))] = "--time-budget",
+        [Of<OptimizationConfig>(nameof(OptimizationConfig.PruneMacs))] = "--prune-macs",
         [Of<DeploymentData>(nameof(DeploymentData.Path))] = "--data",
         [Of<DeploymentData>(nameof(DeploymentData.LabelsPath))] = "--labels",
         [Of<DeploymentData>(nameof(DeploymentData.CalibrationSamples))] = "--calibration-samples",

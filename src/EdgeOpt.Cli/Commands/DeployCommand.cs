@@ -37,6 +37,11 @@ internal static class DeployCommand
         var calibrationSamples = new Option<int?>("--calibration-samples") { Description = "Samples that calibrate static INT8 (the first ones; default 100)", HelpName = "N" };
         var samples = new Option<int?>("--samples") { Description = "Samples evaluated after the calibration ones (default: all)", HelpName = "N" };
         var budget = new Option<string?>("--time-budget") { Description = "Stop the search after this long with the best so far: 90s, 10m, 1h or hh:mm:ss", HelpName = "DURATION" };
+        var pruneMacs = new Option<string?>("--prune-macs")
+        {
+            Description = "Also search structured channel pruning to these fractions of the MACs, comma-separated (e.g. 0.75,0.5), each pruned then quantized at every precision; with --data reconstructed on the calibration samples (costs a pass per target)",
+            HelpName = "F,F",
+        };
         var configFile = new Option<string?>("--config") { Description = "deploy.json with the constraints (flags override its fields)", HelpName = "deploy.json" };
         var cache = new Option<string?>("--cache") { Description = "Folder of the results store (default: ~/.cache/edgeopt)", HelpName = "DIR" };
         var noCache = new Option<bool>("--no-cache") { Description = "Evaluate every candidate; neither read nor write the results store" };
@@ -50,7 +55,7 @@ internal static class DeployCommand
             "device, with report.json and report.html. Exit 3 when none meets them (the closest is written).")
         {
             model, device, output, latency, memory, accuracy, drop, fidelity, ratio, type, batch, threads, progressive, battery,
-            dataPath, calibrationSamples, samples, budget, configFile, cache, noCache, force, json,
+            dataPath, calibrationSamples, samples, budget, pruneMacs, configFile, cache, noCache, force, json,
         };
         foreach (var option in data.All) command.Options.Add(option);
 
@@ -68,6 +73,7 @@ internal static class DeployCommand
                 EnableProgressiveLoading = parse.GetValue(progressive) || config.EnableProgressiveLoading,
                 BatteryOptimization = parse.GetValue(battery) || config.BatteryOptimization,
                 TimeBudget = parse.GetValue(budget) is { } b ? ParseDuration(b) : config.TimeBudget,
+                PruneMacs = parse.GetValue(pruneMacs) is { } macs ? ParseFractions(macs) : config.PruneMacs,
             };
             // One accuracy constraint: a flag replaces the file's, whichever way the file stated it.
             if (parse.GetValue(accuracy) is { } kept) config = config with { TargetAccuracy = kept, MaxAccuracyDrop = parse.GetValue(drop) };
@@ -131,6 +137,19 @@ internal static class DeployCommand
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value * scale > TimeSpan.MaxValue.TotalSeconds)
             throw new UsageException($"--time-budget '{text}': expected a duration such as 90s, 10m, 1h or 00:10:00");
         return TimeSpan.FromSeconds(value * scale);
+    }
+
+    /// <summary><c>0.75,0.5</c>: the numbers as given; their range is the config's rule (<see cref="OptimizationConfig.Validate"/>).</summary>
+    internal static List<double> ParseFractions(string text)
+    {
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                throw new UsageException($"--prune-macs '{text}': expected comma-separated fractions of the MACs to keep, e.g. 0.75,0.5");
+            values.Add(value);
+        }
+        return values;
     }
 
     private static QuantizationType? ParseType(string text) => text.Trim().ToLowerInvariant() switch

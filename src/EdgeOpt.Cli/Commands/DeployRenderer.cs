@@ -44,7 +44,7 @@ internal static class DeployRenderer
             table.AddRow(c.Key == result.ChosenKey ? [.. row.Select(r => $"[bold]{r}[/]")] : row);
         }
         console.Write(table);
-        console.MarkupLine("[dim]Est.: estimated on the target (ms per batch, peak memory); Host ms: p50 measured here; pc/pt: per-channel/per-tensor; Nt: N threads[/]");
+        console.MarkupLine("[dim]Est.: estimated on the target (ms per batch, peak memory); Host ms: p50 measured here; pc/pt: per-channel/per-tensor; pF: channel-pruned to F× MACs; Nt: N threads[/]");
 
         var chosen = result.Chosen;
         console.MarkupLine($"[bold]Chosen:[/] {Esc(chosen.Label)}");
@@ -62,7 +62,7 @@ internal static class DeployRenderer
         foreach (var note in result.Notes) console.MarkupLine($"[dim]note: {Esc(note)}[/]");
     }
 
-    /// <summary>The precision column: the precision, per-channel (pc) or per-tensor (pt) where it matters, a non-default ORT level.</summary>
+    /// <summary>The precision column: the precision, per-channel (pc) or per-tensor (pt) where it matters, a non-default ORT level, and a <c>pF/</c> prefix for a model channel-pruned to F× MACs first.</summary>
     private static string Precision(CandidateSpec spec)
     {
         var text = spec.Precision switch
@@ -78,6 +78,7 @@ internal static class DeployRenderer
         if (spec.Precision is CandidatePrecision.Int8Static or CandidatePrecision.Int8Dynamic or CandidatePrecision.Mixed) text += spec.PerChannel ? "/pc" : "/pt";
         if (spec.OptimizationLevel != Runtime.GraphOptimization.All) text += "/" + spec.OptimizationLevel.ToString().ToLowerInvariant();
         if (spec.BatchSize != 1) text += F($"/b{spec.BatchSize}");
+        if (spec.PruneMacs is { } macs) text = F($"p{macs:0.###}/") + text;
         return text;
     }
 

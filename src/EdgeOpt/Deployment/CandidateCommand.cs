@@ -20,6 +20,7 @@ internal static class CandidateCommand
     public static string Label(CandidateSpec spec)
     {
         var parts = new List<string>();
+        if (spec.PruneMacs is { } macs) parts.Add(Invariant($"channel-pruned {macs:0.###}× MACs"));
         var precision = Tag(spec.Precision);
         if (UsesPerChannel(spec.Precision)) precision += spec.PerChannel ? " per-channel" : " per-tensor";
         if (spec.Precision == CandidatePrecision.Mixed)
@@ -38,7 +39,27 @@ internal static class CandidateCommand
 
     /// <summary>The output file the command writes: <c>MODEL-STEM.TAG.onnx</c> next to nothing in particular (the current folder).</summary>
     public static string OutputName(CandidateSpec spec) =>
-        $"{Path.GetFileNameWithoutExtension(spec.ModelPath)}.{Tag(spec.Precision)}{(UsesPerChannel(spec.Precision) && !spec.PerChannel ? "-per-tensor" : "")}.onnx";
+        $"{Path.GetFileNameWithoutExtension(spec.ModelPath)}.{(spec.PruneMacs is { } macs ? $"{PrunedTag(macs)}." : "")}{Tag(spec.Precision)}{(UsesPerChannel(spec.Precision) && !spec.PerChannel ? "-per-tensor" : "")}.onnx";
+
+    /// <summary>The pruned model's file name: <c>MODEL-STEM.pruned-0.75.onnx</c>.</summary>
+    public static string PrunedName(CandidateSpec spec) => $"{Path.GetFileNameWithoutExtension(spec.ModelPath)}.{PrunedTag(spec.PruneMacs!.Value)}.onnx";
+
+    private static string PrunedTag(double macs) => $"pruned-{Number(macs)}";
+
+    /// <summary>
+    /// <c>edgeopt prune</c> as a pruned candidate runs it: structured to the MAC target, reconstructed on the calibration
+    /// samples when there is data.
+    /// </summary>
+    public static string PruneCommand(CandidateSpec spec)
+    {
+        var args = new List<string> { "edgeopt", "prune", spec.ModelPath, "-o", PrunedName(spec), "--structured", "--target-macs", Number(spec.PruneMacs!.Value) };
+        if (spec.Data is { } data)
+        {
+            args.AddRange(["--data", data.Path, "--samples", data.CalibrationSamples.ToString(CultureInfo.InvariantCulture), "--reconstruct"]);
+            if (data.Image is { } image) args.AddRange(ImageFlags.For(image));
+        }
+        return Join(args);
+    }
 
     /// <summary>
     /// The command line that writes this candidate's model. <paramref name="minAccuracyPercent"/>: for mixed precision
@@ -47,6 +68,9 @@ internal static class CandidateCommand
     /// </summary>
     public static string For(CandidateSpec spec, double? minAccuracyPercent = null)
     {
+        // A pruned candidate: prune, then the same step as its unpruned twin on the pruned file.
+        if (spec.PruneMacs is not null)
+            return $"{PruneCommand(spec)} && {For(spec with { ModelPath = PrunedName(spec), PruneMacs = null }, minAccuracyPercent)}";
         var args = new List<string> { "edgeopt" };
         var output = OutputName(spec);
         if (spec.Precision == CandidatePrecision.Fp32)

@@ -5,6 +5,7 @@ using EdgeOpt.Data;
 using EdgeOpt.Devices;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
+using EdgeOpt.Pruning;
 using EdgeOpt.Quantization;
 using EdgeOpt.Quantization.Calibration;
 using EdgeOpt.Runtime;
@@ -43,6 +44,7 @@ internal sealed class CandidateEvaluator : IDisposable
     private readonly Dictionary<string, Built> _built = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Quality> _quality = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Model> _estimationModels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Pruned> _pruned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileStamp> _hashed = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _owned = [];
 
@@ -84,6 +86,7 @@ internal sealed class CandidateEvaluator : IDisposable
                 SizeBytes = built.SizeBytes,
                 Sensitivity = built.Sensitivity,
                 FloatNodes = built.FloatNodes,
+                Pruning = built.Pruning,
             };
 
             Report(progress, label, "measuring accuracy");
@@ -108,7 +111,7 @@ internal sealed class CandidateEvaluator : IDisposable
             };
 
             Report(progress, label, "estimating on the target");
-            result = Estimate(result, spec, device, source, built, data);
+            result = Estimate(result, spec, device, SourceFor(spec, source, data, progress, label, cancellation).Source, built, data);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -269,13 +272,19 @@ internal sealed class CandidateEvaluator : IDisposable
 
     /// <summary>A candidate's model and what building it told.</summary>
     private sealed record Built(string Key, Model Model, long SizeBytes, string Command, IReadOnlyList<LayerSensitivity> Sensitivity,
-        IReadOnlyList<string> FloatNodes, IReadOnlyList<string> Notes);
+        IReadOnlyList<string> FloatNodes, IReadOnlyList<string> Notes)
+    {
+        public CandidatePruning? Pruning { get; init; }
+    }
 
-    private Built Build(CandidateSpec spec, Source source, DataSet data, IProgress<string>? progress, string label, CancellationToken cancellation)
+    private Built Build(CandidateSpec spec, Source input, DataSet data, IProgress<string>? progress, string label, CancellationToken cancellation)
     {
         var perChannel = CandidateCommand.UsesPerChannel(spec.Precision) && spec.PerChannel;
-        var buildKey = $"{data.Key}|{spec.Precision}|{perChannel}|{spec.MixedTargetAccuracy}|{spec.MixedMaxAccuracyDrop}";
+        var buildKey = $"{data.Key}|{spec.Precision}|{perChannel}|{spec.MixedTargetAccuracy}|{spec.MixedMaxAccuracyDrop}|{PruneKey(spec)}";
         if (_built.TryGetValue(buildKey, out var known)) return known;
+        // A pruned candidate starts from the pruned model: every precision below applies to it as to the input model.
+        var pruned = SourceFor(spec, input, data, progress, label, cancellation);
+        var source = pruned.Source;
         Report(progress, label, "building");
         var built = spec.Precision switch
         {
@@ -286,7 +295,47 @@ internal sealed class CandidateEvaluator : IDisposable
             CandidatePrecision.Int4WeightOnly => Quantize(buildKey, spec, source, null, new QuantizerOptions { Type = QuantizationType.Int4 }, cancellation),
             _ => BuildStatic(buildKey, spec, source, data, perChannel, progress, label, cancellation),
         };
+        if (spec.PruneMacs is not null) built = built with { Notes = [.. pruned.Notes, .. built.Notes], Pruning = pruned.Report };
         return _built[buildKey] = built;
+    }
+
+    private static string PruneKey(CandidateSpec spec) =>
+        spec.PruneMacs is { } macs ? macs.ToString("R", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>The model a candidate starts from: the input, or the input pruned to the spec's MAC target (with what pruning did).</summary>
+    private sealed record Pruned(Source Source, CandidatePruning? Report, IReadOnlyList<string> Notes);
+
+    /// <summary>
+    /// The input model pruned to <see cref="CandidateSpec.PruneMacs"/> once per model, data and target (every precision
+    /// of that target reuses it): structured, reconstructed by least squares on the calibration samples when there is
+    /// data, not reconstructed on random inputs (noted).
+    /// </summary>
+    private Pruned SourceFor(CandidateSpec spec, Source source, DataSet data, IProgress<string>? progress, string label, CancellationToken cancellation)
+    {
+        if (spec.PruneMacs is not { } macs) return new Pruned(source, null, []);
+        var key = $"{data.Key}|pruned|{PruneKey(spec)}";
+        if (_pruned.TryGetValue(key, out var known)) return known;
+        var reconstruct = !data.IsRandom;
+        Report(progress, label, reconstruct ? "pruning and reconstructing" : "pruning");
+        var options = new PruningOptions { TargetMacs = macs, Reconstruct = reconstruct, Samples = reconstruct ? data.CalibrationCount : null };
+        var result = new Pruner(options).Prune(source.Model, reconstruct ? data.Source : null,
+            progress is null ? null : new Relay<PruningProgress>(p => Report(progress, label, p.Total > 0 ? Invariant($"{p.Stage} {p.Done}/{p.Total}") : p.Stage)),
+            cancellation);
+        _owned.Add(result);
+        var optimized = result.Model.Clone();
+        _owned.Add(optimized);
+        ModelOptimizer.Optimize(optimized, new OptimizationOptions { Level = PassLevel.Extended });
+        var cosine = result.Fidelity.Outputs.Count == 0 ? 1 : result.Fidelity.Outputs.Min(o => o.Cosine);
+        var report = new CandidatePruning(macs, result.MacRatio, result.ParametersBefore == 0 ? 1 : (double)result.ParametersAfter / result.ParametersBefore,
+            result.Groups.Count(g => g.Kept < g.Channels), reconstruct ? result.Reconstruction?.Samples ?? 0 : 0, cosine);
+        var notes = new List<string>
+        {
+            Invariant($"pruned to {result.MacRatio:0.###}× MACs (target {macs:0.###}×), {report.ParameterRatio:0.###}× parameters, {report.GroupsPruned} channel groups cut; ") +
+            (reconstruct
+                ? Invariant($"reconstructed on {report.ReconstructionSamples} calibration samples; pruned FP32 cosine {cosine:0.####} on the pruner's check")
+                : Invariant($"not reconstructed (no data: reconstruction fits on calibration samples); pruned FP32 cosine {cosine:0.####} on generated inputs")),
+        };
+        return _pruned[key] = new Pruned(new Source(result.Model, optimized), report, notes);
     }
 
     private Built Keep(string key, Model model, string command, IReadOnlyList<LayerSensitivity> sensitivity, IReadOnlyList<string> floatNodes, IReadOnlyList<string> notes) =>
@@ -304,7 +353,7 @@ internal sealed class CandidateEvaluator : IDisposable
     {
         if (data.IsRandom)
             throw new UsageException($"{CandidateCommand.Tag(spec.Precision)} needs calibration data: give data to calibrate on (edgeopt deploy --data DATA)");
-        var calibrationKey = $"{data.Key}|calibration";
+        var calibrationKey = $"{data.Key}|{PruneKey(spec)}|calibration";
         var reused = _calibrations.GetValueOrDefault(calibrationKey);
         Report(progress, label, reused is null ? "calibrating" : "quantizing (calibration reused)");
         var result = new Quantizer(new QuantizerOptions
@@ -511,7 +560,7 @@ internal sealed class CandidateEvaluator : IDisposable
         LatencyEstimate estimate;
         try
         {
-            using var model = EstimationModel(source, data).Clone();
+            using var model = EstimationModel(source, data, PruneKey(spec)).Clone();
             estimate = LatencyEstimator.Estimate(model, device, new EstimateOptions
             {
                 Precision = precision, Unit = unit, Batch = spec.BatchSize,
@@ -541,16 +590,17 @@ internal sealed class CandidateEvaluator : IDisposable
     /// The FP32 model with its inputs fixed to a real sample's shapes (batch 1, the data's sequence length or image size)
     /// and optimized again, so shape arithmetic folds and every node can be costed; the estimate scales it to the batch.
     /// </summary>
-    private Model EstimationModel(Source source, DataSet data)
+    private Model EstimationModel(Source source, DataSet data, string pruneKey)
     {
-        if (_estimationModels.TryGetValue(data.Key, out var known)) return known;
+        var key = $"{data.Key}|{pruneKey}";
+        if (_estimationModels.TryGetValue(key, out var known)) return known;
         var sample = data.Source.Read(data.Evaluation[0]);
         var shapes = source.Model.Graph.Inputs.Where(v => !v.IsInitializer && sample.ContainsKey(v.Name))
             .ToDictionary(v => v.Name, v => sample[v.Name].Dims.ToArray(), StringComparer.Ordinal);
         var model = source.Model.Clone();
         _owned.Add(model);
         ModelOptimizer.Optimize(model, new OptimizationOptions { Level = PassLevel.Extended, FixedShapes = shapes });
-        return _estimationModels[data.Key] = model;
+        return _estimationModels[key] = model;
     }
 
     // ---- helpers ----
@@ -635,4 +685,10 @@ internal sealed class CandidateEvaluator : IDisposable
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Reports on the calling thread (System.Progress would post to the thread pool, out of order).</summary>
+    private sealed class Relay<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 }

@@ -56,7 +56,9 @@ internal static class CandidateJson
             "backend" => $"one of {string.Join(", ", Enum.GetNames<AccelerationBackend>())}",
             "status" => $"one of {string.Join(", ", Enum.GetNames<CandidateStatus>())}",
             "perChannel" or "fitsDeviceClass" or "bgr" => "true or false",
-            "threads" or "batchSize" or "latencyRuns" or "samples" or "calibrationSamples" or "width" or "height" or "evaluationSamples" => "a whole number",
+            "threads" or "batchSize" or "latencyRuns" or "samples" or "calibrationSamples" or "width" or "height" or "evaluationSamples"
+                or "groupsPruned" or "reconstructionSamples" => "a whole number",
+            "pruneMacs" => "a fraction of the MACs to keep, e.g. 0.75",
             "sizeBytes" or "measuredPeakMemoryBytes" or "estimatedMemoryBytes" or "initialLoadBytes" => "a whole number of bytes",
             _ when leaf.EndsWith("Path", StringComparison.Ordinal) || leaf.EndsWith("Sha256", StringComparison.Ordinal) => "a string",
             _ => null,
@@ -79,6 +81,7 @@ internal sealed class CandidateSpecJson
     public CandidateDataJson? Data { get; set; }
     public double? MixedTargetAccuracy { get; set; }
     public double? MixedMaxAccuracyDrop { get; set; }
+    public double? PruneMacs { get; set; }
     public int LatencyRuns { get; set; } = CandidateSpec.DefaultLatencyRuns;
     public required string ToolVersion { get; set; }
 
@@ -86,7 +89,7 @@ internal sealed class CandidateSpecJson
     {
         ModelPath = ModelPath, ModelSha256 = ModelSha256, Device = Device, DeviceSha256 = DeviceSha256, Precision = Precision,
         PerChannel = PerChannel, OptimizationLevel = OptimizationLevel, Threads = Threads, BatchSize = BatchSize, Backend = Backend,
-        Data = Data?.ToData(), MixedTargetAccuracy = MixedTargetAccuracy, MixedMaxAccuracyDrop = MixedMaxAccuracyDrop,
+        Data = Data?.ToData(), MixedTargetAccuracy = MixedTargetAccuracy, MixedMaxAccuracyDrop = MixedMaxAccuracyDrop, PruneMacs = PruneMacs,
         LatencyRuns = LatencyRuns, ToolVersion = ToolVersion,
     };
 
@@ -95,7 +98,7 @@ internal sealed class CandidateSpecJson
         ModelPath = s.ModelPath, ModelSha256 = s.ModelSha256, Device = s.Device, DeviceSha256 = s.DeviceSha256, Precision = s.Precision,
         PerChannel = s.PerChannel, OptimizationLevel = s.OptimizationLevel, Threads = s.Threads, BatchSize = s.BatchSize, Backend = s.Backend,
         Data = s.Data is null ? null : CandidateDataJson.From(s.Data), MixedTargetAccuracy = s.MixedTargetAccuracy,
-        MixedMaxAccuracyDrop = s.MixedMaxAccuracyDrop, LatencyRuns = s.LatencyRuns, ToolVersion = s.ToolVersion,
+        MixedMaxAccuracyDrop = s.MixedMaxAccuracyDrop, PruneMacs = s.PruneMacs, LatencyRuns = s.LatencyRuns, ToolVersion = s.ToolVersion,
     };
 }
 
@@ -174,6 +177,7 @@ internal sealed class CandidateResultJson
     public long? InitialLoadBytes { get; set; }
     public List<LayerSensitivity> Sensitivity { get; set; } = [];
     public List<string> FloatNodes { get; set; } = [];
+    public CandidatePruning? Pruning { get; set; }
     public required string Command { get; set; }
     public double EvaluationSeconds { get; set; }
     public string? Host { get; set; }
@@ -187,7 +191,7 @@ internal sealed class CandidateResultJson
         MeasuredLatencyP90Ms = MeasuredLatencyP90Ms, MeasuredBaselineP50Ms = MeasuredBaselineP50Ms, MeasuredPeakMemoryBytes = MeasuredPeakMemoryBytes,
         EstimatedLatencyMs = EstimatedLatencyMs, EstimatedMemoryBytes = EstimatedMemoryBytes, EstimatedUnit = EstimatedUnit,
         FitsDeviceClass = FitsDeviceClass, InitialLoadBytes = InitialLoadBytes, Sensitivity = Sensitivity, FloatNodes = FloatNodes,
-        Command = Command, EvaluationSeconds = EvaluationSeconds, Host = Host, Notes = Notes,
+        Pruning = Pruning, Command = Command, EvaluationSeconds = EvaluationSeconds, Host = Host, Notes = Notes,
     };
 
     public static CandidateResultJson From(CandidateResult r) => new()
@@ -198,7 +202,7 @@ internal sealed class CandidateResultJson
         MeasuredLatencyP90Ms = r.MeasuredLatencyP90Ms, MeasuredBaselineP50Ms = r.MeasuredBaselineP50Ms, MeasuredPeakMemoryBytes = r.MeasuredPeakMemoryBytes,
         EstimatedLatencyMs = r.EstimatedLatencyMs, EstimatedMemoryBytes = r.EstimatedMemoryBytes, EstimatedUnit = r.EstimatedUnit,
         FitsDeviceClass = r.FitsDeviceClass, InitialLoadBytes = r.InitialLoadBytes, Sensitivity = [.. r.Sensitivity], FloatNodes = [.. r.FloatNodes],
-        Command = r.Command, EvaluationSeconds = r.EvaluationSeconds, Host = r.Host, Notes = [.. r.Notes],
+        Pruning = r.Pruning, Command = r.Command, EvaluationSeconds = r.EvaluationSeconds, Host = r.Host, Notes = [.. r.Notes],
     };
 }
 

@@ -72,6 +72,9 @@ public sealed record CandidateResult
     /// <summary>Nodes left in float (mixed precision, or nodes a quantizer could not take).</summary>
     public IReadOnlyList<string> FloatNodes { get; init; } = [];
 
+    /// <summary>What structured pruning did to a pruned candidate (<see cref="CandidateSpec.PruneMacs"/>, measured); null when not pruned.</summary>
+    public CandidatePruning? Pruning { get; init; }
+
     /// <summary>The <c>edgeopt</c> command line that reproduces this candidate's model.</summary>
     public required string Command { get; init; }
 
@@ -124,3 +127,12 @@ public sealed record LayerSensitivity(string Node, string OpType, double Accurac
 
 /// <summary>One constraint checked against a candidate: the limit, the value, and the margin (positive: met by that much).</summary>
 public sealed record ConstraintCheck(string Constraint, double Limit, double? Value, string Unit, bool Met, double? Margin, string Provenance);
+
+/// <summary>What structured pruning did to a pruned candidate's model, before its precision was applied (measured).</summary>
+/// <param name="TargetMacs">The MAC fraction asked for (<see cref="CandidateSpec.PruneMacs"/>).</param>
+/// <param name="MacRatio">MACs after / before, as reached.</param>
+/// <param name="ParameterRatio">Parameters after / before.</param>
+/// <param name="GroupsPruned">Dependency groups whose channels were cut.</param>
+/// <param name="ReconstructionSamples">Calibration samples the least-squares reconstruction ran on; 0 when not reconstructed (no data).</param>
+/// <param name="Cosine">The pruned FP32 model's smallest output cosine to the input model's in ONNX Runtime (the pruner's own check).</param>
+public sealed record CandidatePruning(double TargetMacs, double MacRatio, double ParameterRatio, int GroupsPruned, int ReconstructionSamples, double Cosine);

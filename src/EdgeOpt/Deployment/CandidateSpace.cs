@@ -98,6 +98,16 @@ internal static class CandidateSpace
                     MixedMaxAccuracyDrop = precision == CandidatePrecision.Mixed ? config.MaxAccuracyDrop : null,
                 });
         }
+        // Pruned variants (config.PruneMacs): each target crossed with the precisions (pruned, then quantized) on the
+        // baseline's backend at the searched threads; not at mixed precision, whose accuracy search would run once per target.
+        foreach (var macs in config.PruneMacs)
+        foreach (var precision in precisions.Where(p => p != CandidatePrecision.Mixed && Runs(baseline.Backend, p)))
+        foreach (var threads in DeploymentSelection.IsCpuBackend(baseline.Backend) ? threadChoices : [maxThreads])
+            specs.Add(baseline with { Precision = precision, Threads = threads, PruneMacs = macs });
+        if (config.PruneMacs.Count > 0)
+            notes.Add(template.Data is null
+                ? "pruned candidates are not reconstructed: least-squares recovery needs calibration data (--data), so expect a larger fidelity loss"
+                : Invariant($"pruned candidates: channels pruned to {string.Join(", ", config.PruneMacs.Select(m => Invariant($"{m:0.###}×")))} MACs, then reconstructed on the first {template.Data.CalibrationSamples} samples"));
         // The graph optimization level, shown on the baseline's backend and threads: what ORT's basic level gives up.
         if (precisions.Contains(CandidatePrecision.Fp32)) specs.Add(baseline with { OptimizationLevel = GraphOptimization.Basic });
         specs.RemoveAll(s => s == baseline);
@@ -261,7 +271,9 @@ internal static class CandidateSpace
 
         public Planned Plan(CandidateSpec spec)
         {
-            var size = facts.PredictSize(spec.Precision);
+            // A pruned model's weights and work scale roughly with the MACs kept (convolution weights shrink with their channels).
+            var kept = spec.PruneMacs ?? 1.0;
+            var size = (long)(facts.PredictSize(spec.Precision) * kept);
             var estimate = Estimate(spec);
             long? memory = estimate is null ? null : spec.Precision switch
             {
@@ -271,7 +283,7 @@ internal static class CandidateSpace
             };
             var threads = DeploymentSelection.IsCpuBackend(spec.Backend) ? Math.Max(1, spec.Threads) : 1;
             // The catalogue estimate assumes ORT's usual thread count; fewer threads are predicted proportionally slower.
-            var latency = estimate is null ? (double?)null : estimate.TotalMs * Math.Max(1.0, (double)ReferenceThreads / threads);
+            var latency = estimate is null ? (double?)null : estimate.TotalMs * Math.Max(1.0, (double)ReferenceThreads / threads) * kept;
             return new Planned(spec, size, memory, latency, PruneReason(size, memory));
         }
 
@@ -305,4 +317,6 @@ internal static class CandidateSpace
             return estimate;
         }
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -55,6 +55,13 @@ public sealed record CandidateSpec
     /// <summary>Mixed precision: the largest accuracy drop from FP32, in percentage points. Not with <see cref="MixedTargetAccuracy"/>.</summary>
     public double? MixedMaxAccuracyDrop { get; init; }
 
+    /// <summary>
+    /// Structured pruning before the precision is applied: keep this fraction of the model's MACs, in (0, 1)
+    /// (<see cref="Pruning.PruningOptions.TargetMacs"/>; with data, reconstructed on the calibration samples). Null: not
+    /// pruned — and left out of the content key, so the keys of unpruned candidates are those of earlier versions.
+    /// </summary>
+    public double? PruneMacs { get; init; }
+
     /// <summary>Timed runs of the candidate (and as many of the baseline, interleaved) for the host latency (≥ 1).</summary>
     public int LatencyRuns { get; init; } = DefaultLatencyRuns;
 
@@ -105,6 +112,10 @@ public sealed record CandidateSpec
             problems.Add(new("mixed precision needs an accuracy target: give {0} or {1}", Name(nameof(MixedTargetAccuracy)), Name(nameof(MixedMaxAccuracyDrop))));
         if (Precision != CandidatePrecision.Mixed && (MixedTargetAccuracy is not null || MixedMaxAccuracyDrop is not null))
             problems.Add(new($"{{0}}: an accuracy target is for mixed precision only, not {Precision}", Name(MixedTargetAccuracy is not null ? nameof(MixedTargetAccuracy) : nameof(MixedMaxAccuracyDrop))));
+        if (PruneMacs is { } macs && !(macs > 0 && macs < 1))
+            problems.Add(new($"{{0}} is {Show(macs)}: expected a fraction of the MACs to keep, between 0 and 1 (exclusive)", Name(nameof(PruneMacs))));
+        if (PruneMacs is not null && Precision == CandidatePrecision.Mixed)
+            problems.Add(new("{0}: pruned candidates are not searched at mixed precision (its accuracy search would run once per pruning target)", Name(nameof(PruneMacs))));
         if (Data is { } data) problems.AddRange(data.Validate());
         return problems;
     }

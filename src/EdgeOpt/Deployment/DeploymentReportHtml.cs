@@ -238,11 +238,17 @@ public static class DeploymentReportHtml
                     html.Append(F($"<tr><th>Initial load {EstimatedTag}</th><td>{E($"{Mb(load)}: {ok}")}</td></tr>"));
                 }
                 html.Append(F($"<tr><th>Backend</th><td>{E(chosen.Spec.Backend.ToString())}, {chosen.Spec.Threads} thread{(chosen.Spec.Threads == 1 ? "" : "s")}, batch {chosen.Spec.BatchSize}</td></tr>"));
+                if (chosen.Pruning is { } pruning) html.Append(F($"<tr><th>Pruning {MeasuredTag}</th><td>{E(PruningText(pruning))}</td></tr>"));
             }
             if (target.BorrowedFrom is { } from)
                 Row2("Custom device", target.Borrowed.Count > 0 ? $"figures borrowed from {from}: {string.Join(", ", target.Borrowed)}" : $"closest catalogue entry {from}; nothing borrowed");
             html.Append("</tbody></table></section>");
         }
+
+        private static string PruningText(CandidatePruning p) =>
+            F($"structured to {p.MacRatio:0.###}× MACs (target {p.TargetMacs:0.###}×), {p.ParameterRatio:0.###}× parameters, {p.GroupsPruned} channel groups cut, ") +
+            (p.ReconstructionSamples > 0 ? F($"reconstructed on {p.ReconstructionSamples} calibration samples") : "not reconstructed (no data)") +
+            F($"; pruned FP32 cosine {p.Cosine:0.####}");
 
         private void Row2(string name, string value) => html.Append(F($"<tr><th>{E(name)}</th><td>{E(value)}</td></tr>"));
 
@@ -311,6 +317,7 @@ public static class DeploymentReportHtml
             parts.Add(c.Quantization is { } q ? $"precision {q}" : "precision auto");
             parts.Add(F($"batch {c.BatchSize}"));
             parts.Add(c.Threads is { } t ? F($"{t} threads") : "threads searched");
+            if (c.PruneMacs.Count > 0) parts.Add("channel pruning to " + string.Join(", ", c.PruneMacs.Select(m => F($"{m:0.###}×"))) + " MACs");
             if (c.TimeBudget is { } budget) parts.Add("time budget " + budget.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
             if (c.BatteryOptimization) parts.Add("battery optimization");
             if (c.EnableProgressiveLoading) parts.Add("progressive loading");

@@ -51,6 +51,14 @@ public sealed record OptimizationConfig
     /// <summary>Wall-clock budget of the search (&gt; 0; JSON <c>"hh:mm:ss"</c>); null: no limit.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
+    /// <summary>
+    /// Structured pruning targets to add to the search, each a fraction of the model's MACs to keep in (0, 1) (JSON
+    /// <c>"pruneMacs": [0.75, 0.5]</c>): each is crossed with the precisions (pruned first, then quantized). Empty (the
+    /// default) searches no pruning: every target costs a pruning pass and, with data, a least-squares reconstruction
+    /// pass over the calibration samples before its candidates can be measured.
+    /// </summary>
+    public IReadOnlyList<double> PruneMacs { get; init; } = [];
+
     /// <summary>Every problem at once (empty: the config can work), each naming the member (<c>OptimizationConfig.BatchSize</c>).</summary>
     public IReadOnlyList<OptionProblem> Validate()
     {
@@ -71,6 +79,11 @@ public sealed record OptimizationConfig
             problems.Add(new($"{{0}} is {Show(r)}: expected the largest size over the original's, in (0, 1]", Name(nameof(CompressionRatio))));
         if (BatchSize < 1) problems.Add(new($"{{0}} is {BatchSize}: expected at least 1", Name(nameof(BatchSize))));
         if (Threads is < 1) problems.Add(new($"{{0}} is {Threads}: expected at least 1, or leave it out to search", Name(nameof(Threads))));
+        foreach (var macs in PruneMacs)
+            if (!(macs > 0 && macs < 1))
+                problems.Add(new($"{{0}} has {Show(macs)}: expected fractions of the MACs to keep, between 0 and 1 (exclusive), e.g. 0.75", Name(nameof(PruneMacs))));
+        if (PruneMacs.Distinct().Count() != PruneMacs.Count)
+            problems.Add(new("{0} lists a target twice", Name(nameof(PruneMacs))));
         if (TimeBudget is { } t && t <= TimeSpan.Zero)
             problems.Add(new($"{{0}} is {t.ToString("c", CultureInfo.InvariantCulture)}: expected a positive duration", Name(nameof(TimeBudget))));
         return problems;
@@ -100,6 +113,7 @@ public sealed record OptimizationConfig
             "batteryOptimization" or "enableProgressiveLoading" => "true or false",
             "batchSize" or "threads" => "a whole number",
             "timeBudget" => "a duration \"hh:mm:ss\" (e.g. \"00:10:00\")",
+            "pruneMacs" => "a list of fractions of the MACs to keep, e.g. [0.75, 0.5]",
             "quantization" => null,
             _ => "a number",
         }).ToConfig();
@@ -135,12 +149,14 @@ internal sealed class OptimizationConfigJson
     public int BatchSize { get; set; } = 1;
     public int? Threads { get; set; }
     public TimeSpan? TimeBudget { get; set; }
+    public List<double>? PruneMacs { get; set; }
 
     public OptimizationConfig ToConfig() => new()
     {
         Quantization = Quantization, TargetLatencyMs = TargetLatencyMs, MaxMemoryMb = MaxMemoryMb, TargetAccuracy = TargetAccuracy,
         MaxAccuracyDrop = MaxAccuracyDrop, MinFidelity = MinFidelity, CompressionRatio = CompressionRatio, BatteryOptimization = BatteryOptimization,
         EnableProgressiveLoading = EnableProgressiveLoading, BatchSize = BatchSize, Threads = Threads, TimeBudget = TimeBudget,
+        PruneMacs = PruneMacs is { Count: > 0 } targets ? targets.ToArray() : Array.Empty<double>(),
     };
 
     public static OptimizationConfigJson From(OptimizationConfig c) => new()
@@ -148,6 +164,7 @@ internal sealed class OptimizationConfigJson
         Quantization = c.Quantization, TargetLatencyMs = c.TargetLatencyMs, MaxMemoryMb = c.MaxMemoryMb, TargetAccuracy = c.TargetAccuracy,
         MaxAccuracyDrop = c.MaxAccuracyDrop, MinFidelity = c.MinFidelity, CompressionRatio = c.CompressionRatio, BatteryOptimization = c.BatteryOptimization,
         EnableProgressiveLoading = c.EnableProgressiveLoading, BatchSize = c.BatchSize, Threads = c.Threads, TimeBudget = c.TimeBudget,
+        PruneMacs = c.PruneMacs.Count == 0 ? null : [.. c.PruneMacs],
     };
 }
 
