@@ -295,24 +295,8 @@ public sealed class ReconstructionTests(ITestOutputHelper output)
 
     internal static double MeanCosine(Model reference, Model candidate, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs)
     {
-        var a = Outputs(reference, inputs);
-        var b = Outputs(candidate, inputs);
+        var a = ResNet18QuantizationTests.Fixture.Outputs(reference, inputs);
+        var b = ResNet18QuantizationTests.Fixture.Outputs(candidate, inputs);
         return a.Select((o, i) => UnstructuredResNet18Tests.Cosine(o, b[i])).Average();
-    }
-
-    private static List<float[]> Outputs(Model model, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs)
-    {
-        using var session = SessionFactory.Create(model);
-        var outputName = session.OutputMetadata.Keys.First();
-        var results = new List<float[]>();
-        foreach (var sample in inputs)
-        {
-            var (name, tensor) = sample.Single();
-            using var value = OrtTensors.ToOrtValue(tensor);
-            using var runOptions = new RunOptions();
-            using var outputs = session.Run(runOptions, [name], [value], [outputName]);
-            results.Add(OrtTensors.ToTensor(outputs[0], outputName).ToSingleArray());
-        }
-        return results;
     }
 }

@@ -55,6 +55,16 @@ internal sealed class StructuredGraphs
         return w;
     }
 
+    /// <summary>Conv a (8→16) → ReLU → Conv b (16→16) → ReLU → 1×1 head (16→4): two prunable groups, one reaching the output.</summary>
+    public static Model Chain()
+    {
+        var g = new StructuredGraphs();
+        var x = g.Input();
+        var a = g.Relu(g.Conv(x, 8, 16, "a"));
+        var b = g.Relu(g.Conv(a, 16, 16, "b"));
+        return g.Build(g.Conv(b, 16, 4, "head", kernel: 1, dead: false));
+    }
+
     /// <summary>Marks the output and builds the model with every value's shape declared (as exporters write value_info).</summary>
     public Model Build(Value output)
     {

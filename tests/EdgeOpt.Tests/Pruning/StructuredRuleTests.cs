@@ -221,12 +221,7 @@ public sealed class StructuredRuleTests
     [Fact]
     public void Excluded_nodes_leave_their_groups_whole()
     {
-        var g = new StructuredGraphs();
-        var x = g.Input();
-        var a = g.Relu(g.Conv(x, 8, 16, "a"));
-        var b = g.Relu(g.Conv(a, 16, 16, "b"));
-        var y = g.Conv(b, 16, 4, "head", kernel: 1, dead: false);
-        using var model = g.Build(y);
+        using var model = StructuredGraphs.Chain();
 
         using var result = StructuredGraphs.Prune(model, new PruningOptions { Ratio = 0.1, ExcludedNodes = ["a"] });
 
@@ -288,12 +283,7 @@ public sealed class StructuredRuleTests
     [Fact]
     public void Measuring_sensitivity_gives_one_row_per_prunable_group()
     {
-        var g = new StructuredGraphs();
-        var x = g.Input();
-        var a = g.Relu(g.Conv(x, 8, 16, "a"));
-        var b = g.Relu(g.Conv(a, 16, 16, "b"));
-        var y = g.Conv(b, 16, 4, "head", kernel: 1, dead: false);
-        using var model = g.Build(y);
+        using var model = StructuredGraphs.Chain();
 
         using var result = StructuredGraphs.Prune(model, new PruningOptions { Ratio = 0.1, MeasureSensitivity = true });
 
