@@ -55,9 +55,10 @@ internal static class CandidateCommand
         var args = new List<string> { "edgeopt", "prune", spec.ModelPath, "-o", PrunedName(spec), "--structured", "--target-macs", Number(spec.PruneMacs!.Value) };
         if (spec.Data is { } data)
         {
-            args.AddRange(["--data", data.Path, "--samples", data.CalibrationSamples.ToString(CultureInfo.InvariantCulture), "--reconstruct"]);
+            args.AddRange(["--data", data.Path, "--samples", data.CalibrationSamples.ToString(CultureInfo.InvariantCulture), "--reconstruct", "--importance", "activation"]);
             if (data.Image is { } image) args.AddRange(ImageFlags.For(image));
         }
+        args.AddRange(["--round-to", CandidateEvaluator.PruneRoundTo.ToString(CultureInfo.InvariantCulture)]);
         return Join(args);
     }
 

@@ -310,6 +310,9 @@ internal sealed class CandidateEvaluator : IDisposable
     /// of that target reuses it): structured, reconstructed by least squares on the calibration samples when there is
     /// data, not reconstructed on random inputs (noted).
     /// </summary>
+    /// <summary>Kept channel counts of pruned candidates are multiples of this: CPU (MLAS) and GPU kernels work in blocks of 8 or 16, other counts are padded and save nothing.</summary>
+    internal const int PruneRoundTo = 8;
+
     private Pruned SourceFor(CandidateSpec spec, Source source, DataSet data, IProgress<string>? progress, string label, CancellationToken cancellation)
     {
         if (spec.PruneMacs is not { } macs) return new Pruned(source, null, []);
@@ -317,7 +320,14 @@ internal sealed class CandidateEvaluator : IDisposable
         if (_pruned.TryGetValue(key, out var known)) return known;
         var reconstruct = !data.IsRandom;
         Report(progress, label, reconstruct ? "pruning and reconstructing" : "pruning");
-        var options = new PruningOptions { TargetMacs = macs, Reconstruct = reconstruct, Samples = reconstruct ? data.CalibrationCount : null };
+        var options = new PruningOptions
+        {
+            TargetMacs = macs,
+            Reconstruct = reconstruct,
+            Samples = reconstruct ? data.CalibrationCount : null,
+            RoundTo = PruneRoundTo,
+            Importance = reconstruct ? ChannelImportance.Activation : ChannelImportance.L1,
+        };
         var result = new Pruner(options).Prune(source.Model, reconstruct ? data.Source : null,
             progress is null ? null : new Relay<PruningProgress>(p => Report(progress, label, p.Total > 0 ? Invariant($"{p.Stage} {p.Done}/{p.Total}") : p.Stage)),
             cancellation);
