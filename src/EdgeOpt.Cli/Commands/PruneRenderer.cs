@@ -90,23 +90,8 @@ internal static class PruneRenderer
         return table;
     }
 
-    private static Table Evaluation(PruneEvaluation e)
-    {
-        var m = e.Result;
-        var table = new Table().Title($"[bold]Evaluation on {Markup.Escape(e.Data)} ({m.Samples:N0} samples, measured)[/]").AddColumns("Metric", "Input", "Pruned");
-        table.Columns[1].RightAligned();
-        table.Columns[2].RightAligned();
-        if (m.Top1 is { } top1) table.AddRow("Top-1 accuracy", P(m.ReferenceTop1), $"[bold]{P(top1)}[/]");
-        if (m.Top5 is { } top5) table.AddRow("Top-5 accuracy", P(m.ReferenceTop5), P(top5));
-        foreach (var f in m.Fidelity)
-        {
-            table.AddRow(Markup.Escape($"{f.Name}: cosine"), "1", F(f.Cosine, 5));
-            table.AddRow(Markup.Escape($"{f.Name}: top-1 agreement"), "100%", P(f.Top1Agreement));
-        }
-        table.AddRow("Latency / sample", m.ReferenceMeanLatencyMs is { } rl ? $"{F(rl, 3)} ms" : "", $"{F(m.MeanLatencyMs, 3)} ms");
-        table.AddRow("Measured on", "", Markup.Escape(m.MeasuredOn));
-        return table;
-    }
+    private static Table Evaluation(PruneEvaluation e) =>
+        EvaluationTable.Build(e.Data, e.Result, "Input", "Pruned", cosineDigits: 5, withErrors: false);
 
     private static string Settings(PruneSettings s, bool structured)
     {
@@ -141,6 +126,4 @@ internal static class PruneRenderer
     private static string N(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static string F(double value, int digits) => value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-    private static string P(double? fraction) => fraction is { } f ? (f * 100).ToString("F2", CultureInfo.InvariantCulture) + "%" : "n/a";
 }

@@ -46,25 +46,7 @@ internal static class QuantizeRenderer
         }
 
         if (r.Evaluation is { } e)
-        {
-            var m = e.Result;
-            var table = new Table().Title($"[bold]Evaluation on {Markup.Escape(e.Data)} ({m.Samples:N0} samples, measured)[/]")
-                .AddColumns("Metric", "Float (input)", Markup.Escape(r.Type));
-            table.Columns[1].RightAligned();
-            table.Columns[2].RightAligned();
-            if (m.Top1 is { } top1) table.AddRow("Top-1 accuracy", P(m.ReferenceTop1), $"[bold]{P(top1)}[/]");
-            if (m.Top5 is { } top5) table.AddRow("Top-5 accuracy", P(m.ReferenceTop5), P(top5));
-            foreach (var f in m.Fidelity)
-            {
-                table.AddRow(Markup.Escape($"{f.Name}: cosine"), "1", F(f.Cosine, 6));
-                table.AddRow(Markup.Escape($"{f.Name}: top-1 agreement"), "100%", P(f.Top1Agreement));
-                table.AddRow(Markup.Escape($"{f.Name}: SQNR"), "", $"{F(f.SqnrDb, 1)} dB");
-                table.AddRow(Markup.Escape($"{f.Name}: max abs error"), "", F(f.MaxAbsError, 5));
-            }
-            table.AddRow("Latency / sample", m.ReferenceMeanLatencyMs is { } rl ? $"{F(rl, 3)} ms" : "", $"{F(m.MeanLatencyMs, 3)} ms");
-            table.AddRow("Measured on", "", Markup.Escape(m.MeasuredOn));
-            console.Write(table);
-        }
+            console.Write(EvaluationTable.Build(e.Data, e.Result, "Float (input)", r.Type, cosineDigits: 6, withErrors: true));
 
         if (r.Search is { } s)
         {
@@ -85,8 +67,6 @@ internal static class QuantizeRenderer
     private const int MaxFloatRows = 40;
 
     private static string F(double value, int digits) => value.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-    private static string P(double? fraction) => fraction is { } f ? (f * 100).ToString("F2", CultureInfo.InvariantCulture) + "%" : "n/a";
 
     private static string Bytes(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " B";
 }
