@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using EdgeOpt.Cli;
+using EdgeOpt.Cli.Commands;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Progressive;
@@ -220,7 +220,7 @@ internal static class PruningFigures
                 var cosine = i == 0 ? 1 : set.MeanCosine(model);
                 var (files, gzip) = PackageBytes(model, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)));
                 var seconds = i == 0 ? "" : Invariant($"{results[i - 1].Seconds:0.0}");
-                Console.WriteLine(Invariant($"| {name} | {zeros} | {cosine:0.0000} | {Mib(model.CalculateSerializedSize())} | {Mib(Zipped(model.ToBytes()))} | {Mib(files)} / {Mib(gzip)} | {seconds} | {speed[0] / speed[i]:0.00}× |"));
+                Console.WriteLine(Invariant($"| {name} | {zeros} | {cosine:0.0000} | {Mib(model.CalculateSerializedSize())} | {Mib(CompressedSizes.Zip(model.ToBytes()))} | {Mib(files)} / {Mib(gzip)} | {seconds} | {speed[0] / speed[i]:0.00}× |"));
             }
         }
         finally
@@ -274,17 +274,6 @@ internal static class PruningFigures
         }
     }
 
-    private static long Zipped(byte[] bytes)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            using var entry = zip.CreateEntry("model.onnx", CompressionLevel.Optimal).Open();
-            entry.Write(bytes);
-        }
-        return buffer.Length;
-    }
-
     /// <summary>The progressive package's bytes on disk, and gzip of each of its files (what a server with compression sends).</summary>
     private static (long Files, long Gzip) PackageBytes(Model model, string folder)
     {
@@ -298,9 +287,7 @@ internal static class PruningFigures
         {
             var bytes = File.ReadAllBytes(file);
             files += bytes.Length;
-            using var buffer = new MemoryStream();
-            using (var stream = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true)) stream.Write(bytes);
-            gzip += buffer.Length;
+            gzip += CompressedSizes.Gzip(bytes);
         }
         return (files, gzip);
     }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Pruning;
@@ -147,7 +146,7 @@ internal static class PruneCommand
         // Unstructured sparsity pays off in the download: what a zip of the model takes before and after.
         PruneCompression? compression = null;
         if (options.Kind == PruningKind.Unstructured)
-            compression = new PruneCompression(ZippedBytes(original.ToBytes()), ZippedBytes(result.Model.ToBytes()));
+            compression = new PruneCompression(CompressedSizes.Zip(original.ToBytes()), CompressedSizes.Zip(result.Model.ToBytes()));
 
         // Everything is computed: only now is the model written (atomically).
         clock.Restart();
@@ -160,18 +159,6 @@ internal static class PruneCommand
         if (asJson) CommandRunner.WriteJson(context, summary);
         else PruneRenderer.Render(context.Console, summary);
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Bytes of a zip (deflate, optimal) holding <paramref name="bytes"/> as one entry: the download a web server's compression comes close to.</summary>
-    internal static long ZippedBytes(byte[] bytes)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            using var entry = zip.CreateEntry("model.onnx", CompressionLevel.Optimal).Open();
-            entry.Write(bytes);
-        }
-        return buffer.Length;
     }
 
     private static ChannelImportance ParseImportance(string text) => text.ToLowerInvariant() switch

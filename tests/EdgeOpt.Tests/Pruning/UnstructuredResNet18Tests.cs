@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.IO.Compression;
+using EdgeOpt.Cli.Commands;
 using EdgeOpt.Data;
 using EdgeOpt.Onnx;
 using EdgeOpt.Progressive;
@@ -178,11 +178,11 @@ public sealed class UnstructuredResNet18Tests(UnstructuredResNet18Tests.Fixture 
         {
             var path = dir.File(name.Replace('%', 'p').Replace(':', '-') + ".onnx");
             model.Save(path);
-            var zip = ZipSize(path);
+            var zip = CompressedSizes.Zip(File.ReadAllBytes(path));
             var package = dir.File(name.Replace('%', 'p').Replace(':', '-') + ".pkg");
             ProgressivePackager.Package(path, package, new ProgressiveOptions());
             var files = Directory.GetFiles(package, "*", SearchOption.AllDirectories);
-            sizes[name] = (new FileInfo(path).Length, zip, files.Sum(f => new FileInfo(f).Length), files.Sum(GzipSize));
+            sizes[name] = (new FileInfo(path).Length, zip, files.Sum(f => new FileInfo(f).Length), files.Sum(f => CompressedSizes.Gzip(File.ReadAllBytes(f))));
         }
         var latency = InterleavedLatency(variants.Select(v => v.Model).ToArray(), fixture.HeldOut[0], rounds: 15);
         for (var i = 0; i < variants.Length; i++)
@@ -215,23 +215,6 @@ public sealed class UnstructuredResNet18Tests(UnstructuredResNet18Tests.Fixture 
         double dot = 0, na = 0, nb = 0;
         for (var i = 0; i < a.Length; i++) { dot += a[i] * (double)b[i]; na += a[i] * (double)a[i]; nb += b[i] * (double)b[i]; }
         return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
-    }
-
-    private static long ZipSize(string path)
-    {
-        using var memory = new MemoryStream();
-        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
-            zip.CreateEntryFromFile(path, Path.GetFileName(path), CompressionLevel.Optimal);
-        return memory.Length;
-    }
-
-    private static long GzipSize(string path)
-    {
-        using var memory = new MemoryStream();
-        using (var gzip = new GZipStream(memory, CompressionLevel.Optimal, leaveOpen: true))
-        using (var file = File.OpenRead(path))
-            file.CopyTo(gzip);
-        return memory.Length;
     }
 
     /// <summary>Median milliseconds per run of each model at one intra-op thread, the models taking turns every round.</summary>
