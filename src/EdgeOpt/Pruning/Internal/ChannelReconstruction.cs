@@ -28,17 +28,17 @@ internal static class ChannelReconstruction
     /// sequential) is what ResNet18 needs: with 12 stages for its 19 consumers the held-out cosine at 0.75× MACs was
     /// 0.93, with 19 it is 0.96 (each pass runs only the front of the network its consumers need).
     /// </summary>
-    public static int Stages { get; set; } = 64;
+    public const int Stages = 64;
 
     /// <summary>Output positions sampled per image and layer, at most (fewer for small layers).</summary>
-    public static int MaxRowsPerSample { get; set; } = 50;
+    public const int MaxRowsPerSample = 50;
 
     /// <summary>
     /// Ridge strength as a share of the mean diagonal of XᵀX. Strong on purpose: the late 3×3 convs have up to 4,608
     /// columns for ~5,000 sampled rows, and a weak pull towards the pruned weights fits the calibration crops at the
     /// expense of other images (ResNet18 at 0.75× MACs, held-out mean cosine: 0.89 at 0.01, 0.95 at 0.05, 0.97 at 0.4).
     /// </summary>
-    public static double Ridge { get; set; } = 0.4;
+    public const double Ridge = 0.4;
 
     /// <summary>Rows per layer kept aside to measure the error before and after the refit.</summary>
     private const int EvaluationRows = 768;
@@ -191,21 +191,15 @@ internal static class ChannelReconstruction
             if (tensor >= fits.Count)
             {
                 var tail = tails[tensor - fits.Count];
-                tail.ShortcutOriginal[sample] = ShortcutRows(tail, shape, values, samples.Count, sample, tail.KeptOutputs);
+                tail.ShortcutOriginal[sample] = SampledOutputRows(tail, shape, values, samples.Count, sample, tail.KeptOutputs);
                 return;
             }
             var fit = fits[tensor];
             var channels = ChannelCount(fit, shape);
             fit.OriginalChannels = channels;
             (fit.OriginalStatistics ??= new ChannelStatistics(fit.KeptOutputs?.Count ?? channels)).Add(values, shape, fit.Node, fit.KeptOutputs);
-            if (fit.Layer is not { } layer) return;
-            var geometry = OutputGeometry(layer, shape);
-            var kept = fit.KeptOutputs?.Count ?? channels;
-            var positions = LayerInputStatistics.Positions(geometry.Positions, RowsPerSample(layer, samples.Count), fit.Index, sample);
-            var rows = new float[positions.Length * kept];
-            for (var p = 0; p < positions.Length; p++)
-                layer.OutputRow(values, geometry, channels, positions[p], fit.KeptOutputs, rows.AsSpan(p * kept, kept));
-            fit.Targets[sample] = rows;
+            if (fit.Layer is null) return;
+            fit.Targets[sample] = SampledOutputRows(fit, shape, values, samples.Count, sample, fit.KeptOutputs);
         }, cancellation);
     }
 
@@ -234,7 +228,7 @@ internal static class ChannelReconstruction
             if (tensor < tailCount)
             {
                 var tail = tails[tensor];
-                tail.ShortcutPruned = ShortcutRows(tail, shape, values, samples.Count, sample, null);
+                tail.ShortcutPruned = SampledOutputRows(tail, shape, values, samples.Count, sample, null);
                 return;
             }
             tensor -= tailCount;
@@ -278,12 +272,15 @@ internal static class ChannelReconstruction
         }, cancellation);
     }
 
-    /// <summary>A shortcut tensor (the consumer's output shape) at the consumer's sampled positions; null when its shape differs.</summary>
-    private static float[]? ShortcutRows(Fit fit, IReadOnlyList<long> shape, ReadOnlySpan<float> values, int samples, int sample, IReadOnlyList<int>? kept)
+    /// <summary>
+    /// A tensor shaped like the consumer's output (the output itself, or a shortcut added to it) at the consumer's
+    /// sampled positions, on the <paramref name="kept"/> channels (null: all); null when its channels do not match the layer's.
+    /// </summary>
+    private static float[]? SampledOutputRows(Fit fit, IReadOnlyList<long> shape, ReadOnlySpan<float> values, int samples, int sample, IReadOnlyList<int>? kept)
     {
         var layer = fit.Layer!;
         var geometry = OutputGeometry(layer, shape);
-        var channels = (int)shape[1];
+        var channels = ChannelCount(fit, shape);
         var count = kept?.Count ?? channels;
         if (count != layer.Outputs) return null;
         var positions = LayerInputStatistics.Positions(geometry.Positions, RowsPerSample(layer, samples), fit.Index, sample);
