@@ -29,8 +29,9 @@ public class LayeringTests
         ("EdgeOpt.Progressive", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Passes"]),
         ("EdgeOpt.Web", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Passes", "EdgeOpt.Progressive"]),
         ("EdgeOpt.Pruning", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Passes", "EdgeOpt.Analysis"]),
+        ("EdgeOpt.Power", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Analysis"]),
         ("EdgeOpt.Deployment", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Passes",
-            "EdgeOpt.Analysis", "EdgeOpt.Quantization", "EdgeOpt.Progressive", "EdgeOpt.Web", "EdgeOpt.Pruning"]),
+            "EdgeOpt.Analysis", "EdgeOpt.Quantization", "EdgeOpt.Progressive", "EdgeOpt.Web", "EdgeOpt.Pruning", "EdgeOpt.Power"]),
     ];
 
     private static readonly Dictionary<string, string[]> Allowed = Table.ToDictionary(t => t.Layer, t => t.Uses, StringComparer.Ordinal);
