@@ -40,6 +40,9 @@ public sealed record EdgeDevice
     /// <summary>Battery capacity in watt-hours (null: no battery).</summary>
     public double? BatteryWh { get; init; }
 
+    /// <summary>Power, battery-drain and thermal figures for the energy model (null: none published here; see <c>edgeopt power</c>).</summary>
+    public DevicePower? Power { get; init; }
+
     /// <summary>Accelerators by name: <c>"Neural Engine"</c>, <c>"NNAPI"</c>, <c>"GPU"</c>, <c>"TensorRT"</c>, <c>"Edge TPU"</c>, <c>"WebGPU"</c>.</summary>
     public IReadOnlyList<string> Accelerators { get; init; } = [];
 
