@@ -70,10 +70,13 @@ public sealed class BatteryPowerModeTests(ChromiumFixture chromium, BatteryPower
         var page = session.Page;
         (await BundlePage.OpenAsync(page, bundle.Served["index.html"])).ReadyOutput();
         Assert.Equal(1, (await PowerAsync(page)).Threads);
+        // One thread: onnxruntime-web starts no pthread worker (Emscripten's pool holds threads - 1).
+        Assert.DoesNotContain(page.Workers, IsPthreadWorker);
 
         await SetBatteryAsync(page, level: 0.15, charging: true);
         var plugged = await WaitForModeAsync(page, "balanced");
         Assert.Equal("15 %, charging", await page.TextContentAsync("#battery"));
+        Assert.Contains(page.Workers, IsPthreadWorker);
         Assert.Equal((TwoThreadBundle.Threads, "10"), (plugged.Threads, plugged.RateCap));
         // Two threads need a second onnxruntime-web instance (its thread count is fixed when it starts): the new session
         // must really run, and give the same logits.
@@ -145,6 +148,8 @@ public sealed class BatteryPowerModeTests(ChromiumFixture chromium, BatteryPower
         Outputs.AssertClose(bundle.Expected, await RunAsync(page), LogitTolerance, output);
         Assert.Empty(session.Errors);
     }
+
+    private static bool IsPthreadWorker(IWorker worker) => worker.Url.EndsWith("/ort-wasm-simd-threaded.mjs", StringComparison.Ordinal);
 
     private static Task SetBatteryAsync(IPage page, double level, bool charging) => page.EvaluateAsync("""
         ([level, charging]) => {

@@ -242,7 +242,7 @@ async function main() {
   let override = MODES.includes(urlMode) ? { mode: urlMode, source: 'url' } : null;
   $('power-mode').value = override?.mode ?? 'auto';
   $('power-rule').textContent = `Automatic: battery-saver while the battery discharges at or below ${Math.round(config.power.saverAtOrBelow * 100)} % ` +
-    `(${config.power.saverThreads} thread, at most ${config.power.maxRate['battery-saver']} inferences/s when running continuously), otherwise ${config.power.mode}.`;
+    `(${config.power.saverThreads} thread${config.power.saverThreads === 1 ? '' : 's'} on WebAssembly, at most ${config.power.maxRate['battery-saver']} inferences/s when running continuously), otherwise ${config.power.mode}.`;
   const batteryRead = await readBattery();
   const battery = { api: batteryRead.api, level: null, charging: null };
   const showBattery = () => {
