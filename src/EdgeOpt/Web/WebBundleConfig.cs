@@ -15,6 +15,7 @@ internal sealed record WebBundleConfig
     public required int Threads { get; init; }
     public required int MaxThreads { get; init; }
     public required bool Pwa { get; init; }
+    public WebPowerConfig Power { get; init; } = WebPowerConfig.Default;
     public required WebRuntimeConfig Runtime { get; init; }
 
     /// <summary>Backend (wasm, webgpu, webgl) → every file under <c>ort/</c> it loads: what the service worker keeps for offline use.</summary>
@@ -25,6 +26,20 @@ internal sealed record WebBundleConfig
     public required string SampleDescription { get; init; }
     public WebImageConfig? Image { get; init; }
     public IReadOnlyList<string>? Labels { get; init; }
+}
+
+/// <summary>
+/// The page's power modes (app.js): <see cref="Mode"/> is the one it runs in unless the battery is discharging at or below
+/// <see cref="SaverAtOrBelow"/> (a fraction, from <c>navigator.getBattery()</c> where the browser offers it) or the user picks
+/// another; battery-saver runs the wasm backend on at most <see cref="SaverThreads"/> threads; <see cref="MaxRate"/>: mode →
+/// most inferences per second of the continuous run, 0 for no cap.
+/// </summary>
+internal sealed record WebPowerConfig(string Mode, double SaverAtOrBelow, int SaverThreads, IReadOnlyDictionary<string, double> MaxRate)
+{
+    // Balanced: the configured threads, with the continuous run capped at what a live preview needs; battery-saver: one
+    // thread (no pool of busy workers) and a few inferences a second, so a discharging device keeps working longer.
+    public static readonly WebPowerConfig Default = new("balanced", 0.2, 1,
+        new Dictionary<string, double> { ["performance"] = 0, ["balanced"] = 10, ["battery-saver"] = 2 });
 }
 
 /// <summary>Entry modules under <c>ort/</c> per backend (only those shipped).</summary>

@@ -55,8 +55,9 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
+// Search ignored: the page imports a second copy of the runtime module as ort/….mjs?threads=N (power modes, app.js).
 async function cacheFirst(request, cacheName) {
-  const hit = await caches.match(request);
+  const hit = await caches.match(request, { ignoreSearch: true });
   if (hit) return hit;
   const response = await fetch(request);
   if (response.ok && response.status === 200) (await caches.open(cacheName)).put(request, response.clone());
