@@ -3,6 +3,7 @@ using EdgeOpt.Data;
 using EdgeOpt.Deployment;
 using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Passes;
+using EdgeOpt.Power.Sensors;
 using EdgeOpt.Progressive;
 using EdgeOpt.Pruning;
 using EdgeOpt.Quantization;
@@ -76,6 +77,7 @@ internal static class OptionFlags
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Shapes))] = "--shape",
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.Data))] = "--data",
         [Of<BenchmarkOptions>(nameof(BenchmarkOptions.ExecutionProvider))] = "--ep",
+        [Of<SustainedBenchmarkOptions>(nameof(SustainedBenchmarkOptions.Duration))] = "--sustained",
 
         [Of<EvaluationOptions>(nameof(EvaluationOptions.Samples))] = "--samples",
         [Of<EvaluationOptions>(nameof(EvaluationOptions.Labels))] = "--labels",

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace EdgeOpt.Cli.Commands;
 
 /// <summary>Argument handling every model-in, model-out command shares, so they refuse the same mistakes the same way.</summary>
@@ -35,6 +37,24 @@ internal static class Arguments
         { } s when double.IsFinite(s) && Math.Abs(s) < TimeSpan.MaxValue.TotalSeconds => TimeSpan.FromSeconds(s),
         { } s => throw new UsageException($"{flag} {s}: expected a positive number of seconds"),
     };
+
+    /// <summary><c>90s</c>, <c>10m</c>, <c>1.5h</c>, <c>250ms</c>, a number of seconds, or <c>hh:mm:ss</c>; anything else is a usage error naming <paramref name="flag"/>. The sign is the options record's to judge.</summary>
+    public static TimeSpan Duration(string text, string flag)
+    {
+        var t = text.Trim();
+        if (t.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var span)) return span;
+        var (number, scale) = t switch
+        {
+            _ when t.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (t[..^2], 0.001),
+            _ when t.EndsWith('s') || t.EndsWith('S') => (t[..^1], 1.0),
+            _ when t.EndsWith('m') || t.EndsWith('M') => (t[..^1], 60.0),
+            _ when t.EndsWith('h') || t.EndsWith('H') => (t[..^1], 3600.0),
+            _ => (t, 1.0),
+        };
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value * scale > TimeSpan.MaxValue.TotalSeconds)
+            throw new UsageException($"{flag} '{text}': expected a duration such as 90s, 10m, 1h or 00:10:00");
+        return TimeSpan.FromSeconds(value * scale);
+    }
 
     /// <summary>Accepts both <c>--flag a,b</c> and <c>--flag a --flag b</c>.</summary>
     public static List<string> SplitNames(IEnumerable<string> values) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeOpt.Power.Sensors;
 using EdgeOpt.Runtime;
 using Spectre.Console;
 
@@ -7,8 +8,9 @@ namespace EdgeOpt.Cli.Commands;
 
 /// <summary>
 /// <c>edgeopt benchmark MODEL [MODEL ...] [--threads 1,2] [--warmup N] [--runs N | --duration S] [--ep NAME]
-/// [--shape NAME=DIMS]... [--data DIR|FILE] [--batch N] [--json]</c>: runs <see cref="ModelBenchmark"/> and renders one
-/// table per thread count (ratios against the first model), or the whole report with every raw sample as JSON.
+/// [--shape NAME=DIMS]... [--data DIR|FILE] [--batch N] [--sustained DURATION] [--json]</c>: runs <see cref="ModelBenchmark"/>
+/// and renders one table per thread count (ratios against the first model), or the whole report with every raw sample as
+/// JSON. With <c>--sustained</c> it runs one model for that long instead (<see cref="SustainedBenchmark"/>) and renders its windows.
 /// </summary>
 internal static class BenchmarkCommand
 {
@@ -41,6 +43,12 @@ internal static class BenchmarkCommand
             DefaultValueFactory = _ => "all",
             HelpName = "none|basic|extended|all",
         };
+        var sustained = new Option<string?>("--sustained")
+        {
+            Description = "Run one model without pause this long (e.g. 30s, 2m) and report it in windows: latency drift, and power, " +
+                "energy per inference, temperature and CPU frequency where sensors exist; flags suspected throttling",
+            HelpName = "DURATION",
+        };
         var json = new Option<bool>("--json") { Description = "Write the report (summary and every raw latency sample) as one JSON object on stdout, nothing else" };
 
         var command = new Command("benchmark",
@@ -48,7 +56,7 @@ internal static class BenchmarkCommand
             "p50/p90/p99, throughput and memory, per thread count. Several models run interleaved (A B A B ...) and are " +
             "compared with the first.")
         {
-            models, threads, warmup, runs, duration, ep, shapes, data, batch, optimization, json,
+            models, threads, warmup, runs, duration, ep, shapes, data, batch, optimization, sustained, json,
         };
 
         CommandRunner.SetAction(command, (parse, context) =>
@@ -65,6 +73,7 @@ internal static class BenchmarkCommand
                 Batch = parse.GetValue(batch),
                 Optimization = ParseOptimization(parse.GetValue(optimization)!),
             };
+            if (parse.GetValue(sustained) is { } text) return Sustained(context, parse.GetValue(models)!, text, options, parse.GetValue(json));
             var report = ProgressDisplay.WithBar<BenchmarkProgress, BenchmarkReport>(context, "Benchmarking", p => (p.Stage, p.Done, p.Total),
                 progress => ModelBenchmark.Run(parse.GetValue(models)!, options, progress));
             if (parse.GetValue(json)) CommandRunner.WriteJson(context, report);
@@ -72,6 +81,17 @@ internal static class BenchmarkCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int Sustained(CommandContext context, string[] models, string duration, BenchmarkOptions benchmark, bool json)
+    {
+        if (models.Length != 1) throw new UsageException($"--sustained runs one model, not {models.Length}: give a single MODEL");
+        var options = new SustainedBenchmarkOptions { Duration = Arguments.Duration(duration, "--sustained"), Benchmark = benchmark };
+        var report = ProgressDisplay.WithBar<BenchmarkProgress, SustainedBenchmarkReport>(context, "Sustained run", p => (p.Stage, p.Done, p.Total),
+            progress => SustainedBenchmark.Run(models[0], options, progress));
+        if (json) CommandRunner.WriteJson(context, report);
+        else SustainedBenchmarkRenderer.Render(context.Console, report);
+        return ExitCodes.Ok;
     }
 
     /// <summary>Accepts <c>--threads 1,2</c> and <c>--threads 1 --threads 2</c>; empty means one thread.</summary>

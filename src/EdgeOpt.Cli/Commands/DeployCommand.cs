@@ -122,22 +122,7 @@ internal static class DeployCommand
             progress => deployer.Deploy(model, data, output, progress));
 
     /// <summary><c>90s</c>, <c>10m</c>, <c>1.5h</c>, <c>250ms</c>, a number of seconds, or <c>hh:mm:ss</c>.</summary>
-    internal static TimeSpan ParseDuration(string text)
-    {
-        var t = text.Trim();
-        if (t.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var span)) return span;
-        var (number, scale) = t switch
-        {
-            _ when t.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (t[..^2], 0.001),
-            _ when t.EndsWith('s') || t.EndsWith('S') => (t[..^1], 1.0),
-            _ when t.EndsWith('m') || t.EndsWith('M') => (t[..^1], 60.0),
-            _ when t.EndsWith('h') || t.EndsWith('H') => (t[..^1], 3600.0),
-            _ => (t, 1.0),
-        };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value * scale > TimeSpan.MaxValue.TotalSeconds)
-            throw new UsageException($"--time-budget '{text}': expected a duration such as 90s, 10m, 1h or 00:10:00");
-        return TimeSpan.FromSeconds(value * scale);
-    }
+    internal static TimeSpan ParseDuration(string text) => Arguments.Duration(text, "--time-budget");
 
     /// <summary><c>0.75,0.5</c>: the numbers as given; their range is the config's rule (<see cref="OptimizationConfig.Validate"/>).</summary>
     internal static List<double> ParseFractions(string text)
