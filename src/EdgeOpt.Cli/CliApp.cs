@@ -39,6 +39,7 @@ public static class CliApp
         CompatCommand.Create(),
         BenchmarkCommand.Create(),
         EstimateCommand.Create(),
+        PowerCommand.Create(),
         MatrixCommand.Create(),
         DeployCommand.Create(),
         ProgressiveCommand.Create(),

@@ -1,4 +1,5 @@
 using EdgeOpt.Analysis;
+using EdgeOpt.Power;
 using EdgeOpt.Data;
 using EdgeOpt.Deployment;
 using EdgeOpt.Onnx.Serialization;
@@ -99,6 +100,14 @@ internal static class OptionFlags
 
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
         [Of<EstimateOptions>(nameof(EstimateOptions.Threads))] = "--threads",
+
+        [Of<PowerOptions>(nameof(PowerOptions.Batch))] = "--batch",
+        [Of<PowerOptions>(nameof(PowerOptions.Threads))] = "--threads",
+        [Of<PowerOptions>(nameof(PowerOptions.RatePerSecond))] = "--rate",
+        [Of<PowerOptions>(nameof(PowerOptions.DutyCycle))] = "--duty",
+        [Of<PowerOptions>(nameof(PowerOptions.Mode))] = "--mode",
+        [Of<PowerOptions>(nameof(PowerOptions.AmbientC))] = "--ambient",
+        [Of<PowerOptions>(nameof(PowerOptions.BatteryWh))] = "--battery-wh",
 
         [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.Batch))] = "--batch",
         [Of<DeviceMatrixOptions>(nameof(DeviceMatrixOptions.DimensionValues))] = "--dim",

@@ -31,6 +31,12 @@ public sealed record CustomDevice
     /// <summary>Peak DRAM bandwidth in GB/s; null borrows it.</summary>
     public double? MemoryBandwidthGBps { get; init; }
 
+    /// <summary>
+    /// Power, drain and thermal figures for <c>edgeopt power</c> and battery-constrained deploys; never borrowed from the
+    /// closest catalogue entry (null: the device has none, and the power commands say what to give).
+    /// </summary>
+    public DevicePower? Power { get; init; }
+
     /// <summary>Every problem at once (empty: it can be resolved): no name, memory or a given peak/bandwidth not positive, an undefined platform.</summary>
     public IReadOnlyList<OptionProblem> Validate()
     {
@@ -131,6 +137,8 @@ public sealed record CustomDevice
             ComputeUnits = units,
             MemoryGb = MemoryGb,
             MemoryBandwidthGBps = MemoryBandwidthGBps ?? entry.MemoryBandwidthGBps,
+            // Power figures belong to one device: never borrowed, only given.
+            Power = Power,
             Sources = sources,
         };
         return new ResolvedDevice(device, entry.Id, borrowed);
@@ -157,7 +165,7 @@ public sealed record CustomDevice
         var device = new CustomDevice
         {
             Platform = read.Platform, Name = read.Name, Cpu = read.Cpu, MemoryGb = read.MemoryGb,
-            PeakGflops = read.PeakGflops, MemoryBandwidthGBps = read.MemoryBandwidthGBps,
+            PeakGflops = read.PeakGflops, MemoryBandwidthGBps = read.MemoryBandwidthGBps, Power = read.Power,
         };
         InvalidOptionsException.ThrowIfAny(device.Validate());
         return device;
@@ -167,6 +175,7 @@ public sealed record CustomDevice
     public string ToJson() => JsonSerializer.Serialize(new CustomDeviceJson
     {
         Platform = Platform, Name = Name, Cpu = Cpu, MemoryGb = MemoryGb, PeakGflops = PeakGflops, MemoryBandwidthGBps = MemoryBandwidthGBps,
+        Power = Power,
     }, CustomDeviceJsonContext.Default.CustomDeviceJson);
 
     private const string Given = "given in the custom device";
@@ -223,6 +232,7 @@ internal sealed class CustomDeviceJson
     public required double MemoryGb { get; set; }
     public double? PeakGflops { get; set; }
     public double? MemoryBandwidthGBps { get; set; }
+    public DevicePower? Power { get; set; }
 }
 
 /// <summary>Source-generated JSON for <c>device.json</c>.</summary>

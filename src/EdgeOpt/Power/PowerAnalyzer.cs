@@ -69,7 +69,20 @@ public static class PowerAnalyzer
     public static DevicePower Require(EdgeDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (device.Power is { } power) return power;
+        if (device.Power is { } power)
+        {
+            var bad = new List<string>();
+            if (!(power.ProcessNm > 0)) bad.Add("processNm must be positive");
+            if (!(power.IdleW >= 0)) bad.Add("idleW must be 0 or more");
+            if (power.BaselineW is { } baseline && !(baseline >= 0)) bad.Add("baselineW must be 0 or more");
+            if (!(power.ThermalTimeConstantS > 0)) bad.Add("thermalTimeConstantS must be positive");
+            if (!(power.ThermalLimitC > 0)) bad.Add("thermalLimitC must be positive");
+            if (power.ThermalResistanceCPerW is { } r && !(r > 0)) bad.Add("thermalResistanceCPerW must be positive");
+            if (power.Units.Any(u => !(u.ActiveW >= 0))) bad.Add("units[].activeW must be 0 or more");
+            if (power.Modes.Any(m => !(m.ClockScale > 0 && m.ClockScale <= 1))) bad.Add("modes[].clockScale must be in (0, 1]");
+            if (bad.Count > 0) throw new UsageException($"device '{device.Name}' power figures: {string.Join("; ", bad)}");
+            return power;
+        }
         throw new UsageException($"device '{device.Name}' has no power figures (processNm, idleW, thermalLimitC, thermalTimeConstantS): " +
             "give them as a \"power\" object in a device.json (see docs/cli.md, 'edgeopt power')");
     }
@@ -98,7 +111,9 @@ public static class PowerAnalyzer
             pacedClock = hi;
         }
         double? pacedW = pacedClock is { } c ? rate * At(c).Energy.ModelJ : null;
-        var winner = pacedW is not { } p ? "race-to-idle: only the top clock meets the rate"
+        var topMeets = outcomes[(int)PowerModeKind.Performance].LatencyMs <= period;
+        var winner = !topMeets ? Invariant($"neither: no clock meets {rate:G3}/s (the top clock takes {outcomes[(int)PowerModeKind.Performance].LatencyMs:G3} ms of a {period:G3} ms period)")
+            : pacedW is not { } p ? "race-to-idle: only the top clock meets the rate"
             : p < raceW ? Invariant($"paced at {pacedClock:P0} clock: {p:F3} W vs {raceW:F3} W racing to idle ({1 - (p / raceW):P0} less)")
             : Invariant($"race-to-idle: {raceW:F3} W vs {p:F3} W paced at {pacedClock:P0} clock ({1 - (raceW / p):P0} less)");
         return new BatteryEstimate(rate, capacity, baseline, modelW, hours, modelW / (baseline + modelW), raceW, pacedW, pacedClock, winner);

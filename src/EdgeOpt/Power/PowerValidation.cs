@@ -1,5 +1,6 @@
 using EdgeOpt.Devices;
 using EdgeOpt.Onnx;
+using EdgeOpt.Analysis.Estimation;
 using EdgeOpt.Power.Internal;
 
 namespace EdgeOpt.Power;

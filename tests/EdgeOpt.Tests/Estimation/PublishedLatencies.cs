@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeOpt.Analysis;
+using EdgeOpt.Analysis.Estimation;
 using EdgeOpt.Devices;
 
 namespace EdgeOpt.Tests.Estimation;

@@ -1,10 +1,11 @@
 using EdgeOpt.Onnx;
 
-namespace EdgeOpt.Tests.Estimation;
+namespace EdgeOpt.Analysis.Estimation;
 
 /// <summary>
 /// ResNet-50 v1.5 (the MLPerf Inference reference model: torchvision's layout, stride 2 in the 3×3 conv of each
-/// stage's first bottleneck) built with the IR at 1×3×224×224. Weights are zeros: an estimate needs only shapes.
+/// stage's first bottleneck) built with the IR at 1×3×224×224. Weights are zeros: an estimate needs only shapes. The reference model of the
+/// published-measurement checks: latency (the estimation tests) and energy (<c>EdgeOpt.Power.PowerValidation</c>).
 /// </summary>
 internal static class ResNet50
 {

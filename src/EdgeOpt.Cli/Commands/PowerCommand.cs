@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeOpt.Devices;
+using EdgeOpt.Onnx;
+using EdgeOpt.Power;
+
+namespace EdgeOpt.Cli.Commands;
+
+/// <summary>
+/// <c>edgeopt power MODEL --device NAME|device.json [--precision …] [--unit …] [--rate N/s | --duty D] [--mode …] [--json]</c>:
+/// energy per inference, battery life, the performance/balanced/battery-saver trade-off and the thermal outlook,
+/// estimated from the model's per-node cost and the device's power figures; <c>edgeopt power --validate</c> prints the
+/// model against published measurements.
+/// </summary>
+internal static class PowerCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string?>("model") { Description = "The .onnx model file (read only); not needed with --validate", Arity = ArgumentArity.ZeroOrOne };
+        var device = new Option<string?>("--device")
+        {
+            Description = "Target: a catalogue device with power figures (see 'edgeopt devices') or a device.json with a \"power\" object",
+            HelpName = "NAME|device.json",
+        };
+        var precision = new Option<string>("--precision") { Description = "Number format the model runs in: fp32, fp16 or int8", DefaultValueFactory = _ => "fp32" };
+        var unit = new Option<string?>("--unit") { Description = "Processor: cpu, gpu or npu (default: npu for int8 where present, gpu for fp16, else cpu)" };
+        var batch = new Option<int>("--batch") { Description = "Items per inference (energy is per item)", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "Intra-op threads for a CPU estimate (default: ONNX Runtime's default for the device)" };
+        var rate = new Option<string?>("--rate") { Description = "Inferences per second the application needs, e.g. 10 or 10/s (default: back to back)", HelpName = "N/s" };
+        var duty = new Option<double?>("--duty") { Description = "Share of the time the model runs, in (0, 1] (instead of --rate)" };
+        var mode = new Option<string>("--mode") { Description = "Power mode of the headline figures: performance, balanced or battery-saver (all three are in the table)", DefaultValueFactory = _ => "performance" };
+        var ambient = new Option<double>("--ambient") { Description = "Room temperature for the thermal model, °C", DefaultValueFactory = _ => PowerOptions.Default.AmbientC };
+        var batteryWh = new Option<double?>("--battery-wh") { Description = "Battery capacity in Wh instead of the device's (e.g. a board on a battery pack)" };
+        var validate = new Option<bool>("--validate") { Description = "Print the energy model against published measurements (MLPerf v3.0 power, Coral, Raspberry Pi 4) on ResNet-50 v1.5, fitted and held-out anchors apart" };
+        var json = new Option<bool>("--json") { Description = "Write the result as one JSON object on stdout, nothing else" };
+        var command = new Command("power",
+            "Estimate energy per inference, battery life, power modes (performance / balanced / battery-saver) and the thermal outlook " +
+            "of a model on a device. Every figure is estimated from the model's MACs and bytes and the device's published power figures; " +
+            "the coefficients and their sources are listed, fitted ones marked. Measure on a device with 'edgeopt benchmark --sustained'.")
+        {
+            model, device, precision, unit, batch, threads, rate, duty, mode, ambient, batteryWh, validate, json,
+        };
+        CommandRunner.SetAction(command, (parse, context) =>
+        {
+            if (parse.GetValue(validate)) return Validate(context, parse.GetValue(json));
+            var path = parse.GetValue(model) ?? throw new UsageException("a model is needed (or --validate)");
+            var name = parse.GetValue(device) ?? throw new UsageException("--device is needed: a catalogue name or a device.json with a \"power\" object");
+            var options = new PowerOptions
+            {
+                Precision = EstimateCommand.ParsePrecision(parse.GetValue(precision)!),
+                Unit = parse.GetValue(unit) is { } u ? ParseUnit(u) : null,
+                Batch = parse.GetValue(batch),
+                Threads = parse.GetValue(threads),
+                RatePerSecond = parse.GetValue(rate) is { } r ? ParseRate(r) : null,
+                DutyCycle = parse.GetValue(duty),
+                Mode = ParseMode(parse.GetValue(mode)!),
+                AmbientC = parse.GetValue(ambient),
+                BatteryWh = parse.GetValue(batteryWh),
+            };
+            return Run(context, path, name, options, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    private static int Run(CommandContext context, string path, string deviceName, PowerOptions options, bool asJson)
+    {
+        InvalidOptionsException.ThrowIfAny(options.Validate()); // before the device and the model are looked up
+        var device = ResolvedDevice.Resolve(deviceName).Device;
+        PowerAnalyzer.Require(device);
+        PowerReport report;
+        using (var model = Model.Load(path)) report = PowerAnalyzer.Analyze(model, device, options);
+        if (asJson) PowerRenderer.WriteJson(context, path, report);
+        else PowerRenderer.Render(context.Console, path, report);
+        return ExitCodes.Ok;
+    }
+
+    private static int Validate(CommandContext context, bool asJson)
+    {
+        context.Error.WriteLine("building ResNet-50 v1.5 and estimating it on each anchor's device...");
+        var checks = PowerValidation.Run();
+        if (asJson) PowerRenderer.WriteValidationJson(context, checks);
+        else PowerRenderer.RenderValidation(context.Console, checks);
+        return ExitCodes.Ok;
+    }
+
+    internal static double ParseRate(string text)
+    {
+        var t = text.Trim();
+        if (t.EndsWith("/s", StringComparison.OrdinalIgnoreCase)) t = t[..^2].TrimEnd();
+        return double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value
+            : throw new UsageException($"--rate '{text}' is not a number of inferences per second (e.g. 10 or 10/s)");
+    }
+
+    internal static PowerModeKind ParseMode(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "performance" or "perf" => PowerModeKind.Performance,
+        "balanced" => PowerModeKind.Balanced,
+        "battery-saver" or "batterysaver" or "battery" or "saver" => PowerModeKind.BatterySaver,
+        _ => throw new UsageException($"--mode '{text}' is not one of performance, balanced, battery-saver"),
+    };
+
+    private static ComputeUnitKind ParseUnit(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "cpu" => ComputeUnitKind.Cpu,
+        "gpu" => ComputeUnitKind.Gpu,
+        "npu" => ComputeUnitKind.Npu,
+        _ => throw new UsageException($"--unit '{text}' is not one of cpu, gpu, npu"),
+    };
+}
