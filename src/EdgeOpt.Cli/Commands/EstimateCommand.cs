@@ -98,7 +98,7 @@ internal static class EstimateCommand
         _ => throw new UsageException($"--precision '{text}' is not one of fp32, fp16, int8"),
     };
 
-    private static ComputeUnitKind ParseUnit(string text) => text.Trim().ToLowerInvariant() switch
+    internal static ComputeUnitKind ParseUnit(string text) => text.Trim().ToLowerInvariant() switch
     {
         "cpu" => ComputeUnitKind.Cpu,
         "gpu" => ComputeUnitKind.Gpu,

@@ -48,7 +48,7 @@ internal static class PowerCommand
             var options = new PowerOptions
             {
                 Precision = EstimateCommand.ParsePrecision(parse.GetValue(precision)!),
-                Unit = parse.GetValue(unit) is { } u ? ParseUnit(u) : null,
+                Unit = parse.GetValue(unit) is { } u ? EstimateCommand.ParseUnit(u) : null,
                 Batch = parse.GetValue(batch),
                 Threads = parse.GetValue(threads),
                 RatePerSecond = parse.GetValue(rate) is { } r ? ParseRate(r) : null,
@@ -98,13 +98,5 @@ internal static class PowerCommand
         "balanced" => PowerModeKind.Balanced,
         "battery-saver" or "batterysaver" or "battery" or "saver" => PowerModeKind.BatterySaver,
         _ => throw new UsageException($"--mode '{text}' is not one of performance, balanced, battery-saver"),
-    };
-
-    private static ComputeUnitKind ParseUnit(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "cpu" => ComputeUnitKind.Cpu,
-        "gpu" => ComputeUnitKind.Gpu,
-        "npu" => ComputeUnitKind.Npu,
-        _ => throw new UsageException($"--unit '{text}' is not one of cpu, gpu, npu"),
     };
 }
