@@ -14,11 +14,16 @@ internal static class DeployRenderer
         // Narrow columns and no borders: the table must stay readable at 80 columns (pipes, CI logs).
         var table = new Table().Border(TableBorder.Simple).Collapse()
             .Title(Esc($"Candidates for {result.Target.Name} ({result.Target.Id}): * chosen, P Pareto front"));
-        foreach (var (header, right) in new[]
+        var power = result.Candidates.Any(c => c.Power is not null);
+        var hours = result.Candidates.Any(c => c.Power?.BatteryHours is not null);
+        var headers = new List<(string, bool)>
         {
             ("", false), ("Precision", false), ("Backend", false), (labelled ? "Accuracy" : "Cosine", true),
             ("Est. ms", true), ("Est. mem", true), ("Size", true), ("Host ms", true),
-        })
+        };
+        if (power) headers.Add(("mJ", true));
+        if (hours) headers.Add(("Batt h", true));
+        foreach (var (header, right) in headers)
         {
             var column = new TableColumn(header).PadLeft(0).PadRight(1);
             table.AddColumn(right ? column.RightAligned() : column);
@@ -41,18 +46,27 @@ internal static class DeployRenderer
                 c.SizeBytes is { } s ? Compact(s) : "-",
                 c.MeasuredLatencyP50Ms is { } p ? F($"{p:0.###}") : "-",
             };
+            if (power) row = [.. row, c.Power is { } e ? F($"{e.EnergyMj:G3}") : "-"];
+            if (hours) row = [.. row, c.Power?.BatteryHours is { } h ? F($"{h:0.#}") : "-"];
             table.AddRow(c.Key == result.ChosenKey ? [.. row.Select(r => $"[bold]{r}[/]")] : row);
         }
         console.Write(table);
         console.MarkupLine("[dim]Est.: estimated on the target (ms per batch, peak memory); Host ms: p50 measured here; pc/pt: per-channel/per-tensor; pF: channel-pruned to F× MACs; Nt: N threads[/]");
+        if (power)
+            console.MarkupLine(Esc(F($"mJ: energy per inference on the target{(hours ? ", Batt h: battery life" : "")} at {result.Candidates.First(c => c.Power is not null).Power!.RatePerSecond:G4}/s, in each candidate's power mode (estimated)")));
 
         var chosen = result.Chosen;
         console.MarkupLine($"[bold]Chosen:[/] {Esc(chosen.Label)}");
+        if (chosen.Power is { } cp)
+            console.MarkupLine(Esc(F($"  {Mode(cp.Mode)} mode ({cp.PointName}): {cp.EnergyMj:G3} mJ per inference, ") +
+                (cp.AveragePowerW is { } w ? F($"{w:G3} W average, ") : "") + (cp.BatteryHours is { } bh ? F($"{bh:0.#} h battery, ") : "") + F($"{cp.SteadyStateC:F0} °C steady (estimated)")));
         console.MarkupLine(result.ConstraintsMet ? "[green]It meets every constraint.[/]" : "[red]No candidate meets every constraint: this is the closest.[/]");
         foreach (var check in result.Checks)
             console.MarkupLine($"  {(check.Met ? "[green]met[/]   " : "[red]missed[/]")} {Esc(Describe(check))}");
         if (result.Checks.Count == 0) console.MarkupLine("  no constraints given: the fastest candidate on the target");
         var failedOrSkipped = result.Candidates.Where(c => c.Status is CandidateStatus.Failed or CandidateStatus.Pruned).ToList();
+        foreach (var c in result.Candidates.Where(c => c.Power is { Rejections.Count: > 0 } && c.Key != result.ChosenKey))
+            console.MarkupLine($"[dim]{Esc(c.Label)}: misses {Esc(string.Join("; ", c.Power!.Rejections))}[/]");
         foreach (var c in failedOrSkipped)
             console.MarkupLine($"[dim]{Esc(c.Label)}: {Esc(c.Status == CandidateStatus.Pruned ? "pruned" : "failed")}: {Esc(Short(c.Reason ?? ""))}[/]");
         int Count(CandidateStatus status) => result.Candidates.Count(c => c.Status == status);
@@ -89,6 +103,13 @@ internal static class DeployRenderer
         return spec.Backend is Devices.AccelerationBackend.Cpu or Devices.AccelerationBackend.Xnnpack or Devices.AccelerationBackend.Wasm
             ? F($"{name}/{spec.Threads}t") : name;
     }
+
+    private static string Mode(Devices.PowerModeKind mode) => mode switch
+    {
+        Devices.PowerModeKind.BatterySaver => "battery-saver",
+        Devices.PowerModeKind.Balanced => "balanced",
+        _ => "performance",
+    };
 
     /// <summary>Bytes in at most 8 characters: <c>482 KiB</c>, <c>44.6 MiB</c>.</summary>
     private static string Compact(long n) => n >= 1 << 20 ? F($"{n / 1048576.0:0.#} MiB") : n >= 1 << 10 ? F($"{n / 1024.0:0} KiB") : F($"{n} B");
