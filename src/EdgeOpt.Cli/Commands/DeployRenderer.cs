@@ -14,16 +14,11 @@ internal static class DeployRenderer
         // Narrow columns and no borders: the table must stay readable at 80 columns (pipes, CI logs).
         var table = new Table().Border(TableBorder.Simple).Collapse()
             .Title(Esc($"Candidates for {result.Target.Name} ({result.Target.Id}): * chosen, P Pareto front"));
-        var power = result.Candidates.Any(c => c.Power is not null);
-        var hours = result.Candidates.Any(c => c.Power?.BatteryHours is not null);
-        var headers = new List<(string, bool)>
+        foreach (var (header, right) in new[]
         {
             ("", false), ("Precision", false), ("Backend", false), (labelled ? "Accuracy" : "Cosine", true),
             ("Est. ms", true), ("Est. mem", true), ("Size", true), ("Host ms", true),
-        };
-        if (power) headers.Add(("mJ", true));
-        if (hours) headers.Add(("Batt h", true));
-        foreach (var (header, right) in headers)
+        })
         {
             var column = new TableColumn(header).PadLeft(0).PadRight(1);
             table.AddColumn(right ? column.RightAligned() : column);
@@ -46,14 +41,11 @@ internal static class DeployRenderer
                 c.SizeBytes is { } s ? Compact(s) : "-",
                 c.MeasuredLatencyP50Ms is { } p ? F($"{p:0.###}") : "-",
             };
-            if (power) row = [.. row, c.Power is { } e ? F($"{e.EnergyMj:G3}") : "-"];
-            if (hours) row = [.. row, c.Power?.BatteryHours is { } h ? F($"{h:0.#}") : "-"];
             table.AddRow(c.Key == result.ChosenKey ? [.. row.Select(r => $"[bold]{r}[/]")] : row);
         }
         console.Write(table);
         console.MarkupLine("[dim]Est.: estimated on the target (ms per batch, peak memory); Host ms: p50 measured here; pc/pt: per-channel/per-tensor; pF: channel-pruned to F× MACs; Nt: N threads[/]");
-        if (power)
-            console.MarkupLine(Esc(F($"mJ: energy per inference on the target{(hours ? ", Batt h: battery life" : "")} at {result.Candidates.First(c => c.Power is not null).Power!.RatePerSecond:G4}/s, in each candidate's power mode (estimated)")));
+        RenderEnergy(console, result, front);
 
         var chosen = result.Chosen;
         console.MarkupLine($"[bold]Chosen:[/] {Esc(chosen.Label)}");
@@ -74,6 +66,41 @@ internal static class DeployRenderer
         console.MarkupLine(Esc(F($"{Count(CandidateStatus.Evaluated)} evaluated, {Count(CandidateStatus.Failed)} failed, {Count(CandidateStatus.Pruned)} pruned, {Count(CandidateStatus.OutOfTime)} out of time; {result.Provenance.CachedCandidates} of the results read from the results store; {result.Provenance.ElapsedSeconds:0.#} s")));
         console.MarkupLine($"Written to {Esc(outputFolder)}: {Esc(string.Join(", ", result.Files))}");
         foreach (var note in result.Notes) console.MarkupLine($"[dim]note: {Esc(note)}[/]");
+    }
+
+    /// <summary>
+    /// The energy table, when the deployment estimated power: each evaluated candidate in its power mode, with energy
+    /// per inference, average power, battery life and steady-state temperature at the rate (a second table keeps the
+    /// candidate table within 80 columns).
+    /// </summary>
+    private static void RenderEnergy(IAnsiConsole console, DeploymentResult result, HashSet<string> front)
+    {
+        var withPower = result.Candidates.Where(c => c.Power is not null).ToList();
+        if (withPower.Count == 0) return;
+        var rate = withPower[0].Power!.RatePerSecond;
+        var table = new Table().Border(TableBorder.Simple).Collapse()
+            .Title(Esc(F($"Energy on {result.Target.Name} at {rate:G4} inferences/s (estimated)")));
+        foreach (var (header, right) in new[]
+        {
+            ("", false), ("Precision", false), ("Backend", false), ("Mode", false), ("mJ", true), ("W", true), ("Batt h", true), ("°C", true),
+        })
+        {
+            var column = new TableColumn(header).PadLeft(0).PadRight(1);
+            table.AddColumn(right ? column.RightAligned() : column);
+        }
+        foreach (var c in withPower)
+        {
+            var p = c.Power!;
+            var mark = (c.Key == result.ChosenKey ? "*" : " ") + (front.Contains(c.Key) ? "P" : " ");
+            var row = new[]
+            {
+                mark, Esc(Precision(c.Spec)), Esc(Backend(c.Spec)), Esc(Mode(p.Mode)) + (p.Rejections.Count > 0 ? " [red]![/]" : ""),
+                F($"{p.EnergyMj:G3}"), p.AveragePowerW is { } w ? F($"{w:0.###}") : "-", p.BatteryHours is { } h ? F($"{h:0.#}") : "-", F($"{p.SteadyStateC:F0}"),
+            };
+            table.AddRow(c.Key == result.ChosenKey ? [.. row.Select(r => $"[bold]{r}[/]")] : row);
+        }
+        console.Write(table);
+        console.MarkupLine("[dim]Mode: the fastest power mode meeting the battery, power and thermal limits (! none does); mJ per inference, device idle included; W: average at the rate[/]");
     }
 
     /// <summary>The precision column: the precision, per-channel (pc) or per-tensor (pt) where it matters, a non-default ORT level, and a <c>pF/</c> prefix for a model channel-pruned to F× MACs first.</summary>

@@ -104,7 +104,7 @@ public static class BatteryOptimizer
         var rejections = new List<string>();
         if (!s.MeetsRate) rejections.Add(Invariant($"cannot keep up with {rate:G3}/s: {s.LatencyMs:G3} ms per inference"));
         else if (s.BatteryHours is { } h && targetHours is { } target && h < target)
-            rejections.Add(Invariant($"battery {h:F1} h < target {target:G4} h"));
+            rejections.Add(Invariant($"battery {h:F1} h < target {target:0.##} h"));
         if (s.AveragePowerW is { } w && maxPowerW is { } max && w > max)
             rejections.Add(Invariant($"average power {w:G3} W > {max:G4} W"));
         if (report.Thermal.SteadyStateC > limit)
@@ -135,19 +135,19 @@ public static class BatteryOptimizer
         {
             var fastest = candidates.MinBy(c => c.LatencyMs);
             message = fastest is null
-                ? Invariant($"battery target {target:G4} h cannot be met: no candidate to run the model")
-                : Invariant($"battery target {target:G4} h cannot be met: no candidate keeps up with the rate (fastest: {fastest.LatencyMs:G3} ms, {label(fastest)})");
+                ? Invariant($"battery target {target:0.##} h cannot be met: no candidate to run the model")
+                : Invariant($"battery target {target:0.##} h cannot be met: no candidate keeps up with the rate (fastest: {fastest.LatencyMs:G3} ms, {label(fastest)})");
         }
         else if (best.BatteryHours < target)
-            message = Invariant($"battery target {target:G4} h cannot be met: best is {best.BatteryHours:F1} h ({label(best)})");
+            message = Invariant($"battery target {target:0.##} h cannot be met: best is {best.BatteryHours:F1} h ({label(best)})");
         else
         {
             // Some reach the target, but every one misses another constraint: the best that meets the others, or why the best misses them.
             var others = candidates.Where(c => c.Rejections.All(r => r.StartsWith("battery ", StringComparison.Ordinal))).ToList();
             var bestOther = others.Count > 0 ? others.MaxBy(c => c.BatteryHours ?? 0) : null;
             message = bestOther is { BatteryHours: { } h }
-                ? Invariant($"battery target {target:G4} h cannot be met within the other limits: best is {h:F1} h ({label(bestOther)})")
-                : Invariant($"battery target {target:G4} h cannot be met within the other limits: best is {best.BatteryHours:F1} h ({label(best)}) but {string.Join("; ", best.Rejections)}");
+                ? Invariant($"battery target {target:0.##} h cannot be met within the other limits: best is {h:F1} h ({label(bestOther)})")
+                : Invariant($"battery target {target:0.##} h cannot be met within the other limits: best is {best.BatteryHours:F1} h ({label(best)}) but {string.Join("; ", best.Rejections)}");
         }
         return new BatteryTargetException(message) { TargetHours = target, BestHours = best?.BatteryHours, Best = best, Candidates = candidates };
     }
