@@ -97,7 +97,7 @@ public static class ExitCodes
     /// <summary>The exit code for an exception a command let escape.</summary>
     public static int For(Exception e) => e switch
     {
-        ConstraintException => ConstraintsNotMet,
+        ConstraintException or Power.BatteryTargetException => ConstraintsNotMet,
         ModelFormatException or DataFormatException or UsageException or UnsupportedOperatorException
             or FileNotFoundException or DirectoryNotFoundException => Usage,
         _ => Failure,

@@ -10,7 +10,8 @@ namespace EdgeOpt.Cli.Commands;
 /// <c>edgeopt deploy MODEL --device NAME|device.json [constraints] [--data DATA [--labels …]] -o OUT/</c>: searches
 /// the model's variants for the device (<see cref="EdgeDeployer"/>), writes the chosen one with its package and
 /// report.json/report.html, prints the candidate table, the choice and the constraint margins. Flags override the
-/// fields of <c>--config deploy.json</c>. Exit 3 when no candidate meets the constraints (the closest is still written).
+/// fields of <c>--config deploy.json</c>. Exit 3 when no candidate meets the constraints (the closest is still written),
+/// or when a <c>--battery-hours</c> target is out of reach (nothing is written; the message gives the best achievable).
 /// </summary>
 internal static class DeployCommand
 {
@@ -33,6 +34,15 @@ internal static class DeployCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: searched from 1 to the cores ORT would use)", HelpName = "N" };
         var progressive = new Option<bool>("--progressive") { Description = "Package for progressive loading (browsers: chunked web bundle; others: a progressive package too)" };
         var battery = new Option<bool>("--battery") { Description = "Prefer the candidate with the least energy per inference among those meeting the constraints" };
+        var batteryHours = new Option<double?>("--battery-hours")
+        {
+            Description = "Battery life the deployment must reach at --rate, hours (estimated; the power mode is searched too). Exit 3 when out of reach",
+            HelpName = "H",
+        };
+        var rate = new Option<double?>("--rate") { Description = "Inferences per second the application runs (what battery life, power and temperature are estimated at)", HelpName = "N" };
+        var maxPower = new Option<double?>("--max-power") { Description = "Largest average device power at --rate, watts (estimated)", HelpName = "W" };
+        var thermalLimit = new Option<double?>("--thermal-limit") { Description = "Largest steady-state temperature at --rate, °C (estimated)", HelpName = "C" };
+        var batteryWh = new Option<double?>("--battery-wh") { Description = "Battery capacity in Wh instead of the device's (a board on a battery pack)", HelpName = "WH" };
         var dataPath = new Option<string?>("--data") { Description = "Calibration and evaluation data: image folder, .npz, .npy, IDX or test_data_set folder", HelpName = "DATA" };
         var calibrationSamples = new Option<int?>("--calibration-samples") { Description = "Samples that calibrate static INT8 (the first ones; default 100)", HelpName = "N" };
         var samples = new Option<int?>("--samples") { Description = "Samples evaluated after the calibration ones (default: all)", HelpName = "N" };
@@ -55,7 +65,7 @@ internal static class DeployCommand
             "device, with report.json and report.html. Exit 3 when none meets them (the closest is written).")
         {
             model, device, output, latency, memory, accuracy, drop, fidelity, ratio, type, batch, threads, progressive, battery,
-            dataPath, calibrationSamples, samples, budget, pruneMacs, configFile, cache, noCache, force, json,
+            batteryHours, rate, maxPower, thermalLimit, batteryWh, dataPath, calibrationSamples, samples, budget, pruneMacs, configFile, cache, noCache, force, json,
         };
         foreach (var option in data.All) command.Options.Add(option);
 
@@ -72,6 +82,11 @@ internal static class DeployCommand
                 Threads = parse.GetValue(threads) ?? config.Threads,
                 EnableProgressiveLoading = parse.GetValue(progressive) || config.EnableProgressiveLoading,
                 BatteryOptimization = parse.GetValue(battery) || config.BatteryOptimization,
+                BatteryHours = parse.GetValue(batteryHours) ?? config.BatteryHours,
+                RatePerSecond = parse.GetValue(rate) ?? config.RatePerSecond,
+                MaxPowerWatts = parse.GetValue(maxPower) ?? config.MaxPowerWatts,
+                ThermalLimitCelsius = parse.GetValue(thermalLimit) ?? config.ThermalLimitCelsius,
+                BatteryWh = parse.GetValue(batteryWh) ?? config.BatteryWh,
                 TimeBudget = parse.GetValue(budget) is { } b ? ParseDuration(b) : config.TimeBudget,
                 PruneMacs = parse.GetValue(pruneMacs) is { } macs ? ParseFractions(macs) : config.PruneMacs,
             };

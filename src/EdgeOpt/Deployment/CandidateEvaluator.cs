@@ -138,6 +138,21 @@ internal sealed class CandidateEvaluator : IDisposable
         return Build(spec, source, data, progress, CandidateCommand.Label(spec), cancellation).Model;
     }
 
+    /// <summary>
+    /// The model the target estimate of <paramref name="spec"/> is made on: the graph-optimized FP32 model (pruned to the
+    /// spec's target first) with its inputs fixed to a sample's shapes, to be costed at the spec's compute precision.
+    /// Owned by this evaluator: valid until disposed, not to be modified.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was triggered.</exception>
+    public Model EstimationModelFor(CandidateSpec spec, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ThrowHelper.IfInvalid(spec.Validate());
+        var source = LoadSource(spec);
+        var data = OpenData(spec, source, []);
+        return EstimationModel(SourceFor(spec, source, data, null, CandidateCommand.Label(spec), cancellation).Source, data, PruneKey(spec));
+    }
+
     public void Dispose()
     {
         foreach (var owned in _owned) owned.Dispose();

@@ -75,6 +75,13 @@ public sealed record CandidateResult
     /// <summary>What structured pruning did to a pruned candidate (<see cref="CandidateSpec.PruneMacs"/>, measured); null when not pruned.</summary>
     public CandidatePruning? Pruning { get; init; }
 
+    /// <summary>
+    /// Energy per inference, battery life, power and temperature on the target in the power mode chosen for it
+    /// (estimated); null unless the deployment asked for them (a rate or a battery constraint). Not kept in the results
+    /// store: it depends on the rate and limits, and is recomputed for every deployment.
+    /// </summary>
+    public CandidatePower? Power { get; init; }
+
     /// <summary>The <c>edgeopt</c> command line that reproduces this candidate's model.</summary>
     public required string Command { get; init; }
 

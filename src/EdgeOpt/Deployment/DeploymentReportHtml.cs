@@ -64,6 +64,7 @@ public static class DeploymentReportHtml
             Headline(model);
             Notes();
             Chart();
+            EnergyChart();
             Constraints();
             Candidates();
             Sensitivity();
@@ -134,6 +135,36 @@ public static class DeploymentReportHtml
             html.Append("</figcaption></figure></section>");
         }
 
+        /// <summary>Energy against latency per power mode, and the figures as a table (only when the deployment estimated power).</summary>
+        private void EnergyChart()
+        {
+            var withPower = candidates.Where(c => c.Power is not null).ToList();
+            if (withPower.Count == 0) return;
+            html.Append("<section id=\"energy\"><h2>Energy and battery</h2>");
+            var points = withPower.SelectMany(c => c.Power!.Modes.Where(m => m.LatencyMs > 0 && m.EnergyPerInferenceJ > 0).Select(m =>
+                new EnergyPoint(Row(c), c.Label, m.Mode, m.LatencyMs, m.EnergyPerInferenceJ * 1e3, c.Key == result.ChosenKey && m.Mode == c.Power.Mode))).ToList();
+            if (points.Count > 0)
+            {
+                html.Append("<figure>");
+                html.Append(EnergyChartSvg.Render(points, $"Latency, ms — estimated on {Device} by the power model"));
+                html.Append(F($"<figcaption>Each candidate in each power mode weighed: latency across, energy per inference (device idle included) up, both estimated at {withPower[0].Power!.RatePerSecond:G4} inferences/s. Ringed: the choice in its mode.</figcaption></figure>"));
+            }
+            html.Append("<div class=\"scroll\"><table class=\"energy\"><thead><tr><th>#</th><th>Candidate</th><th>Mode</th><th>Latency</th><th>Energy</th><th>Average power</th><th>Battery</th><th>Steady state</th><th>Misses</th></tr></thead><tbody>");
+            foreach (var c in withPower)
+                foreach (var m in c.Power!.Modes)
+                {
+                    var mine = m.Mode == c.Power.Mode;
+                    html.Append(F($"<tr class=\"{(mine ? "mode-chosen" : "mode-other")}{(c.Key == result.ChosenKey && mine ? " chosen" : "")}\"><td class=\"num\">{Row(c)}</td><td>{E(c.Label)}</td><td>{E(m.PointName)}{(mine ? " ✓" : "")}</td>"));
+                    Cell(Ms(m.LatencyMs));
+                    Cell(F($"{m.EnergyPerInferenceJ * 1e3:G3} mJ"));
+                    Cell(m.AveragePowerW is { } w ? F($"{w:G3} W") : "—");
+                    Cell(m.BatteryHours is { } h ? F($"{h:0.#} h") : "—");
+                    Cell(F($"{m.SteadyStateC:F0} °C"));
+                    html.Append(F($"<td>{E(string.Join("; ", m.Rejections))}</td></tr>"));
+                }
+            html.Append("</tbody></table></div><p class=\"meta\">✓: the mode the candidate is judged in (the fastest meeting the battery, power and thermal limits). All figures estimated.</p></section>");
+        }
+
         private void Constraints()
         {
             html.Append("<section id=\"constraints\"><h2>Constraint check</h2>");
@@ -158,7 +189,8 @@ public static class DeploymentReportHtml
             var hasAccuracy = candidates.Any(c => c.MeasuredAccuracy is not null);
             var hasAgreement = candidates.Any(c => c.MeasuredTop1Agreement is not null);
             var measuredColumns = 5 + (hasAccuracy ? 1 : 0) + (hasAgreement ? 1 : 0);
-            var estimatedColumns = web ? 4 : 3;
+            var hasPower = candidates.Any(c => c.Power is not null);
+            var estimatedColumns = (web ? 4 : 3) + (hasPower ? 2 : 0);
             html.Append(F($"<section id=\"candidates\"><h2>Candidates</h2><p>Every candidate considered, in the order considered. Measured figures were taken on this host with ONNX Runtime; estimated ones are the latency model's for {E(Device)}.</p>"));
             html.Append("<div class=\"scroll\"><table class=\"candidates\"><thead><tr><th colspan=\"4\"></th>");
             html.Append(F($"<th colspan=\"{measuredColumns}\" class=\"group measured\">Measured on this host</th><th colspan=\"{estimatedColumns}\" class=\"group estimated\">Estimated on {E(Device)}</th></tr><tr>"));
@@ -168,6 +200,7 @@ public static class DeploymentReportHtml
             html.Append("<th class=\"measured\">Cosine to FP32</th><th class=\"measured\">p50</th><th class=\"measured\">p90</th><th class=\"measured\">Peak memory</th>");
             html.Append("<th class=\"estimated\">Latency</th><th class=\"estimated\">Memory</th><th class=\"estimated\">Fits class</th>");
             if (web) html.Append("<th class=\"estimated\">Initial load</th>");
+            if (hasPower) html.Append("<th class=\"estimated\">Energy</th><th class=\"estimated\">Battery</th>");
             html.Append("</tr></thead><tbody>");
             foreach (var c in candidates)
             {
@@ -190,6 +223,11 @@ public static class DeploymentReportHtml
                 Cell(Mb(c.EstimatedMemoryBytes));
                 Cell(c.FitsDeviceClass switch { true => "yes", false => "no", null => "—" });
                 if (web) Cell(Mb(c.InitialLoadBytes));
+                if (hasPower)
+                {
+                    Cell(c.Power is { } p ? F($"{p.EnergyMj:G3} mJ") : "—");
+                    Cell(c.Power?.BatteryHours is { } bh ? F($"{bh:0.#} h") : "—");
+                }
                 html.Append("</tr>");
             }
             html.Append("</tbody></table></div></section>");
@@ -314,6 +352,11 @@ public static class DeploymentReportHtml
             if (c.TargetLatencyMs is { } ms) parts.Add(F($"latency ≤ {ms:0.###} ms"));
             if (c.MaxMemoryMb is { } mb) parts.Add(F($"memory ≤ {mb:0.##} MB"));
             if (c.CompressionRatio is { } r) parts.Add(F($"size ≤ {r:0.###} × original"));
+            if (c.BatteryHours is { } h) parts.Add(F($"battery ≥ {h:0.##} h"));
+            if (c.MaxPowerWatts is { } w) parts.Add(F($"average power ≤ {w:0.###} W"));
+            if (c.ThermalLimitCelsius is { } tc) parts.Add(F($"steady state ≤ {tc:0.#} °C"));
+            if (c.RatePerSecond is { } rate) parts.Add(F($"at {rate:0.###} inferences/s"));
+            if (c.BatteryWh is { } wh) parts.Add(F($"{wh:0.##} Wh battery"));
             parts.Add(c.Quantization is { } q ? $"precision {q}" : "precision auto");
             parts.Add(F($"batch {c.BatchSize}"));
             parts.Add(c.Threads is { } t ? F($"{t} threads") : "threads searched");
@@ -368,7 +411,8 @@ public static class DeploymentReportHtml
         svg.chart{max-width:100%;height:auto;font:12px system-ui,"DejaVu Sans",sans-serif}
         svg .plot{fill:#fbfcfd;stroke:var(--line)}svg .grid{stroke:#e8ebef}svg .tick{fill:var(--muted)}svg .axis-title{font-weight:600;fill:var(--ink)}
         svg .point circle{fill:#9aa4ae;fill-opacity:.75;stroke:#fff}svg .point.front circle{fill:var(--front);fill-opacity:.85}
-        svg .point.chosen circle{fill:var(--chosen);fill-opacity:.9}svg .point circle.ring{fill:none;stroke:var(--chosen);stroke-width:2}svg .point text{fill:var(--ink);font-size:11px}
+        svg .point.chosen circle{fill:var(--chosen);fill-opacity:.9}svg .point.mode-balanced circle{fill:#7a9cc6}svg .point.mode-battery-saver circle{fill:#5aa469}
+        svg .point circle.ring{fill:none;stroke:var(--chosen);stroke-width:2}svg .point text{fill:var(--ink);font-size:11px}
         svg .legend text{fill:var(--muted)}svg .bar rect{fill:var(--front)}svg .bar.kept-float rect{fill:var(--chosen)}svg .bar text{fill:var(--ink)}
         """;
 }

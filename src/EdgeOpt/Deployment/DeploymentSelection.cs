@@ -114,6 +114,12 @@ internal static class DeploymentSelection
             checks.Add(AtMost("target latency", latency, c.EstimatedLatencyMs, "ms", "estimated"));
         if (config.MaxMemoryMb is { } memory)
             checks.Add(AtMost("max memory", memory, c.EstimatedMemoryBytes / 1e6, "MB", "estimated"));
+        if (config.BatteryHours is { } hours)
+            checks.Add(AtLeast("battery life", hours, c.Power?.BatteryHours, "h", "estimated"));
+        if (config.MaxPowerWatts is { } watts)
+            checks.Add(AtMost("average power", watts, c.Power?.AveragePowerW, "W", "estimated"));
+        if (config.ThermalLimitCelsius is { } celsius)
+            checks.Add(AtMost("steady-state temperature", celsius, c.Power?.SteadyStateC, "°C", "estimated"));
         if (config.TargetAccuracy is { } kept)
         {
             var (name, value) = reference.HasLabels
@@ -162,10 +168,10 @@ internal static class DeploymentSelection
         checks.Where(k => !k.Met).Sum(k => k.Margin is { } m ? -m / (k.Limit > 0 ? k.Limit : 1) : 1);
 
     /// <summary>
-    /// Energy per inference, approximated as core-milliseconds: estimated target latency × active CPU cores (threads on
+    /// Energy per inference: the power model's (mJ) where the deployment estimated it, else approximated as core-milliseconds: estimated target latency × active CPU cores (threads on
     /// CPU backends; an accelerator backend counts as one). Race-to-idle on fewer cores wins when latencies are close.
     /// </summary>
-    public static double EnergyScore(CandidateResult c) =>
+    public static double EnergyScore(CandidateResult c) => c.Power is { } power ? power.EnergyMj :
         (c.EstimatedLatencyMs ?? double.MaxValue) * (IsCpuBackend(c.Spec.Backend) ? Math.Max(1, c.Spec.Threads) : 1);
 
     /// <summary>Backends whose kernels run on the CPU cores (threads matter there).</summary>

@@ -43,6 +43,7 @@ public sealed class EdgeDeployer
         ArgumentNullException.ThrowIfNull(config);
         ThrowHelper.IfInvalid(config.Validate());
         var resolved = ResolvedDevice.Resolve(device);
+        DeploymentPower.Require(resolved.Device, config);
         // A custom device is passed to each candidate by its file (specs are self-contained); a catalogue one by its id.
         return new EdgeDeployer(resolved.IsCustom ? Path.GetFullPath(device) : resolved.Device.Id, resolved, config, options ?? new DeployerOptions());
     }
@@ -126,10 +127,13 @@ public sealed class EdgeDeployer
         Func<CandidateResult, bool>? eligible = config.Quantization is { } fixedType
             ? c => CandidateSpace.Allowed(fixedType).Contains(c.Spec.Precision)
             : null;
+        if (config.EstimatesPower) progress?.Report(new DeployProgress("power", 0, 0, null, "estimating energy and battery life on the target"));
+        var candidates = DeploymentPower.Attach(outcome.Results, Device.Device, config, spec => evaluator.EstimationModelFor(spec, ct));
+        DeploymentPower.ThrowIfUnreachable(candidates, config, eligible);
         DeploymentSelection.Selection selection;
         try
         {
-            selection = DeploymentSelection.Select(outcome.Results, reference, config, eligible);
+            selection = DeploymentSelection.Select(candidates, reference, config, eligible);
         }
         catch (InvalidOperationException)
         {
@@ -151,7 +155,7 @@ public sealed class EdgeDeployer
                     Device.BorrowedFrom, Device.Borrowed),
                 Config = config,
                 AccuracyMetric = hasLabels ? "accuracy" : "fidelity",
-                Candidates = outcome.Results,
+                Candidates = candidates,
                 ParetoFront = selection.ParetoFront,
                 ChosenKey = selection.Chosen.Key,
                 ConstraintsMet = selection.ConstraintsMet,
@@ -220,7 +224,13 @@ public sealed class EdgeDeployer
                 : "no labels: quality is fidelity to the FP32 model (top-1 agreement, else cosine), not accuracy; accuracy constraints are checked as fidelity");
         notes.Add("latency and memory on the target are estimated (host-calibrated roofline); accuracy, fidelity, size and host latency are measured");
         if (config.BatteryOptimization)
-            notes.Add("battery optimization: energy per inference approximated as core-milliseconds (estimated target latency x active CPU cores; an accelerator counts as one)");
+            notes.Add(config.EstimatesPower
+                ? "battery optimization: the least energy per inference (estimated with the power model) among the candidates meeting the constraints"
+                : "battery optimization: energy per inference approximated as core-milliseconds (estimated target latency x active CPU cores; an accelerator counts as one)");
+        if (config.EstimatesPower)
+            notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"energy, battery life, power and temperature are estimated (EdgeOpt.Power: per-operation energies, the device's power figures) at {config.RatePerSecond ?? Power.BatteryOptimizationConfig.DefaultRatePerSecond:G4} inferences/s") +
+                (config.HasBatteryConstraints ? "; each candidate runs in the fastest power mode that meets the battery, power and thermal limits" : ""));
         notes.Add($"pruning: size and target memory predicted (fp16 1/2, int8 1/4 of the float weights; int4 1/8 of MatMul weights) with {CandidateSpace.PredictionSlack:P0} slack; latency is never pruned on a prediction");
         if (outcome.BudgetExhausted) notes.Add($"the time budget of {config.TimeBudget} ran out: the choice is the best of the candidates evaluated so far");
         if (outcome.Cached > 0) notes.Add($"{outcome.Cached} candidate results came from the results store (measured earlier on: see each candidate's host)");

@@ -39,6 +39,25 @@ public sealed record OptimizationConfig
     /// <summary>Prefer variants that cost less energy per inference when the constraints leave a choice.</summary>
     public bool BatteryOptimization { get; init; }
 
+    /// <summary>
+    /// Battery life the deployment must reach at <see cref="RatePerSecond"/> on the target, in hours (estimated with
+    /// <c>EdgeOpt.Power</c>; needs the device's power figures and a battery, or <see cref="BatteryWh"/>). Given (or
+    /// <see cref="MaxPowerWatts"/> or <see cref="ThermalLimitCelsius"/>), the power mode becomes a candidate dimension.
+    /// </summary>
+    public double? BatteryHours { get; init; }
+
+    /// <summary>Inferences per second the application runs: what battery life, average power and temperature are estimated at.</summary>
+    public double? RatePerSecond { get; init; }
+
+    /// <summary>Largest average device power at <see cref="RatePerSecond"/>, in watts (estimated).</summary>
+    public double? MaxPowerWatts { get; init; }
+
+    /// <summary>Largest steady-state temperature at <see cref="RatePerSecond"/>, in °C (estimated; the device throttles at its own limit regardless).</summary>
+    public double? ThermalLimitCelsius { get; init; }
+
+    /// <summary>Battery capacity in Wh instead of the device's (a board on a battery pack); null: the device's.</summary>
+    public double? BatteryWh { get; init; }
+
     /// <summary>Package for progressive loading (browsers).</summary>
     public bool EnableProgressiveLoading { get; init; }
 
@@ -77,6 +96,16 @@ public sealed record OptimizationConfig
             problems.Add(new($"{{0}} is {Show(f)}: expected a cosine similarity in (0, 1], e.g. 0.99", Name(nameof(MinFidelity))));
         if (CompressionRatio is { } r && !(r > 0 && r <= 1))
             problems.Add(new($"{{0}} is {Show(r)}: expected the largest size over the original's, in (0, 1]", Name(nameof(CompressionRatio))));
+        Positive(BatteryHours, nameof(BatteryHours), "hours");
+        Positive(RatePerSecond, nameof(RatePerSecond), "inferences per second");
+        Positive(MaxPowerWatts, nameof(MaxPowerWatts), "watts");
+        Positive(BatteryWh, nameof(BatteryWh), "watt-hours");
+        if (ThermalLimitCelsius is { } limit && !(limit > 25 && limit <= 150))
+            problems.Add(new($"{{0}} is {Show(limit)}: expected a temperature in °C above 25 and at most 150", Name(nameof(ThermalLimitCelsius))));
+        if (RatePerSecond is null)
+            foreach (var (value, member) in new[] { (BatteryHours, nameof(BatteryHours)), (MaxPowerWatts, nameof(MaxPowerWatts)), (ThermalLimitCelsius, nameof(ThermalLimitCelsius)) })
+                if (value is not null)
+                    problems.Add(new("{0} needs {1}: battery life, power and temperature depend on how often the model runs", Name(member), Name(nameof(RatePerSecond))));
         if (BatchSize < 1) problems.Add(new($"{{0}} is {BatchSize}: expected at least 1", Name(nameof(BatchSize))));
         if (Threads is < 1) problems.Add(new($"{{0}} is {Threads}: expected at least 1, or leave it out to search", Name(nameof(Threads))));
         foreach (var macs in PruneMacs)
@@ -124,6 +153,12 @@ public sealed record OptimizationConfig
     /// <summary>The JSON form (what <see cref="Parse"/> reads).</summary>
     public string ToJson() => JsonSerializer.Serialize(OptimizationConfigJson.From(this), DeploymentJsonContext.Default.OptimizationConfigJson);
 
+    /// <summary>Whether a battery, power or thermal constraint is given (the power mode is then searched too).</summary>
+    internal bool HasBatteryConstraints => BatteryHours is not null || MaxPowerWatts is not null || ThermalLimitCelsius is not null;
+
+    /// <summary>Whether the candidates get energy and battery figures (a constraint, or a rate to estimate them at).</summary>
+    internal bool EstimatesPower => HasBatteryConstraints || RatePerSecond is not null || BatteryWh is not null;
+
     private static string Name(string member) => $"{nameof(OptimizationConfig)}.{member}";
 
     private static string Show(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
@@ -145,6 +180,11 @@ internal sealed class OptimizationConfigJson
     public double? MinFidelity { get; set; }
     public double? CompressionRatio { get; set; }
     public bool BatteryOptimization { get; set; }
+    public double? BatteryHours { get; set; }
+    public double? RatePerSecond { get; set; }
+    public double? MaxPowerWatts { get; set; }
+    public double? ThermalLimitCelsius { get; set; }
+    public double? BatteryWh { get; set; }
     public bool EnableProgressiveLoading { get; set; }
     public int BatchSize { get; set; } = 1;
     public int? Threads { get; set; }
@@ -155,6 +195,7 @@ internal sealed class OptimizationConfigJson
     {
         Quantization = Quantization, TargetLatencyMs = TargetLatencyMs, MaxMemoryMb = MaxMemoryMb, TargetAccuracy = TargetAccuracy,
         MaxAccuracyDrop = MaxAccuracyDrop, MinFidelity = MinFidelity, CompressionRatio = CompressionRatio, BatteryOptimization = BatteryOptimization,
+        BatteryHours = BatteryHours, RatePerSecond = RatePerSecond, MaxPowerWatts = MaxPowerWatts, ThermalLimitCelsius = ThermalLimitCelsius, BatteryWh = BatteryWh,
         EnableProgressiveLoading = EnableProgressiveLoading, BatchSize = BatchSize, Threads = Threads, TimeBudget = TimeBudget,
         PruneMacs = PruneMacs is { Count: > 0 } targets ? targets.ToArray() : Array.Empty<double>(),
     };
@@ -163,6 +204,7 @@ internal sealed class OptimizationConfigJson
     {
         Quantization = c.Quantization, TargetLatencyMs = c.TargetLatencyMs, MaxMemoryMb = c.MaxMemoryMb, TargetAccuracy = c.TargetAccuracy,
         MaxAccuracyDrop = c.MaxAccuracyDrop, MinFidelity = c.MinFidelity, CompressionRatio = c.CompressionRatio, BatteryOptimization = c.BatteryOptimization,
+        BatteryHours = c.BatteryHours, RatePerSecond = c.RatePerSecond, MaxPowerWatts = c.MaxPowerWatts, ThermalLimitCelsius = c.ThermalLimitCelsius, BatteryWh = c.BatteryWh,
         EnableProgressiveLoading = c.EnableProgressiveLoading, BatchSize = c.BatchSize, Threads = c.Threads, TimeBudget = c.TimeBudget,
         PruneMacs = c.PruneMacs.Count == 0 ? null : [.. c.PruneMacs],
     };

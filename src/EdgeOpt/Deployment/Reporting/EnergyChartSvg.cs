@@ -1,0 +1,73 @@
+using System.Text;
+using EdgeOpt.Devices;
+using static EdgeOpt.Deployment.Reporting.Html;
+
+namespace EdgeOpt.Deployment.Reporting;
+
+/// <summary>One candidate in one power mode on the energy chart.</summary>
+internal sealed record EnergyPoint(int Row, string Label, PowerModeKind Mode, double LatencyMs, double EnergyMj, bool Chosen);
+
+/// <summary>
+/// The latency–energy trade-off as inline SVG: the power model's latency across, energy per inference up, one point
+/// per candidate and power mode (shaded by mode), the chosen candidate in its chosen mode ringed.
+/// </summary>
+internal static class EnergyChartSvg
+{
+    private const double Width = 760;
+    private const double Height = 380;
+    private const double Left = 74;
+    private const double Right = 24;
+    private const double Top = 20;
+    private const double Bottom = 64;
+
+    public static string Render(IReadOnlyList<EnergyPoint> points, string xTitle)
+    {
+        if (points.Count == 0) throw new ArgumentException("a chart needs at least one point", nameof(points));
+        var x = ChartAxis.For(points.Select(p => p.LatencyMs).ToList(), Left, Width - Right, allowLog: true);
+        var y = ChartAxis.For(points.Select(p => p.EnergyMj).ToList(), Height - Bottom, Top, allowLog: true);
+        var svg = new StringBuilder();
+        svg.Append(F($"<svg class=\"chart energy\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-labelledby=\"energy-title\">"));
+        svg.Append(F($"<title id=\"energy-title\">Energy per inference against {E(xTitle)}, per power mode</title>"));
+        svg.Append(F($"<rect class=\"plot\" x=\"{Left}\" y=\"{Top}\" width=\"{Width - Left - Right}\" height=\"{Height - Top - Bottom}\"/>"));
+        foreach (var t in x.Ticks)
+        {
+            var px = N(x.Map(t));
+            svg.Append(F($"<line class=\"grid\" x1=\"{px}\" y1=\"{Top}\" x2=\"{px}\" y2=\"{Height - Bottom}\"/>"));
+            svg.Append(F($"<text class=\"tick\" x=\"{px}\" y=\"{N(Height - Bottom + 16)}\" text-anchor=\"middle\">{E(x.Format(t))}</text>"));
+        }
+        foreach (var t in y.Ticks)
+        {
+            var py = N(y.Map(t));
+            svg.Append(F($"<line class=\"grid\" x1=\"{Left}\" y1=\"{py}\" x2=\"{Width - Right}\" y2=\"{py}\"/>"));
+            svg.Append(F($"<text class=\"tick\" x=\"{Left - 6}\" y=\"{py}\" dy=\"0.35em\" text-anchor=\"end\">{E(y.Format(t))}</text>"));
+        }
+        svg.Append(F($"<text class=\"axis-title x\" x=\"{N((Left + Width - Right) / 2)}\" y=\"{N(Height - Bottom + 38)}\" text-anchor=\"middle\">{E(x.Logarithmic ? xTitle + " (log scale)" : xTitle)}</text>"));
+        var cy = N((Top + Height - Bottom) / 2);
+        svg.Append(F($"<text class=\"axis-title y\" x=\"16\" y=\"{cy}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {cy})\">{E(y.Logarithmic ? "Energy per inference, mJ (log scale)" : "Energy per inference, mJ")}</text>"));
+        foreach (var p in points.OrderBy(p => p.Chosen))
+        {
+            var (px, py) = (x.Map(p.LatencyMs), y.Map(p.EnergyMj));
+            svg.Append(F($"<g class=\"point mode-{Slug(p.Mode)}{(p.Chosen ? " chosen" : "")}\" data-row=\"{p.Row}\"><title>#{p.Row} {E(p.Label)}, {Slug(p.Mode)}: {Ms(p.LatencyMs)}, {p.EnergyMj:G3} mJ (estimated)</title>"));
+            svg.Append(F($"<circle cx=\"{N(px)}\" cy=\"{N(py)}\" r=\"5\"/>"));
+            if (p.Chosen) svg.Append(F($"<circle class=\"ring\" cx=\"{N(px)}\" cy=\"{N(py)}\" r=\"10\"/><text x=\"{N(px + 13)}\" y=\"{N(py - 4)}\">#{p.Row} chosen</text>"));
+            svg.Append("</g>");
+        }
+        var ly = N(Height - 12);
+        svg.Append("<g class=\"legend\">");
+        var offset = 0;
+        foreach (var mode in Enum.GetValues<PowerModeKind>())
+        {
+            svg.Append(F($"<g class=\"point mode-{Slug(mode)}\"><circle cx=\"{Left + 6 + offset}\" cy=\"{ly}\" r=\"5\"/></g><text x=\"{Left + 16 + offset}\" y=\"{ly}\" dy=\"0.35em\">{Slug(mode)}</text>"));
+            offset += 120;
+        }
+        svg.Append("</g></svg>");
+        return svg.ToString();
+    }
+
+    private static string Slug(PowerModeKind mode) => mode switch
+    {
+        PowerModeKind.BatterySaver => "battery-saver",
+        PowerModeKind.Balanced => "balanced",
+        _ => "performance",
+    };
+}
