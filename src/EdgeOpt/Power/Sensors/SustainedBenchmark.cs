@@ -82,14 +82,16 @@ public static class SustainedBenchmark
         var drift = windows[^1].MedianMs / windows[0].MedianMs;
         var byDrift = ThrottlingDetector.FromDrift(drift, options.DriftThreshold);
         var bySensors = windows.FirstOrDefault(w => w.Throttling is not null);
+        // Without thermal or frequency sensors drift is the only evidence, either way: say so.
+        var blind = !sampler.Sensors.Any(s => s.Kind is SensorKind.Thermal or SensorKind.CpuFrequency && s.Available);
         var (suspected, reason) = (byDrift.Suspected, bySensors) switch
         {
-            (true, null) => (true, byDrift.Reason),
+            (true, null) => (true, blind ? $"{byDrift.Reason} (no thermal or CPU frequency sensors here: judged by drift only)" : byDrift.Reason),
             (true, { } w) => (true, $"{byDrift.Reason}; and in window {w.Index + 1}: {w.Throttling}"),
             (false, { } w) => (true, $"in window {w.Index + 1}: {w.Throttling} ({byDrift.Reason})"),
-            _ => (false, sampler.Sensors.Any(s => s.Kind is SensorKind.Thermal or SensorKind.CpuFrequency && s.Available)
-                ? $"{byDrift.Reason}, and no CPU ran under its maximum frequency near a thermal trip"
-                : $"{byDrift.Reason} (no thermal or CPU frequency sensors here: judged by drift only)"),
+            _ => (false, blind
+                ? $"{byDrift.Reason} (no thermal or CPU frequency sensors here: judged by drift only)"
+                : $"{byDrift.Reason}, and no CPU ran under its maximum frequency near a thermal trip"),
         };
         return new SustainedBenchmarkReport(HostDescription.Current, modelPath, benchmark.ExecutionProvider, benchmark.Optimization, threads, benchmark.Batch, inputs,
             benchmark.Warmup, elapsed.TotalSeconds, sessionMs, firstMs, windows, windows.Sum(w => (long)w.Inferences), drift, options.DriftThreshold,
