@@ -19,6 +19,7 @@ internal static class EnergyChartSvg
     private const double Right = 24;
     private const double Top = 20;
     private const double Bottom = 64;
+    private static readonly ChartFrame Frame = new(Width, Height, Left, Right, Top, Bottom);
 
     public static string Render(IReadOnlyList<EnergyPoint> points, string xTitle)
     {
@@ -28,22 +29,7 @@ internal static class EnergyChartSvg
         var svg = new StringBuilder();
         svg.Append(F($"<svg class=\"chart energy\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-labelledby=\"energy-title\">"));
         svg.Append(F($"<title id=\"energy-title\">Energy per inference against {E(xTitle)}, per power mode</title>"));
-        svg.Append(F($"<rect class=\"plot\" x=\"{Left}\" y=\"{Top}\" width=\"{Width - Left - Right}\" height=\"{Height - Top - Bottom}\"/>"));
-        foreach (var t in x.Ticks)
-        {
-            var px = N(x.Map(t));
-            svg.Append(F($"<line class=\"grid\" x1=\"{px}\" y1=\"{Top}\" x2=\"{px}\" y2=\"{Height - Bottom}\"/>"));
-            svg.Append(F($"<text class=\"tick\" x=\"{px}\" y=\"{N(Height - Bottom + 16)}\" text-anchor=\"middle\">{E(x.Format(t))}</text>"));
-        }
-        foreach (var t in y.Ticks)
-        {
-            var py = N(y.Map(t));
-            svg.Append(F($"<line class=\"grid\" x1=\"{Left}\" y1=\"{py}\" x2=\"{Width - Right}\" y2=\"{py}\"/>"));
-            svg.Append(F($"<text class=\"tick\" x=\"{Left - 6}\" y=\"{py}\" dy=\"0.35em\" text-anchor=\"end\">{E(y.Format(t))}</text>"));
-        }
-        svg.Append(F($"<text class=\"axis-title x\" x=\"{N((Left + Width - Right) / 2)}\" y=\"{N(Height - Bottom + 38)}\" text-anchor=\"middle\">{E(x.Logarithmic ? xTitle + " (log scale)" : xTitle)}</text>"));
-        var cy = N((Top + Height - Bottom) / 2);
-        svg.Append(F($"<text class=\"axis-title y\" x=\"16\" y=\"{cy}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {cy})\">{E(y.Logarithmic ? "Energy per inference, mJ (log scale)" : "Energy per inference, mJ")}</text>"));
+        Frame.DrawAxes(svg, x, y, xTitle, "Energy per inference, mJ" + (y.Logarithmic ? " (log scale)" : ""), y.Format);
         foreach (var p in points.OrderBy(p => p.Chosen))
         {
             var (px, py) = (x.Map(p.LatencyMs), y.Map(p.EnergyMj));

@@ -19,6 +19,7 @@ internal static class ParetoChartSvg
     private const double Right = 24;
     private const double Top = 20;
     private const double Bottom = 64;
+    private static readonly ChartFrame Frame = new(Width, Height, Left, Right, Top, Bottom);
     private const double MinRadius = 4;
     private const double MaxRadius = 15;
 
@@ -32,7 +33,7 @@ internal static class ParetoChartSvg
         var svg = new StringBuilder();
         svg.Append(F($"<svg class=\"chart pareto\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-labelledby=\"pareto-title\">"));
         svg.Append(F($"<title id=\"pareto-title\">{E(yTitle)} against {E(xTitle)}</title>"));
-        Axes(svg, x, y, xTitle, yTitle, yTick);
+        Frame.DrawAxes(svg, x, y, xTitle, yTitle, yTick);
 
         // Others first so the front and the choice are drawn on top of them.
         var placed = new List<(double X, double Y)>();
@@ -55,27 +56,6 @@ internal static class ParetoChartSvg
         Legend(svg);
         svg.Append("</svg>");
         return svg.ToString();
-    }
-
-    private static void Axes(StringBuilder svg, ChartAxis x, ChartAxis y, string xTitle, string yTitle, Func<double, string> yTick)
-    {
-        svg.Append(F($"<rect class=\"plot\" x=\"{Left}\" y=\"{Top}\" width=\"{Width - Left - Right}\" height=\"{Height - Top - Bottom}\"/>"));
-        foreach (var t in x.Ticks)
-        {
-            var px = N(x.Map(t));
-            svg.Append(F($"<line class=\"grid\" x1=\"{px}\" y1=\"{Top}\" x2=\"{px}\" y2=\"{Height - Bottom}\"/>"));
-            svg.Append(F($"<text class=\"tick\" x=\"{px}\" y=\"{N(Height - Bottom + 16)}\" text-anchor=\"middle\">{E(x.Format(t))}</text>"));
-        }
-        foreach (var t in y.Ticks)
-        {
-            var py = N(y.Map(t));
-            svg.Append(F($"<line class=\"grid\" x1=\"{Left}\" y1=\"{py}\" x2=\"{Width - Right}\" y2=\"{py}\"/>"));
-            svg.Append(F($"<text class=\"tick\" x=\"{Left - 6}\" y=\"{py}\" dy=\"0.35em\" text-anchor=\"end\">{E(yTick(t))}</text>"));
-        }
-        var xCaption = x.Logarithmic ? xTitle + " (log scale)" : xTitle;
-        svg.Append(F($"<text class=\"axis-title x\" x=\"{N((Left + Width - Right) / 2)}\" y=\"{N(Height - Bottom + 38)}\" text-anchor=\"middle\">{E(xCaption)}</text>"));
-        var cy = N((Top + Height - Bottom) / 2);
-        svg.Append(F($"<text class=\"axis-title y\" x=\"16\" y=\"{cy}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {cy})\">{E(yTitle)}</text>"));
     }
 
     private static void Legend(StringBuilder svg)
