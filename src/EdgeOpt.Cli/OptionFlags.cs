@@ -128,6 +128,8 @@ internal static class OptionFlags
 
         [Of<WebBundleOptions>(nameof(WebBundleOptions.Threads))] = "--threads",
         [Of<WebBundleOptions>(nameof(WebBundleOptions.Backend))] = "--backend",
+        [Of<WebBundleOptions>(nameof(WebBundleOptions.PowerMode))] = "--power-mode",
+        [Of<WebBundleOptions>(nameof(WebBundleOptions.SaverBatteryLevel))] = "--saver-at",
 
         [Of<OptimizationConfig>(nameof(OptimizationConfig.Quantization))] = "--type",
         [Of<OptimizationConfig>(nameof(OptimizationConfig.TargetLatencyMs))] = "--target-latency",

@@ -10,8 +10,9 @@ namespace EdgeOpt.BrowserTests;
 /// BatteryManager is) installed before the page's scripts run; another test removes the API, as Firefox and Safari lack it.
 /// </summary>
 [Collection(Chromium.Collection)]
-public sealed class BatteryPowerModeTests(ChromiumFixture chromium, BatteryPowerModeTests.TwoThreadBundle bundle, ITestOutputHelper output)
-    : IClassFixture<BatteryPowerModeTests.TwoThreadBundle>
+public sealed class BatteryPowerModeTests(ChromiumFixture chromium, BatteryPowerModeTests.TwoThreadBundle bundle,
+    BatteryPowerModeTests.PerformanceBundle performance, ITestOutputHelper output)
+    : IClassFixture<BatteryPowerModeTests.TwoThreadBundle>, IClassFixture<BatteryPowerModeTests.PerformanceBundle>
 {
     private const double LogitTolerance = 5e-4; // seeded random sample: larger logits (see BackendSelectionTests)
 
@@ -28,6 +29,21 @@ public sealed class BatteryPowerModeTests(ChromiumFixture chromium, BatteryPower
         """;
 
     private const string NoBatteryApi = "delete Navigator.prototype.getBattery;";
+
+    [Fact]
+    public async Task A_bundle_built_for_performance_without_a_saver_level_stays_in_performance_on_a_low_battery()
+    {
+        await using var session = await chromium.OpenAsync(output);
+        await session.Page.AddInitScriptAsync(FakeBattery);
+        var page = await BundlePage.OpenAsync(session.Page, performance.Served["index.html"]);
+
+        Outputs.AssertClose(bundle.Expected, page.ReadyOutput().Data, LogitTolerance, output);
+        Assert.Equal("15 %, not charging", await session.Page.TextContentAsync("#battery"));
+        var power = await PowerAsync(session.Page);
+        Assert.Equal(("performance", "bundle", TwoThreadBundle.Threads, "none"), (power.Mode, power.Source, power.Threads, power.RateCap));
+        Assert.Contains("performance whatever the battery", await session.Page.TextContentAsync("#power-rule"), StringComparison.Ordinal);
+        Assert.Empty(session.Errors);
+    }
 
     [Fact]
     public async Task A_battery_discharging_at_15_percent_puts_the_page_in_battery_saver_with_one_thread_and_a_rate_cap()
@@ -190,6 +206,20 @@ public sealed class BatteryPowerModeTests(ChromiumFixture chromium, BatteryPower
     private sealed record Power(string Mode, string Source, int Threads, string RateCap, string Text);
 
     /// <summary>The demo model as a single-file wasm bundle on 2 threads, so battery-saver's 1 is a visible drop on any machine.</summary>
+    /// <summary>Built as <c>edgeopt web --power-mode performance --saver-at 0</c> would: the page stays in performance on a low battery.</summary>
+    public sealed class PerformanceBundle : ServedBundle
+    {
+        protected override string Build(string workFolder, string bundleFolder)
+        {
+            var model = DemoModel.WriteTo(workFolder);
+            WebBundler.Build(model, bundleFolder, new WebBundleOptions
+            {
+                Backend = WebBackend.Wasm, Threads = TwoThreadBundle.Threads, PowerMode = "performance", SaverBatteryLevel = 0,
+            });
+            return model;
+        }
+    }
+
     public sealed class TwoThreadBundle : ServedBundle
     {
         public const int Threads = 2;

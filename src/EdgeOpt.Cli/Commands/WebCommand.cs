@@ -36,6 +36,16 @@ internal static class WebCommand
         var chunkSize = new Option<string>("--chunk-size") { Description = "With --progressive: bytes per chunk, e.g. 4MB", DefaultValueFactory = _ => Units.Bytes(ProgressiveOptions.DefaultChunkSize) };
         var pwa = new Option<bool>("--pwa") { Description = "Add a service worker (works offline after one visit), manifest.webmanifest and icons" };
         var threads = new Option<int>("--threads") { Description = "WebAssembly threads (0: the browser's core count)", DefaultValueFactory = _ => Defaults.Threads };
+        var powerMode = new Option<string>("--power-mode")
+        {
+            Description = "The page's power mode unless a low battery calls for battery-saver: performance, balanced or battery-saver (users can still switch)",
+            DefaultValueFactory = _ => Defaults.PowerMode,
+        };
+        var saverAt = new Option<double>("--saver-at")
+        {
+            Description = "Battery level (0-1) at or below which a discharging device switches the page to battery-saver; 0 never switches",
+            DefaultValueFactory = _ => Defaults.SaverBatteryLevel,
+        };
         var title = new Option<string?>("--title") { Description = "Page title (default: the model name)" };
         var sample = new Option<string?>("--sample")
         {
@@ -51,7 +61,7 @@ internal static class WebCommand
             "Build a static web bundle that runs the model in the browser with onnxruntime-web " + OnnxRuntimeWeb.Version +
             ": demo page with progress bar, verifying model loader, optional service worker and PWA manifest. Serve it with `edgeopt serve`.")
         {
-            input, inputOption, output, backend, progressive, chunkSize, pwa, threads, title, sample, classNames, force, json,
+            input, inputOption, output, backend, progressive, chunkSize, pwa, threads, powerMode, saverAt, title, sample, classNames, force, json,
         };
         foreach (var option in data.All.Where(o => o != data.Labels)) command.Options.Add(option);
 
@@ -65,6 +75,8 @@ internal static class WebCommand
                 ChunkSize = ProgressiveCommand.ParseSize(parse.GetValue(chunkSize)!, "--chunk-size"),
                 Pwa = parse.GetValue(pwa),
                 Threads = parse.GetValue(threads),
+                PowerMode = parse.GetValue(powerMode)!.Trim().ToLowerInvariant(),
+                SaverBatteryLevel = parse.GetValue(saverAt),
                 Title = parse.GetValue(title),
                 Force = parse.GetValue(force),
                 Image = data.SourceOptions(parse).Image,

@@ -25,6 +25,18 @@ public sealed record WebBundleOptions
     /// <summary>WebAssembly threads; 0: the browser's logical core count, capped at <see cref="MaxThreads"/>.</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// The page's power mode when the battery does not call for battery-saver: <c>performance</c>, <c>balanced</c> or
+    /// <c>battery-saver</c> (see <see cref="PowerModes"/>).
+    /// </summary>
+    public string PowerMode { get; init; } = "balanced";
+
+    /// <summary>Battery level (a fraction) at or below which a discharging device switches the page to battery-saver; 0: never.</summary>
+    public double SaverBatteryLevel { get; init; } = 0.2;
+
+    /// <summary>The power modes the page knows, in the order it offers them.</summary>
+    public static IReadOnlyList<string> PowerModes { get; } = ["performance", "balanced", "battery-saver"];
+
     /// <summary>Page title; null: the model's name.</summary>
     public string? Title { get; init; }
 
@@ -55,6 +67,10 @@ public sealed record WebBundleOptions
         var problems = new List<OptionProblem>();
         if (Threads is < 0 or > MaxThreads)
             problems.Add(new($"{{0}} {Threads} is out of range; expected 1 to {MaxThreads}, or 0 for the browser's core count", $"{nameof(WebBundleOptions)}.{nameof(Threads)}"));
+        if (!PowerModes.Contains(PowerMode))
+            problems.Add(new($"{{0}} '{PowerMode}' is not one of {string.Join(", ", PowerModes)}", $"{nameof(WebBundleOptions)}.{nameof(PowerMode)}"));
+        if (!(SaverBatteryLevel >= 0 && SaverBatteryLevel < 1))
+            problems.Add(new($"{{0}} {SaverBatteryLevel} is out of range; expected a battery fraction in [0, 1), 0 to never switch", $"{nameof(WebBundleOptions)}.{nameof(SaverBatteryLevel)}"));
         if (!Enum.IsDefined(Backend)) problems.Add(new($"{{0}} {(int)Backend} is unknown", $"{nameof(WebBundleOptions)}.{nameof(Backend)}"));
         if (Progressive) problems.AddRange(new ProgressiveOptions { ChunkSize = ChunkSize }.Validate());
         if (Image is not null) problems.AddRange(Image.Validate());

@@ -107,6 +107,7 @@ public static class WebBundler
             SampleDescription = sampleDescription,
             Image = image,
             Labels = options.Labels,
+            Power = WebPowerConfig.Default with { Mode = options.PowerMode, SaverAtOrBelow = options.SaverBatteryLevel },
         };
         File.WriteAllBytes(Path.Combine(temp, ConfigFileName), JsonSerializer.SerializeToUtf8Bytes(bundleConfig, WebBundleJsonContext.Default.WebBundleConfig));
 

@@ -18,6 +18,7 @@ public sealed class WebBundleFixture : IDisposable
         Progressive = WebBundler.Build(ModelPath, _dir.File("progressive"), new WebBundleOptions
         {
             Backend = WebBackend.WebGl, Progressive = true, ChunkSize = 40 * 1024, Pwa = true, Threads = 2, Labels = Labels,
+            PowerMode = "performance", SaverBatteryLevel = 0.3,
         });
         SingleFile = WebBundler.Build(ModelPath, _dir.File("single"), new WebBundleOptions { Backend = WebBackend.Wasm });
     }

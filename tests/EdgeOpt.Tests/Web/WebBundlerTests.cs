@@ -131,6 +131,10 @@ public sealed partial class WebBundlerTests(WebBundleFixture fixture) : IClassFi
         Assert.Equal(2, root.GetProperty("threads").GetInt32());
         Assert.Equal(WebBundleOptions.MaxThreads, root.GetProperty("maxThreads").GetInt32());
         Assert.True(root.GetProperty("pwa").GetBoolean());
+        var power = root.GetProperty("power");
+        Assert.Equal("performance", power.GetProperty("mode").GetString());
+        Assert.Equal(0.3, power.GetProperty("saverAtOrBelow").GetDouble());
+        Assert.Equal(1, power.GetProperty("saverThreads").GetInt32());
         var input = Assert.Single(root.GetProperty("inputs").EnumerateArray());
         Assert.Equal("x", input.GetProperty("name").GetString());
         Assert.Equal("float32", input.GetProperty("type").GetString());
@@ -151,6 +155,8 @@ public sealed partial class WebBundlerTests(WebBundleFixture fixture) : IClassFi
         using var single = WebTestKit.ReadConfig(fixture.SingleFile.Folder);
         Assert.Equal("wasm", single.RootElement.GetProperty("backend").GetString());
         Assert.Equal(0, single.RootElement.GetProperty("threads").GetInt32());
+        Assert.Equal("balanced", single.RootElement.GetProperty("power").GetProperty("mode").GetString());
+        Assert.Equal(0.2, single.RootElement.GetProperty("power").GetProperty("saverAtOrBelow").GetDouble());
         Assert.Equal(JsonValueKind.Null, single.RootElement.GetProperty("labels").ValueKind);
         Assert.False(single.RootElement.GetProperty("model").GetProperty("progressive").GetBoolean());
     }

@@ -65,7 +65,7 @@ function chooseMode(config, battery, override) {
   const power = config.power;
   if (override) return { mode: override.mode, source: override.source, reason: override.source === 'url' ? '?power= in the address' : 'chosen on this page' };
   const threshold = `${Math.round(power.saverAtOrBelow * 100)} %`;
-  if (battery.level !== null && battery.charging === false && battery.level <= power.saverAtOrBelow) {
+  if (power.saverAtOrBelow > 0 && battery.level !== null && battery.charging === false && battery.level <= power.saverAtOrBelow) {
     return { mode: 'battery-saver', source: 'battery', reason: `battery discharging at ${percent(battery.level)}, at or below ${threshold}` };
   }
   const why = battery.level === null ? 'no battery reading' : battery.charging ? 'charging' : `battery above ${threshold}`;
@@ -241,7 +241,7 @@ async function main() {
   const urlMode = new URL(location.href).searchParams.get('power');
   let override = MODES.includes(urlMode) ? { mode: urlMode, source: 'url' } : null;
   $('power-mode').value = override?.mode ?? 'auto';
-  $('power-rule').textContent = `Automatic: battery-saver while the battery discharges at or below ${Math.round(config.power.saverAtOrBelow * 100)} % ` +
+  $('power-rule').textContent = config.power.saverAtOrBelow <= 0 ? `Automatic: ${config.power.mode} whatever the battery (battery-saver only when chosen).` : `Automatic: battery-saver while the battery discharges at or below ${Math.round(config.power.saverAtOrBelow * 100)} % ` +
     `(${config.power.saverThreads} thread${config.power.saverThreads === 1 ? '' : 's'} on WebAssembly, at most ${config.power.maxRate['battery-saver']} inferences/s when running continuously), otherwise ${config.power.mode}.`;
   const batteryRead = await readBattery();
   const battery = { api: batteryRead.api, level: null, charging: null };
