@@ -59,6 +59,28 @@ internal static class DevicesRenderer
         foreach (var u in d.ComputeUnits)
             units.AddRow(u.Kind.ToString(), Esc(u.Name), Peak(u, Precision.Fp32), Peak(u, Precision.Fp16), Peak(u, Precision.Int8), $"[dim]{Esc(u.Source)}[/]");
         console.Write(units);
+        if (d.Power is { } power) RenderPower(console, power);
+        else console.MarkupLine("[dim]No power figures: 'edgeopt power' needs a device.json with a \"power\" object for this device.[/]");
+    }
+
+    /// <summary>The figures <c>edgeopt power</c> works from, each next to its source.</summary>
+    private static void RenderPower(IAnsiConsole console, DevicePower p)
+    {
+        var table = new Table().Title("[bold]Power[/] (for 'edgeopt power')").AddColumns("Property", "Value", "Source");
+        void Row(string property, string? value, string field)
+        {
+            if (value is null) return;
+            table.AddRow(property, Esc(value), p.Sources.TryGetValue(field, out var source) ? $"[dim]{Esc(source)}[/]" : "");
+        }
+        Row("Process", $"{F(p.ProcessNm)} nm", "processNm");
+        Row("Idle", $"{F(p.IdleW)} W", "idleW");
+        Row("Baseline drain", p.BaselineW is { } baseline ? $"{F(baseline)} W" : null, "baselineW");
+        Row("Unit active power", p.Units.Count > 0 ? string.Join(", ", p.Units.Select(u => $"{u.Kind} {F(u.ActiveW)} W")) : null, "units");
+        Row("Thermal limit", $"{F(p.ThermalLimitC)} °C", "thermalLimitC");
+        Row("Thermal time constant", $"{F(p.ThermalTimeConstantS)} s", "thermalTimeConstantS");
+        Row("Thermal resistance", p.ThermalResistanceCPerW is { } r ? $"{F(r)} °C/W" : null, "thermalResistanceCPerW");
+        Row("Modes", p.Modes.Count > 0 ? string.Join(", ", p.Modes.Select(m => $"{m.Name} ({m.Mode}, {F(m.ClockScale * 100)} % clock)")) : null, "modes");
+        console.Write(table);
     }
 
     /// <summary>This machine as <see cref="HostProbe"/> found it: ISA, caches, GPUs, providers, theoretical vs measured peaks.</summary>

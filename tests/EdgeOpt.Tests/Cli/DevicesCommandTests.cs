@@ -42,6 +42,20 @@ public class DevicesCommandTests
     }
 
     [Fact]
+    public void A_device_with_power_figures_shows_them_with_sources_and_one_without_says_how_to_give_them()
+    {
+        var (code, stdout, stderr) = CliHarness.Run("devices", "jetson-agx-orin");
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal("", stderr);
+        foreach (var text in new[] { "Power", "8 nm", "99 °C", "MAXN", "30W", "Jetson Linux" })
+            Assert.Contains(text, stdout, StringComparison.Ordinal);
+
+        var (browser, browserOut, _) = CliHarness.Run("devices", "chrome-desktop");
+        Assert.Equal(ExitCodes.Ok, browser);
+        Assert.Contains("No power figures", browserOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void One_device_is_shown_in_full_with_sources()
     {
         var (code, stdout, stderr) = CliHarness.Run("devices", "orin nano");
