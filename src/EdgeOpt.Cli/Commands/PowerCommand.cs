@@ -65,7 +65,10 @@ internal static class PowerCommand
     private static int Run(CommandContext context, string path, string deviceName, PowerOptions options, bool asJson)
     {
         InvalidOptionsException.ThrowIfAny(options.Validate()); // before the device and the model are looked up
-        var device = ResolvedDevice.Resolve(deviceName).Device;
+        // The host has no published power figures: probed like 'estimate --device host', then refused naming what to give.
+        var device = string.Equals(deviceName.Trim(), "host", StringComparison.OrdinalIgnoreCase)
+            ? HostProbe.Current.ToEdgeDevice()
+            : ResolvedDevice.Resolve(deviceName).Device;
         PowerAnalyzer.Require(device);
         PowerReport report;
         using (var model = Model.Load(path)) report = PowerAnalyzer.Analyze(model, device, options);

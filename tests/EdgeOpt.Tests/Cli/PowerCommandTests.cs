@@ -97,6 +97,7 @@ public sealed class PowerCommandTests : IDisposable
     [InlineData("--battery-wh", "-1", "--battery-wh must be a positive number of watt-hours, got -1")]
     [InlineData("--mode", "turbo", "--mode 'turbo' is not one of performance, balanced, battery-saver")]
     [InlineData("--device", "chrome-desktop", "has no power figures")]
+    [InlineData("--device", "host", "has no power figures")]
     public void Bad_input_exits_2_with_one_line(string flag, string value, string expected)
     {
         var args = new List<string> { "power", _demo, flag, value };
