@@ -50,7 +50,7 @@ internal static class DeployRenderer
         var chosen = result.Chosen;
         console.MarkupLine($"[bold]Chosen:[/] {Esc(chosen.Label)}");
         if (chosen.Power is { } cp)
-            console.MarkupLine(Esc(F($"  {Mode(cp.Mode)} mode ({cp.PointName}): {cp.EnergyMj:G3} mJ per inference, ") +
+            console.MarkupLine(Esc(F($"  {Devices.PowerModeNames.Of(cp.Mode)} mode ({cp.PointName}): {cp.EnergyMj:G3} mJ per inference, ") +
                 (cp.AveragePowerW is { } w ? F($"{w:G3} W average, ") : "") + (cp.BatteryHours is { } bh ? F($"{bh:0.#} h battery, ") : "") + F($"{cp.SteadyStateC:F0} °C steady (estimated)")));
         console.MarkupLine(result.ConstraintsMet ? "[green]It meets every constraint.[/]" : "[red]No candidate meets every constraint: this is the closest.[/]");
         foreach (var check in result.Checks)
@@ -94,7 +94,7 @@ internal static class DeployRenderer
             var mark = (c.Key == result.ChosenKey ? "*" : " ") + (front.Contains(c.Key) ? "P" : " ");
             var row = new[]
             {
-                mark, Esc(Precision(c.Spec)), Esc(Backend(c.Spec)), Esc(Mode(p.Mode)) + (p.Rejections.Count > 0 ? " [red]![/]" : ""),
+                mark, Esc(Precision(c.Spec)), Esc(Backend(c.Spec)), Esc(Devices.PowerModeNames.Of(p.Mode)) + (p.Rejections.Count > 0 ? " [red]![/]" : ""),
                 F($"{p.EnergyMj:G3}"), p.AveragePowerW is { } w ? F($"{w:0.###}") : "-", p.BatteryHours is { } h ? F($"{h:0.#}") : "-", F($"{p.SteadyStateC:F0}"),
             };
             table.AddRow(c.Key == result.ChosenKey ? [.. row.Select(r => $"[bold]{r}[/]")] : row);
@@ -130,13 +130,6 @@ internal static class DeployRenderer
         return spec.Backend is Devices.AccelerationBackend.Cpu or Devices.AccelerationBackend.Xnnpack or Devices.AccelerationBackend.Wasm
             ? F($"{name}/{spec.Threads}t") : name;
     }
-
-    private static string Mode(Devices.PowerModeKind mode) => mode switch
-    {
-        Devices.PowerModeKind.BatterySaver => "battery-saver",
-        Devices.PowerModeKind.Balanced => "balanced",
-        _ => "performance",
-    };
 
     /// <summary>Bytes in at most 8 characters: <c>482 KiB</c>, <c>44.6 MiB</c>.</summary>
     private static string Compact(long n) => n >= 1 << 20 ? F($"{n / 1048576.0:0.#} MiB") : n >= 1 << 10 ? F($"{n / 1024.0:0} KiB") : F($"{n} B");

@@ -25,7 +25,7 @@ internal static class PowerRenderer
         summary.AddRow("File", Esc(Path.GetFullPath(path)));
         summary.AddRow("Device", Esc($"{r.DeviceName} ({r.DeviceId})"));
         summary.AddRow("Unit / precision", Esc($"{r.UnitName} ({r.Unit.ToString().ToUpperInvariant()}), {r.Precision.ToString().ToLowerInvariant()}"));
-        summary.AddRow("Mode", Esc($"{Mode(r.Mode)} ({s.Point.Name})"));
+        summary.AddRow("Mode", Esc($"{PowerModeNames.Of(r.Mode)} ({s.Point.Name})"));
         summary.AddRow("Latency", Esc(F($"{s.LatencyMs:G4} ms")));
         summary.AddRow("Energy / inference", $"[bold]{Esc(Mj(s.Energy.TotalJ))}[/] " + Esc(F(
             $"(compute {Mj(s.Energy.ComputeJ)}, data movement {Mj(s.Energy.DataMovementJ)}, leakage {Mj(s.Energy.LeakageJ)}, idle {Mj(s.Energy.IdleJ)})")));
@@ -36,13 +36,13 @@ internal static class PowerRenderer
             .AddColumns("Mode", "Point", "Clock", "Latency ms", "Energy mJ", "Model mJ", "Power W", F($"Avg W at {r.Battery.RatePerSecond:G3}/s"), "Battery h");
         for (var i = 2; i < 9; i++) modes.Columns[i].RightAligned();
         foreach (var m in r.Modes)
-            modes.AddRow(Mode(m.Mode), Esc(m.Point.Name), F($"{m.Point.ClockScale:P0}"), F($"{m.LatencyMs:G4}"), F($"{m.Energy.TotalJ * 1e3:G4}"),
+            modes.AddRow(PowerModeNames.Of(m.Mode), Esc(m.Point.Name), F($"{m.Point.ClockScale:P0}"), F($"{m.LatencyMs:G4}"), F($"{m.Energy.TotalJ * 1e3:G4}"),
                 F($"{m.Energy.ModelJ * 1e3:G4}"), F($"{m.ActivePowerW:G3}"),
                 m.AveragePowerW is { } a ? F($"{a:G3}") : "[red]rate not met[/]", m.BatteryHours is { } h ? F($"{h:F1}") : "-");
         console.Write(modes);
         var chart = new BarChart().Label("[bold]Energy per inference by mode (mJ, estimated)[/]").Width(60);
         var colors = new[] { Color.Red, Color.Yellow, Color.Green };
-        foreach (var m in r.Modes) chart.AddItem(F($"{Mode(m.Mode)} ({m.LatencyMs:G3} ms)"), Math.Round(m.Energy.TotalJ * 1e3, 3), colors[(int)m.Mode]);
+        foreach (var m in r.Modes) chart.AddItem(F($"{PowerModeNames.Of(m.Mode)} ({m.LatencyMs:G3} ms)"), Math.Round(m.Energy.TotalJ * 1e3, 3), colors[(int)m.Mode]);
         console.Write(chart);
 
         var b = r.Battery;
@@ -113,13 +113,6 @@ internal static class PowerRenderer
         var heldOut = checks.Where(c => !c.Fitted).ToList();
         console.MarkupLine(Esc(F($"held-out anchors within {PowerValidation.LowestRatio}x-{PowerValidation.HighestRatio}x: {heldOut.Count(c => c.WithinGoal)} of {heldOut.Count}; fitted anchors are 1.00x by construction")));
     }
-
-    private static string Mode(PowerModeKind mode) => mode switch
-    {
-        PowerModeKind.BatterySaver => "battery-saver",
-        PowerModeKind.Balanced => "balanced",
-        _ => "performance",
-    };
 
     private static string Mj(double joules) => F($"{joules * 1e3:G4} mJ");
 

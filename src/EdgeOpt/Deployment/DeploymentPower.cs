@@ -72,7 +72,7 @@ internal static class DeploymentPower
                 result = result with
                 {
                     EstimatedLatencyMs = ms * scale,
-                    Notes = [.. c.Notes, Invariant($"target latency in {PowerAnalyzer.Words(chosen.Mode)} mode ({chosen.PointName}): {scale:0.##}x the performance mode's {ms:0.###} ms")],
+                    Notes = [.. c.Notes, Invariant($"target latency in {PowerModeNames.Of(chosen.Mode)} mode ({chosen.PointName}): {scale:0.##}x the performance mode's {ms:0.###} ms")],
                 };
             }
             results.Add(result);
@@ -91,7 +91,7 @@ internal static class DeploymentPower
         var labels = new Dictionary<BatteryCandidate, string>(ReferenceEqualityComparer.Instance);
         foreach (var c in candidates.Where(c => c.Status == CandidateStatus.Evaluated && c.Power is not null && (eligible?.Invoke(c) ?? true)))
             foreach (var m in c.Power!.Modes)
-                labels[m] = $"{c.Label}, {PowerAnalyzer.Words(m.Mode)}";
+                labels[m] = $"{c.Label}, {PowerModeNames.Of(m.Mode)}";
         if (labels.Keys.Any(m => m.BatteryHours >= target)) return;
         throw BatteryOptimizer.Unreachable([.. labels.Keys], target, m => labels[m]);
     }

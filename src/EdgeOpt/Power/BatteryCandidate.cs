@@ -27,5 +27,5 @@ public sealed record BatteryCandidate(Precision Precision, ComputeUnitKind Unit,
     public bool Feasible => Rejections.Count == 0;
 
     /// <summary>E.g. <c>int8 on the NPU, battery-saver</c>.</summary>
-    public string Label => $"{Precision.ToString().ToLowerInvariant()} on the {Unit.ToString().ToUpperInvariant()}, {PowerAnalyzer.Words(Mode)}";
+    public string Label => $"{Precision.ToString().ToLowerInvariant()} on the {Unit.ToString().ToUpperInvariant()}, {PowerModeNames.Of(Mode)}";
 }

@@ -155,7 +155,7 @@ public static class PowerAnalyzer
                 var o = EnergyModel.Evaluate(estimate, device, power, lower);
                 var w = baseline + (Math.Min(rate, 1e3 / o.LatencyMs) * o.Energy.ModelJ);
                 if (ambient + (w * resistance) <= limit && rate * o.LatencyMs / 1e3 <= 1)
-                    advice.Add(Invariant($"use {Words(mode)} ({lower.Name}): {o.LatencyMs:G3} ms, {ambient + (w * resistance):F0} °C steady"));
+                    advice.Add(Invariant($"use {PowerModeNames.Of(mode)} ({lower.Name}): {o.LatencyMs:G3} ms, {ambient + (w * resistance):F0} °C steady"));
             }
             if (estimate.Precision != Precision.Int8 && device.ComputeUnits.Any(u => u.PeakGops.ContainsKey(Precision.Int8)))
             {
@@ -180,13 +180,6 @@ public static class PowerAnalyzer
             throw new UsageException($"device '{device.Name}' has neither power.thermalResistanceCPerW nor sustainedPowerW: give one in its device.json");
         return (power.ThermalLimitC - 25) / sustained;
     }
-
-    internal static string Words(PowerModeKind mode) => mode switch
-    {
-        PowerModeKind.BatterySaver => "battery-saver",
-        PowerModeKind.Balanced => "balanced",
-        _ => "performance",
-    };
 
     private static string Method(DevicePower power, LatencyEstimate estimate) => Invariant(
         $"estimated: energy = Σ nodes (MACs × e_mac + other ops × e_add) × ({power.ProcessNm:G3} nm / 45 nm) × unit overhead (fitted) × (V/Vmax)² ") +

@@ -33,7 +33,7 @@ internal static class EnergyChartSvg
         foreach (var p in points.OrderBy(p => p.Chosen))
         {
             var (px, py) = (x.Map(p.LatencyMs), y.Map(p.EnergyMj));
-            svg.Append(F($"<g class=\"point mode-{Slug(p.Mode)}{(p.Chosen ? " chosen" : "")}\" data-row=\"{p.Row}\"><title>#{p.Row} {E(p.Label)}, {Slug(p.Mode)}: {Ms(p.LatencyMs)}, {p.EnergyMj:G3} mJ (estimated)</title>"));
+            svg.Append(F($"<g class=\"point mode-{PowerModeNames.Of(p.Mode)}{(p.Chosen ? " chosen" : "")}\" data-row=\"{p.Row}\"><title>#{p.Row} {E(p.Label)}, {PowerModeNames.Of(p.Mode)}: {Ms(p.LatencyMs)}, {p.EnergyMj:G3} mJ (estimated)</title>"));
             svg.Append(F($"<circle cx=\"{N(px)}\" cy=\"{N(py)}\" r=\"5\"/>"));
             if (p.Chosen) svg.Append(F($"<circle class=\"ring\" cx=\"{N(px)}\" cy=\"{N(py)}\" r=\"10\"/><text x=\"{N(px + 13)}\" y=\"{N(py - 4)}\">#{p.Row} chosen</text>"));
             svg.Append("</g>");
@@ -43,17 +43,10 @@ internal static class EnergyChartSvg
         var offset = 0;
         foreach (var mode in Enum.GetValues<PowerModeKind>())
         {
-            svg.Append(F($"<g class=\"point mode-{Slug(mode)}\"><circle cx=\"{Left + 6 + offset}\" cy=\"{ly}\" r=\"5\"/></g><text x=\"{Left + 16 + offset}\" y=\"{ly}\" dy=\"0.35em\">{Slug(mode)}</text>"));
+            svg.Append(F($"<g class=\"point mode-{PowerModeNames.Of(mode)}\"><circle cx=\"{Left + 6 + offset}\" cy=\"{ly}\" r=\"5\"/></g><text x=\"{Left + 16 + offset}\" y=\"{ly}\" dy=\"0.35em\">{PowerModeNames.Of(mode)}</text>"));
             offset += 120;
         }
         svg.Append("</g></svg>");
         return svg.ToString();
     }
-
-    private static string Slug(PowerModeKind mode) => mode switch
-    {
-        PowerModeKind.BatterySaver => "battery-saver",
-        PowerModeKind.Balanced => "balanced",
-        _ => "performance",
-    };
 }
