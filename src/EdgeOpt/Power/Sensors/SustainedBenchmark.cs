@@ -26,8 +26,7 @@ public static class SustainedBenchmark
         ArgumentNullException.ThrowIfNull(modelPath);
         options ??= new SustainedBenchmarkOptions();
         ThrowHelper.IfInvalid(options.Validate());
-        if (!File.Exists(modelPath)) throw new FileNotFoundException($"model file not found: {modelPath}", modelPath);
-        var benchmark = options.Benchmark with { ExecutionProvider = ShortName(options.Benchmark.ExecutionProvider) };
+        var benchmark = options.Benchmark with { ExecutionProvider = ModelBenchmark.Validate([modelPath], options.Benchmark) };
         var threads = benchmark.Threads.Count == 0 ? 1 : benchmark.Threads[0];
 
         progress?.Report(new BenchmarkProgress($"loading {Path.GetFileName(modelPath)}", 0, 0));
@@ -101,17 +100,11 @@ public static class SustainedBenchmark
     private static BenchmarkedModel Open(string path, int threads, BenchmarkOptions options, out double sessionMs)
     {
         BenchmarkInputs inputs;
-        using (var model = Model.Load(path))
-        {
-            foreach (var name in options.Shapes.Keys)
-                if (!model.Graph.Inputs.Any(v => !v.IsInitializer && v.Name == name))
-                    throw new UsageException($"--shape {name}=...: {path} has no input '{name}' (inputs: {string.Join(", ", model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => v.Name))})");
-            inputs = BenchmarkInputs.Create(model, path, options);
-        }
+        using (var model = Model.Load(path)) inputs = BenchmarkInputs.Create(model, path, options);
         try
         {
             var clock = Stopwatch.StartNew();
-            var session = SessionFactory.Create(path, new SessionSettings { IntraOpThreads = threads, Optimization = options.Optimization, ExecutionProvider = options.ExecutionProvider });
+            var session = ModelBenchmark.Open(path, threads, options);
             sessionMs = clock.Elapsed.TotalMilliseconds;
             return new BenchmarkedModel(path, FileLength.Of(path), inputs, session);
         }
@@ -120,13 +113,5 @@ public static class SustainedBenchmark
             inputs.Dispose();
             throw;
         }
-    }
-
-    // ONNX Runtime's names (CUDAExecutionProvider) are accepted as well as the short ones (cuda).
-    private static string ShortName(string provider)
-    {
-        var name = provider.Trim();
-        if (name.EndsWith("ExecutionProvider", StringComparison.OrdinalIgnoreCase)) name = name[..^"ExecutionProvider".Length];
-        return name.Length == 0 ? "cpu" : name.ToLowerInvariant();
     }
 }

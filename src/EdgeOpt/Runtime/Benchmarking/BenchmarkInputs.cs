@@ -30,9 +30,13 @@ internal sealed class BenchmarkInputs : IDisposable
     public OrtValue[] Feed(int index) => _feeds[index % _feeds.Count];
 
     /// <summary>Prepares inputs for <paramref name="model"/> (loaded from <paramref name="path"/>).</summary>
+    /// <exception cref="UsageException">A <see cref="BenchmarkOptions.Shapes"/> entry names no input of the model.</exception>
     public static BenchmarkInputs Create(Model model, string path, BenchmarkOptions options)
     {
         var inputs = model.Graph.Inputs.Where(v => !v.IsInitializer).ToList();
+        foreach (var name in options.Shapes.Keys)
+            if (!inputs.Any(v => v.Name == name))
+                throw new UsageException($"--shape {name}=...: {path} has no input '{name}' (inputs: {string.Join(", ", inputs.Select(v => v.Name))})");
         var tensors = options.Data is { } spec ? FromData(spec, model, path, inputs, options) : Generated(model, path, inputs, options);
         var names = inputs.Select(v => v.Name).ToArray();
         var feeds = new List<OrtValue[]>(tensors.Count);
