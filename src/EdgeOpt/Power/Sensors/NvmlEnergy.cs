@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeOpt.Devices.Probing;
 
 namespace EdgeOpt.Power.Sensors;
 
@@ -10,7 +11,6 @@ namespace EdgeOpt.Power.Sensors;
 /// </summary>
 internal sealed unsafe class NvmlEnergy : IDisposable
 {
-    public const string Library = "libnvidia-ml.so.1";
     private const int Success = 0;
 
     private readonly nint _library;
@@ -30,10 +30,14 @@ internal sealed unsafe class NvmlEnergy : IDisposable
     /// <summary>How many GPUs report energy.</summary>
     public int Devices => _devices.Length;
 
-    /// <summary>Opens NVML and keeps the GPUs that report energy; null with <paramref name="problem"/> when there are none.</summary>
-    public static NvmlEnergy? Open(out string problem, string library = Library)
+    /// <summary>
+    /// Opens NVML (<paramref name="library"/>, or the names the host probe tries) and keeps the GPUs that report energy;
+    /// null with <paramref name="problem"/> when there are none.
+    /// </summary>
+    public static NvmlEnergy? Open(out string problem, string? library = null)
     {
-        if (!NativeLibrary.TryLoad(library, out var handle))
+        nint handle = 0;
+        if (!(library is null ? Nvml.LibraryNames : [library]).Any(name => NativeLibrary.TryLoad(name, out handle)))
         {
             problem = "libnvidia-ml not found (no NVIDIA driver)";
             return null;

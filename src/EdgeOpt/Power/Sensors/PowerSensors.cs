@@ -11,10 +11,10 @@ public static class PowerSensors
     public static SensorSnapshot Discover(string root = "/")
     {
         ArgumentNullException.ThrowIfNull(root);
-        return Discover(new Sysfs(root), NvmlEnergy.Library);
+        return Discover(new Sysfs(root), nvmlLibrary: null);
     }
 
-    internal static SensorSnapshot Discover(Sysfs sysfs, string nvmlLibrary)
+    internal static SensorSnapshot Discover(Sysfs sysfs, string? nvmlLibrary)
     {
         var rapl = RaplReader.Read(sysfs);
         var batteries = BatteryReader.Read(sysfs);
@@ -34,7 +34,7 @@ public static class PowerSensors
             rapl, batteries, rails, gpuJoules, zones, cpus, ThrottlingDetector.FromSensors(cpus, zones));
     }
 
-    private static (double? Joules, SensorStatus Status) ReadNvml(string library)
+    private static (double? Joules, SensorStatus Status) ReadNvml(string? library)
     {
         using var nvml = NvmlEnergy.Open(out var problem, library);
         if (nvml is null) return (null, SensorStatus.Missing(SensorKind.Nvml, problem));

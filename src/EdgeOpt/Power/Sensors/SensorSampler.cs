@@ -32,7 +32,7 @@ internal sealed class SensorSampler : IDisposable
 
     private enum Source { None, Rails, Battery, Counters }
 
-    public SensorSampler(Sysfs sysfs, SensorSnapshot found, double tripMarginCelsius, string nvmlLibrary)
+    public SensorSampler(Sysfs sysfs, SensorSnapshot found, double tripMarginCelsius, string? nvmlLibrary)
     {
         _sysfs = sysfs;
         _tripMarginCelsius = tripMarginCelsius;

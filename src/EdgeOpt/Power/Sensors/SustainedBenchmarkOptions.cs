@@ -31,8 +31,8 @@ public sealed record SustainedBenchmarkOptions
     /// <summary>Most windows one run may have.</summary>
     public const int MaxWindows = 10_000;
 
-    /// <summary>The NVML library to load (a test seam: a name that does not exist stands for a machine without it).</summary>
-    internal string NvmlLibrary { get; init; } = NvmlEnergy.Library;
+    /// <summary>The NVML library to load; null: the driver's names (a test seam: a name that does not exist stands for a machine without it).</summary>
+    internal string? NvmlLibrary { get; init; }
 
     /// <summary>Every problem with these options at once (empty: they can work), including those of <see cref="Benchmark"/>.</summary>
     public IReadOnlyList<OptionProblem> Validate()
