@@ -35,7 +35,7 @@ internal static class DeploymentPower
     {
         if (!config.EstimatesPower) return candidates;
         var battery = new BatteryOptimizationConfig { RatePerSecond = config.RatePerSecond, BatteryWh = config.BatteryWh };
-        var modes = config.HasBatteryConstraints ? Enum.GetValues<PowerModeKind>() : [PowerModeKind.Performance];
+        IReadOnlyList<PowerModeKind> modes = config.HasBatteryConstraints ? Enum.GetValues<PowerModeKind>() : [PowerModeKind.Performance];
         var results = new List<CandidateResult>(candidates.Count);
         foreach (var c in candidates)
         {
@@ -53,12 +53,10 @@ internal static class DeploymentPower
                 continue;
             }
             using var model = estimationModel(c.Spec).Clone();
-            var weighed = modes.Select(mode =>
-            {
-                var report = PowerAnalyzer.Analyze(model, device,
-                    BatteryOptimizer.Options(battery, precision, unit, mode, c.Spec.BatchSize, unit == ComputeUnitKind.Cpu ? c.Spec.Threads : null));
-                return BatteryOptimizer.Judge(report, config.BatteryHours, config.MaxPowerWatts, config.ThermalLimitCelsius ?? double.PositiveInfinity);
-            }).ToList();
+            var options = BatteryOptimizer.Options(battery, precision, unit, PowerModeKind.Performance, c.Spec.BatchSize, unit == ComputeUnitKind.Cpu ? c.Spec.Threads : null);
+            var weighed = PowerAnalyzer.AnalyzeModes(model, device, options, modes)
+                .Select(report => BatteryOptimizer.Judge(report, config.BatteryHours, config.MaxPowerWatts, config.ThermalLimitCelsius ?? double.PositiveInfinity))
+                .ToList();
             // The fastest mode meeting the constraints; else the closest (fewest missed, then the longest battery life).
             var chosen = weighed.Where(m => m.Feasible).MinBy(m => m.LatencyMs)
                 ?? weighed.OrderBy(m => m.Rejections.Count).ThenByDescending(m => m.BatteryHours ?? -1).ThenBy(m => m.LatencyMs).First();

@@ -31,11 +31,8 @@ public static class BatteryOptimizer
         var evaluated = new List<(BatteryCandidate Candidate, PowerReport Report)>();
         foreach (var unit in device.ComputeUnits.Select(u => u.Kind).Distinct())
             foreach (var precision in Enum.GetValues<Precision>().Where(p => device.BestUnit(unit, p) is not null))
-                foreach (var mode in Modes(config))
-                {
-                    var report = PowerAnalyzer.Analyze(model, device, Options(config, precision, unit, mode));
+                foreach (var report in PowerAnalyzer.AnalyzeModes(model, device, Options(config, precision, unit, PowerModeKind.Performance), Modes(config)))
                     evaluated.Add((Judge(report, config.TargetBatteryLifeHours, config.MaxPowerWatts, config.ThermalLimitCelsius), report));
-                }
         if (evaluated.Count == 0) throw new UsageException($"device '{device.Name}' lists no compute unit to run the model on");
 
         var fastest = evaluated.Min(e => e.Candidate.LatencyMs);

@@ -23,10 +23,23 @@ public static class PowerAnalyzer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(device);
         options ??= PowerOptions.Default;
+        return AnalyzeModes(model, device, options, [options.Mode])[0];
+    }
+
+    /// <summary>
+    /// <see cref="Analyze"/> with <paramref name="options"/> in each of <paramref name="modes"/>: the latency estimate
+    /// behind them all is made once (only the headline mode differs between the reports).
+    /// </summary>
+    internal static IReadOnlyList<PowerReport> AnalyzeModes(Model model, EdgeDevice device, PowerOptions options, IReadOnlyList<PowerModeKind> modes)
+    {
         ThrowHelper.IfInvalid(options.Validate());
         var power = Require(device);
-
         var estimate = Estimate(model, device, options, options.Precision, options.Unit);
+        return modes.Select(mode => Report(model, device, power, options with { Mode = mode }, estimate)).ToList();
+    }
+
+    private static PowerReport Report(Model model, EdgeDevice device, DevicePower power, PowerOptions options, LatencyEstimate estimate)
+    {
         var points = OperatingPoints.For(power);
         var outcomes = points.Select(p => EnergyModel.Evaluate(estimate, device, power, p)).ToList();
         var selected = (int)options.Mode;
