@@ -103,6 +103,7 @@ internal static class OptionFlags
 
         [Of<PowerOptions>(nameof(PowerOptions.Batch))] = "--batch",
         [Of<PowerOptions>(nameof(PowerOptions.Threads))] = "--threads",
+        [Of<PowerOptions>(nameof(PowerOptions.DimensionValues))] = "--dim",
         [Of<PowerOptions>(nameof(PowerOptions.RatePerSecond))] = "--rate",
         [Of<PowerOptions>(nameof(PowerOptions.DutyCycle))] = "--duty",
         [Of<PowerOptions>(nameof(PowerOptions.Mode))] = "--mode",

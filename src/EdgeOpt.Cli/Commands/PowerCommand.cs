@@ -25,6 +25,11 @@ internal static class PowerCommand
         var precision = new Option<string>("--precision") { Description = "Number format the model runs in: fp32, fp16 or int8", DefaultValueFactory = _ => "fp32" };
         var unit = new Option<string?>("--unit") { Description = "Processor: cpu, gpu or npu (default: npu for int8 where present, gpu for fp16, else cpu)" };
         var batch = new Option<int>("--batch") { Description = "Items per inference (energy is per item)", DefaultValueFactory = _ => 1 };
+        var dims = new Option<string[]>("--dim")
+        {
+            Description = "Size for a symbolic dim, as NAME=SIZE (e.g. --dim sequence=128); repeat for several",
+            HelpName = "NAME=SIZE",
+        };
         var threads = new Option<int?>("--threads") { Description = "Intra-op threads for a CPU estimate (default: ONNX Runtime's default for the device)" };
         var rate = new Option<string?>("--rate") { Description = "Inferences per second the application needs, e.g. 10 or 10/s (default: back to back)", HelpName = "N/s" };
         var duty = new Option<double?>("--duty") { Description = "Share of the time the model runs, in (0, 1] (instead of --rate)" };
@@ -38,7 +43,7 @@ internal static class PowerCommand
             "of a model on a device. Every figure is estimated from the model's MACs and bytes and the device's published power figures; " +
             "the coefficients and their sources are listed, fitted ones marked. Measure on a device with 'edgeopt benchmark --sustained'.")
         {
-            model, device, precision, unit, batch, threads, rate, duty, mode, ambient, batteryWh, validate, json,
+            model, device, precision, unit, batch, dims, threads, rate, duty, mode, ambient, batteryWh, validate, json,
         };
         CommandRunner.SetAction(command, (parse, context) =>
         {
@@ -50,6 +55,7 @@ internal static class PowerCommand
                 Precision = EstimateCommand.ParsePrecision(parse.GetValue(precision)!),
                 Unit = parse.GetValue(unit) is { } u ? EstimateCommand.ParseUnit(u) : null,
                 Batch = parse.GetValue(batch),
+                DimensionValues = InspectCommand.ParseDims(parse.GetValue(dims) ?? []),
                 Threads = parse.GetValue(threads),
                 RatePerSecond = parse.GetValue(rate) is { } r ? ParseRate(r) : null,
                 DutyCycle = parse.GetValue(duty),

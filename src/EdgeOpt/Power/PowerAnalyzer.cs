@@ -101,7 +101,7 @@ public static class PowerAnalyzer
     }
 
     internal static LatencyEstimate Estimate(Model model, EdgeDevice device, PowerOptions options, Precision precision, ComputeUnitKind? unit) =>
-        LatencyEstimator.Estimate(model, device, new EstimateOptions { Precision = precision, Unit = unit, Batch = options.Batch, Threads = options.Threads });
+        LatencyEstimator.Estimate(model, device, new EstimateOptions { Precision = precision, Unit = unit, Batch = options.Batch, DimensionValues = options.DimensionValues, Threads = options.Threads });
 
     private static BatteryEstimate Battery(LatencyEstimate estimate, EdgeDevice device, DevicePower power, IReadOnlyList<OperatingPoint> points,
         IReadOnlyList<EnergyModel.Outcome> outcomes, int selected, double rate, double? capacity, double baseline)

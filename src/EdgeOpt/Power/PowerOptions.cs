@@ -16,6 +16,9 @@ public sealed record PowerOptions
     /// <summary>Items per inference (energy is reported per item).</summary>
     public int Batch { get; init; } = 1;
 
+    /// <summary>Sizes for symbolic dims (e.g. <c>sequence = 128</c>), as for the latency estimate; a dim left unsized cannot be costed.</summary>
+    public IReadOnlyDictionary<string, long>? DimensionValues { get; init; }
+
     /// <summary>Intra-op CPU threads; null: ONNX Runtime's default for the device.</summary>
     public int? Threads { get; init; }
 

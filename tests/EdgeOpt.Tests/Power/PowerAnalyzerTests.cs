@@ -139,6 +139,23 @@ public sealed class PowerAnalyzerTests : IClassFixture<PowerAnalyzerTests.ResNet
     }
 
     [Fact]
+    public void A_symbolic_dim_is_sized_by_DimensionValues_and_refused_naming_it_without()
+    {
+        var b = new GraphBuilder("seq-matmul");
+        var x = b.Input("x", DataType.Float, Dim.Of(1), Dim.Symbolic("sequence"), Dim.Of(64));
+        var w = b.Initializer("w", new float[64 * 64], 64, 64);
+        b.Output(b.Op("MatMul", [x, w]), "y");
+        using var model = b.Build();
+
+        var e = Assert.Throws<UsageException>(() => PowerAnalyzer.Analyze(model, Device("pixel-8")));
+        Assert.Contains("symbolic dim 'sequence'", e.Message, StringComparison.Ordinal);
+
+        var report = PowerAnalyzer.Analyze(model, Device("pixel-8"), new PowerOptions { DimensionValues = new Dictionary<string, long> { ["sequence"] = 128 } });
+        Assert.Equal(128 * 64 * 64, report.Macs);
+        Assert.True(report.Selected.Energy.ComputeJ > 0);
+    }
+
+    [Fact]
     public void A_device_without_power_figures_is_refused_naming_what_is_missing()
     {
         var e = Assert.Throws<UsageException>(() => PowerAnalyzer.Analyze(_resnet, Device("chrome-desktop")));
