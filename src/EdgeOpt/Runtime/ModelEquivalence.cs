@@ -41,6 +41,22 @@ public static class ModelEquivalence
         settings ??= new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 };
         using var a = SessionFactory.Create(reference, settings);
         using var b = SessionFactory.Create(candidate, settings);
+        return Compare(a, b, inputs);
+    }
+
+    /// <summary>
+    /// Compares two model files (.onnx, or ONNX Runtime's .ort format, which only a file session reads) on the given input
+    /// sets; the candidate runs with its own saved optimizations replayed, as a device would load it.
+    /// </summary>
+    public static EquivalenceReport CompareFiles(string referencePath, string candidatePath, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs)
+    {
+        using var a = SessionFactory.Create(referencePath, new SessionSettings { Optimization = GraphOptimization.None, IntraOpThreads = 1 });
+        using var b = SessionFactory.Create(candidatePath, new SessionSettings { IntraOpThreads = 1 });
+        return Compare(a, b, inputs);
+    }
+
+    private static EquivalenceReport Compare(InferenceSession a, InferenceSession b, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs)
+    {
         var names = a.OutputMetadata.Keys.ToList();
         var acc = names.ToDictionary(n => n, _ => new FidelityAccumulator(), StringComparer.Ordinal);
         foreach (var sample in inputs)

@@ -30,8 +30,10 @@ public class LayeringTests
         ("EdgeOpt.Web", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Passes", "EdgeOpt.Progressive"]),
         ("EdgeOpt.Pruning", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Passes", "EdgeOpt.Analysis"]),
         ("EdgeOpt.Power", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Analysis"]),
+        ("EdgeOpt.Targets", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Passes",
+            "EdgeOpt.Analysis", "EdgeOpt.Quantization", "EdgeOpt.Progressive", "EdgeOpt.Web", "EdgeOpt.Power"]),
         ("EdgeOpt.Deployment", [Root, "EdgeOpt.Onnx", "EdgeOpt.Data", "EdgeOpt.Runtime", "EdgeOpt.Devices", "EdgeOpt.Passes",
-            "EdgeOpt.Analysis", "EdgeOpt.Quantization", "EdgeOpt.Progressive", "EdgeOpt.Web", "EdgeOpt.Pruning", "EdgeOpt.Power"]),
+            "EdgeOpt.Analysis", "EdgeOpt.Quantization", "EdgeOpt.Progressive", "EdgeOpt.Web", "EdgeOpt.Pruning", "EdgeOpt.Power", "EdgeOpt.Targets"]),
     ];
 
     private static readonly Dictionary<string, string[]> Allowed = Table.ToDictionary(t => t.Layer, t => t.Uses, StringComparer.Ordinal);
