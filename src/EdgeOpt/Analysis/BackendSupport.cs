@@ -26,7 +26,19 @@ public static class BackendSupport
         if (!Rules.TryGetValue(backend, out var rules))
             throw new ArgumentException(
                 $"no support table for backend {backend}; tables exist for {string.Join(", ", Supported.Select(CliName))}", nameof(backend));
+        return CheckWith(model, rules);
+    }
 
+    /// <summary>Core ML in its older NeuralNetwork format (<see cref="Check(Model, AccelerationBackend)"/> checks ML Program).</summary>
+    internal static CompatibilityReport CheckCoreMlNeuralNetwork(Model model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return CheckWith(model, new CoreMlNeuralNetworkRules());
+    }
+
+    private static CompatibilityReport CheckWith(Model model, BackendRules rules)
+    {
+        var backend = rules.Backend;
         // Shapes come from inference on a copy; the copy keeps node order, so index i maps back to the caller's node.
         var copy = model.Clone();
         ShapeInference.Infer(copy);

@@ -165,7 +165,7 @@ public static class DeviceMatrix
 
     private static SuggestedConfig? Suggest(Model model, EdgeDevice device, AccelerationBackend backend, CompatibilityReport? report, DeviceMatrixOptions options)
     {
-        var threads = PerformanceCores(device);
+        var threads = device.PerformanceCores;
         // The backend's own unit first; a unit without published figures (an NPU reached through NNAPI) falls back to the CPU.
         foreach (var kind in new[] { BackendUnits.UnitOf(backend), ComputeUnitKind.Cpu }.Distinct())
         {
@@ -208,17 +208,6 @@ public static class DeviceMatrix
         AccelerationBackend.Cpu or AccelerationBackend.Wasm => [Precision.Fp32, Precision.Int8],
         _ => PrecisionsByAccuracy,
     };
-
-    /// <summary>The cores ONNX Runtime's intra-op pool should use: all but the slowest cluster when there are several (little cores slow a parallel op down).</summary>
-    private static int PerformanceCores(EdgeDevice device)
-    {
-        var clusters = device.CpuClusters;
-        if (clusters.Count == 0) return 1;
-        if (clusters.Count == 1) return Math.Max(1, clusters[0].Cores);
-        var slowest = clusters.Min(c => c.MaxGhz);
-        var fast = clusters.Where(c => c.MaxGhz > slowest).Sum(c => c.Cores);
-        return Math.Max(1, fast);
-    }
 
     private static EstimateOptions EstimateOptions(DeviceMatrixOptions options, Precision precision, ComputeUnitKind? unit) => new()
     {

@@ -56,6 +56,21 @@ public sealed record EdgeDevice
     public IReadOnlyDictionary<string, string> Sources { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The memory class: under 4 GB low, under 8 GB mid, else high (the footprint targets are 100/200/500 MB).</summary>
+    /// <summary>
+    /// The cores ONNX Runtime's intra-op pool should use: all but the slowest cluster when there are several (little
+    /// cores slow a parallel op down); 1 when the catalogue lists no CPU.
+    /// </summary>
+    public int PerformanceCores
+    {
+        get
+        {
+            if (CpuClusters.Count == 0) return 1;
+            if (CpuClusters.Count == 1) return Math.Max(1, CpuClusters[0].Cores);
+            var slowest = CpuClusters.Min(c => c.MaxGhz);
+            return Math.Max(1, CpuClusters.Where(c => c.MaxGhz > slowest).Sum(c => c.Cores));
+        }
+    }
+
     public DeviceClass Class => MemoryGb < 4 ? DeviceClass.Low : MemoryGb < 8 ? DeviceClass.Mid : DeviceClass.High;
 
     /// <summary>The unit of <paramref name="kind"/> with the highest peak at <paramref name="precision"/>, or null.</summary>

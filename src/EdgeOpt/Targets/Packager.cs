@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeOpt.Data;
 using EdgeOpt.Devices;
 using EdgeOpt.Onnx;
+using EdgeOpt.Passes;
 using EdgeOpt.Quantization;
 using EdgeOpt.Runtime;
 using EdgeOpt.Targets.Android;
@@ -147,8 +148,18 @@ public static class Packager
 
     // The model at the package's precision, and the INT8 plan when there is one. FP16 stays float32 in the file: every
     // target that runs it in half precision does so through its provider (TensorRT --fp16, NNAPI USE_FP16, Core ML).
+    // Outside TensorRT (which takes profiles) a shape range is one fixed shape, written into the graph: NNAPI and Core ML
+    // need static shapes, and a CPU runner gains from them.
     private static (Model Model, QuantizationPlan? Plan) Prepare(Model original, PackageOptions options, ISampleSource? calibration, CancellationToken cancellation)
     {
+        using var start = original.Clone();
+        if (options.Target != PackageTarget.Jetson && options.ShapeRanges.Count > 0)
+        {
+            if (options.ShapeRanges.FirstOrDefault(r => !r.IsStatic) is { } range)
+                throw new UsageException($"--shape-range for '{range.Input}': {PackageTargets.Name(options.Target)} takes one fixed shape (NAME=SHAPE); " +
+                                         "MIN:OPT:MAX profiles are for --target jetson (TensorRT)");
+            new PassManager([new FixInputShapes(options.ShapeRanges.ToDictionary(r => r.Input, r => r.Opt.ToArray(), StringComparer.Ordinal))], maxIterations: 1).Run(start);
+        }
         switch (options.Precision)
         {
             case PackagePrecision.Int8:
@@ -162,10 +173,10 @@ public static class Packager
                     ActivationType = options.Target is PackageTarget.Jetson ? QuantizedPrecision.Int8 : QuantizedPrecision.UInt8,
                     SymmetricActivations = options.Target is PackageTarget.Jetson,
                 });
-                using (var result = quantizer.Quantize(original, options.Precision == PackagePrecision.Int8 ? calibration : null, cancellation: cancellation))
+                using (var result = quantizer.Quantize(start, options.Precision == PackagePrecision.Int8 ? calibration : null, cancellation: cancellation))
                     return (result.Model.Clone(), result.Plan);
             default:
-                return (original.Clone(), null);
+                return (start.Clone(), null);
         }
     }
 
@@ -195,7 +206,7 @@ public static class Packager
             DeviceOnly = context.DeviceOnly,
             Notes = context.Notes,
         };
-        File.WriteAllBytes(Path.Combine(temp, PackageManifest.FileName), JsonSerializer.SerializeToUtf8Bytes(manifest, PackageManifestJsonContext.Default.PackageManifest));
+        File.WriteAllBytes(Path.Combine(temp, PackageManifest.FileName), JsonSerializer.SerializeToUtf8Bytes(manifest, PackageManifestJsonContext.Readable.PackageManifest));
         return new PlatformPackage
         {
             Folder = output,

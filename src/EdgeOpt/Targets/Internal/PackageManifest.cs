@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace EdgeOpt.Targets.Internal;
@@ -28,4 +30,15 @@ internal sealed record PackageManifest
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PackageManifest))]
-internal sealed partial class PackageManifestJsonContext : JsonSerializerContext;
+internal sealed partial class PackageManifestJsonContext : JsonSerializerContext
+{
+    /// <summary>As <see cref="Default"/>, but '+' and non-ASCII text written as themselves: the file is for people too.</summary>
+    public static PackageManifestJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
