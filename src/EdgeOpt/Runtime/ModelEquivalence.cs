@@ -57,6 +57,18 @@ public static class ModelEquivalence
 
     private static EquivalenceReport Compare(InferenceSession a, InferenceSession b, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs)
     {
+        try
+        {
+            return CompareRuns(a, b, inputs);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new EdgeOptException($"ONNX Runtime failed to run the model: {e.Message.ReplaceLineEndings(" ").Trim()}", e);
+        }
+    }
+
+    private static EquivalenceReport CompareRuns(InferenceSession a, InferenceSession b, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> inputs)
+    {
         var names = a.OutputMetadata.Keys.ToList();
         var acc = names.ToDictionary(n => n, _ => new FidelityAccumulator(), StringComparer.Ordinal);
         foreach (var sample in inputs)

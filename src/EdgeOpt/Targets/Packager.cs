@@ -97,8 +97,12 @@ public static class Packager
                     Device = device,
                     Plan = plan,
                     VerificationDims = dims,
-                    VerificationInputs = Enumerable.Range(0, VerificationSamples)
-                        .Select(i => (IReadOnlyDictionary<string, Tensor>)InputGenerator.Random(shipped, 1000 + i, dims)).ToList(),
+                    VerificationInputs = calibration is { Count: > 0 }
+                        ? Enumerable.Range(0, Math.Min(VerificationSamples, calibration.Count)).Select(calibration.Read).ToList()
+                        : Enumerable.Range(0, VerificationSamples).Select(i => (IReadOnlyDictionary<string, Tensor>)InputGenerator.Random(shipped, 1000 + i, dims)).ToList(),
+                    VerificationSource = calibration is { Count: > 0 }
+                        ? $"the first {Math.Min(VerificationSamples, calibration.Count)} samples of {calibration.Description}"
+                        : $"{VerificationSamples} generated input sets (seeded; symbolic dims {(dims.Count == 0 ? "1" : string.Join(", ", dims.Select(d => $"{d.Key}={d.Value}")) + ", others 1")}, integer inputs 0)",
                     Scratch = scratch,
                     OnnxRuntimeVersion = OrtFormatConverter.RuntimeVersion,
                     Cancellation = cancellation,

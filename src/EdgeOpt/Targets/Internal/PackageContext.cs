@@ -31,6 +31,9 @@ internal sealed class PackageContext
     /// <summary>Input sets every verification runs on (seeded, generated for the model's inputs).</summary>
     public required IReadOnlyList<IReadOnlyDictionary<string, Tensor>> VerificationInputs { get; init; }
 
+    /// <summary>Where <see cref="VerificationInputs"/> come from, in words (for check details and errors).</summary>
+    public required string VerificationSource { get; init; }
+
     /// <summary>Scratch folder for intermediate files (deleted after the package is written).</summary>
     public required string Scratch { get; init; }
 

@@ -92,7 +92,16 @@ internal static class OrtMobileModels
 
     private static void CheckOutputs(PackageContext context, string ortPath, string name)
     {
-        var report = ModelEquivalence.CompareFiles(context.ModelPath, ortPath, context.VerificationInputs);
+        EquivalenceReport report;
+        try
+        {
+            report = ModelEquivalence.CompareFiles(context.ModelPath, ortPath, context.VerificationInputs);
+        }
+        catch (EdgeOptException e)
+        {
+            throw new UsageException($"{name} could not be verified on {context.VerificationSource}: {e.Message} " +
+                                     "(give real inputs with --data, or the run-time shapes with --shape-range NAME=SHAPE)", e);
+        }
         var quantized = context.Options.Precision is PackagePrecision.Int8 or PackagePrecision.Int8Dynamic;
         var cosine = report.Outputs.Count == 0 ? 1 : report.Outputs.Min(o => o.Cosine);
         var passed = quantized ? cosine >= QuantizedMinCosine : report.IsWithin(Fp32RelativeTolerance);
@@ -102,7 +111,7 @@ internal static class OrtMobileModels
         context.Checks.Add(new PackageCheck(
             $"{name} loads in ONNX Runtime {context.OnnxRuntimeVersion} and reproduces model.onnx's outputs", passed,
             string.Create(CultureInfo.InvariantCulture,
-                $"{report.Samples} generated input sets: max abs error {report.MaxAbsError:0.###e0}, max relative error {report.MaxRelativeError:0.###e0}, min cosine {cosine:0.######} (tolerance: {tolerance})")));
+                $"{context.VerificationSource}: max abs error {report.MaxAbsError:0.###e0}, max relative error {report.MaxRelativeError:0.###e0}, min cosine {cosine:0.######} (tolerance: {tolerance})")));
         if (!passed)
             throw new EdgeOptException($"{name} does not reproduce the model's outputs (max relative error {report.MaxRelativeError:0.###e0}, cosine {cosine:0.######}); the package was not written");
     }
