@@ -56,6 +56,10 @@ internal static class DeployCommand
         var cache = new Option<string?>("--cache") { Description = "Folder of the results store (default: ~/.cache/edgeopt)", HelpName = "DIR" };
         var noCache = new Option<bool>("--no-cache") { Description = "Evaluate every candidate; neither read nor write the results store" };
         var force = new Option<bool>("--force") { Description = "Replace an earlier deployment in the folder (never a folder holding files EdgeOpt did not write)" };
+        var package = new Option<bool>("--package")
+        {
+            Description = "Also write the chosen model's platform package into package/ (as edgeopt package makes it for the device: android, ios, jetson, raspberry-pi, linux-*)",
+        };
         var json = new Option<bool>("--json") { Description = "Write the deployment report as one JSON object on stdout, nothing else" };
         var data = new DataOptions();
 
@@ -65,7 +69,7 @@ internal static class DeployCommand
             "device, with report.json and report.html. Exit 3 when none meets them (the closest is written).")
         {
             model, device, output, latency, memory, accuracy, drop, fidelity, ratio, type, batch, threads, progressive, battery,
-            batteryHours, rate, maxPower, thermalLimit, batteryWh, dataPath, calibrationSamples, samples, budget, pruneMacs, configFile, cache, noCache, force, json,
+            batteryHours, rate, maxPower, thermalLimit, batteryWh, dataPath, calibrationSamples, samples, budget, pruneMacs, configFile, cache, noCache, force, package, json,
         };
         foreach (var option in data.All) command.Options.Add(option);
 
@@ -114,7 +118,7 @@ internal static class DeployCommand
 
             var deployer = EdgeDeployer.Create(parse.GetValue(device)!, config, new DeployerOptions
             {
-                ResultsStorePath = storePath, Force = parse.GetValue(force), Command = CommandLine(parse),
+                ResultsStorePath = storePath, Force = parse.GetValue(force), Package = parse.GetValue(package), Command = CommandLine(parse),
             });
             var result = Deploy(context, deployer, parse.GetValue(model)!, deployData, parse.GetValue(output)!);
             if (parse.GetValue(json)) context.Output.WriteLine(result.ToJson());

@@ -15,6 +15,13 @@ public sealed record DeployerOptions
     /// <summary>Replace an earlier deployment in the output folder (never a folder holding files EdgeOpt did not write).</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// Also write the chosen model's platform package into <c>package/</c>, as <c>edgeopt package</c> makes it for the
+    /// device's platform (Android, iOS, Jetson, Raspberry Pi, Arm/x64 Linux; browsers already get <c>web/</c>). Linux
+    /// runners ship as source with a build script there, so a deployment needs no .NET SDK.
+    /// </summary>
+    public bool Package { get; init; }
+
     /// <summary>The command line that started the deployment, recorded in the report's provenance; null: the API call.</summary>
     public string? Command { get; init; }
 }

@@ -3,6 +3,7 @@ using EdgeOpt.Devices;
 using EdgeOpt.Onnx;
 using EdgeOpt.Progressive;
 using EdgeOpt.Runtime;
+using EdgeOpt.Targets;
 using EdgeOpt.Web;
 
 namespace EdgeOpt.Deployment;
@@ -10,7 +11,8 @@ namespace EdgeOpt.Deployment;
 /// <summary>
 /// The deploy output folder: the chosen model (<c>model.onnx</c>), its package for the device's platform (browsers:
 /// a web bundle in <c>web/</c>, progressive when asked; elsewhere <c>session_options.json</c> with the ONNX Runtime
-/// session settings, plus a progressive package in <c>progressive/</c> when asked), <c>report.html</c> and <c>report.json</c>, written
+/// session settings, plus a progressive package in <c>progressive/</c> when asked; with <see cref="DeployerOptions.Package"/>
+/// the platform package in <c>package/</c>), <c>report.html</c> and <c>report.json</c>, written
 /// last. A folder counts as an earlier deployment only when its <c>report.json</c> carries
 /// <see cref="DeploymentResult.FormatName"/> and everything in it is listed there.
 /// </summary>
@@ -22,6 +24,7 @@ internal static class DeploymentFolder
     public const string SessionOptionsFile = "session_options.json";
     public const string WebFolder = "web";
     public const string ProgressiveFolder = "progressive";
+    public const string PackageFolder = "package";
 
     /// <summary>Refuses the output folder before any work (see <see cref="AtomicFolder.Validate"/>).</summary>
     public static void Validate(string input, string outputFolder, string output, bool force) =>
@@ -32,7 +35,7 @@ internal static class DeploymentFolder
     /// <paramref name="finish"/> completes with the files written.
     /// </summary>
     public static DeploymentResult Write(string input, string outputFolder, string output, bool force, Model model, CandidateResult chosen,
-        EdgeDevice device, OptimizationConfig config, Func<IReadOnlyList<string>, DeploymentResult> finish)
+        EdgeDevice device, OptimizationConfig config, bool package, Func<IReadOnlyList<string>, DeploymentResult> finish)
     {
         return AtomicFolder.Write(output, temp =>
         {
@@ -59,6 +62,16 @@ internal static class DeploymentFolder
                     files.Add(ProgressiveFolder);
                 }
             }
+            if (package && PackageTargetFor(device) is { } target)
+            {
+                Packager.Package(modelPath, Path.Combine(temp, PackageFolder), new PackageOptions
+                {
+                    Target = target,
+                    Device = DeviceCatalog.TryFind(device.Id, out _) ? device.Id : null,
+                    PublishRunner = false,
+                });
+                files.Add(PackageFolder);
+            }
             files.Add(ReportFile);
             files.Add(ReportHtmlFile);
             var result = finish(files);
@@ -68,6 +81,18 @@ internal static class DeploymentFolder
             return result;
         }, revalidate: () => Validate(input, outputFolder, output, force));
     }
+
+    /// <summary>The platform package a device gets; null for browsers (their package is the web bundle already written).</summary>
+    public static PackageTarget? PackageTargetFor(EdgeDevice device) => device.Platform switch
+    {
+        EdgePlatform.Android => PackageTarget.Android,
+        EdgePlatform.Ios => PackageTarget.Ios,
+        EdgePlatform.LinuxEmbedded when device.Backends.Contains(AccelerationBackend.TensorRt) => PackageTarget.Jetson,
+        EdgePlatform.LinuxEmbedded when device.Id.StartsWith("raspberry-pi", StringComparison.Ordinal) => PackageTarget.RaspberryPi,
+        EdgePlatform.LinuxEmbedded => PackageTarget.LinuxArm64,
+        EdgePlatform.Desktop => PackageTarget.LinuxX64,
+        _ => null,
+    };
 
     /// <summary>The ONNX Runtime session settings the chosen candidate was measured and estimated with, as JSON.</summary>
     public static string SessionOptions(CandidateSpec spec)
@@ -122,7 +147,7 @@ internal static class DeploymentFolder
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
             if (entry.LinkTarget is not null || !listed.Contains(entry.Name)) return $"'{entry.Name}' is not part of the deployment";
-            if (entry is DirectoryInfo && entry.Name is not (WebFolder or ProgressiveFolder)) return $"'{entry.Name}' is not part of the deployment";
+            if (entry is DirectoryInfo && entry.Name is not (WebFolder or ProgressiveFolder or PackageFolder)) return $"'{entry.Name}' is not part of the deployment";
         }
         return null;
     }

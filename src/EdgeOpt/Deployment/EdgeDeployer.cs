@@ -148,7 +148,7 @@ public sealed class EdgeDeployer
         var chosenModel = cachedModel ?? evaluator.BuildModel(selection.Chosen.Spec, null, ct);
         KeepModel(selection.Chosen, chosenModel);
         var notes = Notes(space?.Notes ?? [], outcome, hasLabels, config, data);
-        var result = DeploymentFolder.Write(input, outputDirectory, output, Options.Force, chosenModel, selection.Chosen, Device.Device, config, files =>
+        var result = DeploymentFolder.Write(input, outputDirectory, output, Options.Force, chosenModel, selection.Chosen, Device.Device, config, Options.Package, files =>
             new DeploymentResult
             {
                 Target = new DeploymentTarget(Device.Device.Id, Device.Device.Name, Device.Device.Platform.ToString(), Device.Device.Class.ToString(),
