@@ -112,6 +112,9 @@ public static class Packager
                 {
                     writer.Write(context, temp);
                     cancellation.ThrowIfCancellationRequested();
+                    // A package that failed a check is not shipped: nothing is written, the check is named.
+                    if (context.Checks.FirstOrDefault(c => !c.Passed) is { } failed)
+                        throw new EdgeOptException($"{failed.What}: failed ({failed.Detail}); the package was not written");
                     return Finish(context, temp, output);
                 }, revalidate: () => AtomicFolder.Validate(input, outputFolder, output, options.Force, "package", PlatformPackageFolder.FindForeign));
             }
