@@ -18,7 +18,8 @@ internal sealed record EngineSettings(string Model, bool Fp16, bool Int8, bool C
     /// <summary>Engines, timing cache and (for the calibrated engine) the calibration caches live here, relative to the package.</summary>
     public const string CacheFolder = "trt_cache";
 
-    public const string EngineFile = "model.engine";
+    /// <summary>trtexec's engine: model.engine, or model.calibrated.engine for the calibrated INT8 build (both may be kept).</summary>
+    public string EngineFile => Calibrated ? "model.calibrated.engine" : "model.engine";
     public const string TimingCacheFile = "timing.cache";
 
     /// <summary>

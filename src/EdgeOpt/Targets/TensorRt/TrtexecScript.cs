@@ -25,7 +25,7 @@ internal static class TrtexecScript
         foreach (var (flag, shape) in new (string, Func<ShapeRange, IReadOnlyList<long>>)[] { ("--minShapes", r => r.Min), ("--optShapes", r => r.Opt), ("--maxShapes", r => r.Max) })
             if (engine.Profiles.Count > 0) args.Add($"{flag}=\"{ShapeProfiles.TrtexecShapes(engine.Profiles, shape)}\"");
         args.Add(FormattableString.Invariant($"--memPoolSize=workspace:{engine.WorkspaceMiB}"));
-        args.Add($"--saveEngine={EngineSettings.CacheFolder}/{EngineSettings.EngineFile}");
+        args.Add($"--saveEngine={EngineSettings.CacheFolder}/{engine.EngineFile}");
         args.Add($"--timingCacheFile={EngineSettings.CacheFolder}/{EngineSettings.TimingCacheFile}");
         return args;
     }
