@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using EdgeOpt.Cli;
 using EdgeOpt.Data;
+using EdgeOpt.Devices;
 using EdgeOpt.Onnx;
 using EdgeOpt.Passes;
 using EdgeOpt.Targets;
@@ -109,6 +110,18 @@ public sealed class TensorRtInt8PackageTests(TensorRtInt8PackageTests.Fixture fi
         Assert.Contains("--memPoolSize=workspace:2048", script, StringComparison.Ordinal); // Orin Nano 8 GB
         Assert.DoesNotContain("--sparsity", script, StringComparison.Ordinal);
         Assert.DoesNotContain("Shapes=", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_power_estimate_runs_on_the_TensorRT_form_of_an_INT8_model()
+    {
+        Assert.True(DeviceCatalog.TryFind("jetson-agx-orin", out var device));
+        using var model = Model.Load(fixture.File("model.onnx"));
+
+        var advice = PowerModeAdvice.For(device, model, Precision.Int8, new Dictionary<string, long>());
+
+        Assert.Equal("MAXN", advice.Mode);
+        Assert.Contains("Estimated by EdgeOpt.Power for the GPU at INT8", advice.Markdown, StringComparison.Ordinal);
     }
 
     [Fact]
