@@ -75,6 +75,7 @@ public static class Packager
         using var original = Model.Load(input);
         var misfits = options.ShapeRanges.SelectMany(r => r.Check(original)).ToList();
         if (misfits.Count > 0) throw new UsageException(misfits[0]);
+        if (options.Target == PackageTarget.Jetson) ShapeProfiles.RequireRanges(original, options.ShapeRanges); // before calibration, which takes a while
 
         var scratch = Directory.CreateTempSubdirectory("edgeopt-package-").FullName;
         using var tracked = PendingWrites.TrackScratch(scratch);
