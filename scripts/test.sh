@@ -14,9 +14,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # python3-skimage: natural photos (skimage/data/*.png) used as real inputs when verifying optimized models
 # chromium: the browser tests/EdgeOpt.BrowserTests drives through Playwright (Playwright never downloads one)
 # espeak-ng: speaks the sentences the voice-activity (Silero VAD) tests run through the model, 16 kHz after resampling
-packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium espeak-ng)
+# qemu-user-static: runs the linux-arm64 / raspberry-pi packages' runner under user-mode emulation (qemu-aarch64-static),
+#   so the arm64 build is run here and checked against ONNX Runtime on this machine
+packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium espeak-ng qemu-user-static)
 # nodejs, npm: the build runs `npm ci` for onnxruntime-web (the web bundle); only when npm is not already on PATH
 command -v npm >/dev/null || packages+=(nodejs npm)
+# libc6, libstdc++6, libgcc-s1 for arm64: the C and C++ runtime the emulated runner (.NET's and ONNX Runtime's native
+#   libraries) loads; Debian multiarch packages, so dpkg needs the arm64 architecture first (below). Native on arm64.
+foreign=()
+[[ $(dpkg --print-architecture) == arm64 ]] || foreign=(libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
+packages+=(${foreign[@]+"${foreign[@]}"})
 
 missing=()
 for package in "${packages[@]}"; do
@@ -31,6 +38,10 @@ if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null || { echo "scripts/test.sh: need root or sudo to install ${missing[*]}" >&2; exit 1; }
     sudo=(sudo)
+  fi
+  # Idempotent: adds arm64 to dpkg's architectures only when an arm64 package is missing and it is not there yet.
+  if [[ " ${missing[*]} " == *:arm64\ * ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    "${sudo[@]}" dpkg --add-architecture arm64
   fi
   "${sudo[@]}" apt-get update
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
