@@ -214,7 +214,11 @@ public static class Packager
             DeviceOnly = context.DeviceOnly,
             Notes = context.Notes,
         };
-        File.WriteAllBytes(Path.Combine(temp, PackageManifest.FileName), JsonSerializer.SerializeToUtf8Bytes(manifest, PackageManifestJsonContext.Readable.PackageManifest));
+        var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, PackageManifestJsonContext.Readable.PackageManifest);
+        File.WriteAllBytes(Path.Combine(temp, PackageManifest.FileName), manifestBytes);
+        // The other files were hashed for the manifest already; only the manifest itself joins the list.
+        var all = files.Append(new PackagedFile(PackageManifest.FileName, manifestBytes.Length, Convert.ToHexStringLower(SHA256.HashData(manifestBytes))))
+            .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         return new PlatformPackage
         {
             Folder = output,
@@ -222,7 +226,7 @@ public static class Packager
             Device = context.Device?.Id,
             Precision = context.Options.Precision,
             OnnxRuntimeVersion = context.OnnxRuntimeVersion,
-            Files = [.. ListFiles(temp)],
+            Files = all,
             Providers = context.Providers,
             Checks = context.Checks,
             DeviceOnly = context.DeviceOnly,

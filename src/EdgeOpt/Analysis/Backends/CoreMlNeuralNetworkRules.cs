@@ -73,8 +73,5 @@ internal sealed class CoreMlNeuralNetworkRules : BackendRules
         ["ai.onnx:Transpose"] = null,
     };
 
-    protected override Verdict? CheckCommon(NodeFacts node) =>
-        node.ComputedValues().FirstOrDefault(v => v.Shape is { Rank: > 5 }) is { } big
-            ? new Verdict(UnsupportedCause.Constraint, $"Core ML takes tensors of rank 5 at most; '{big.Name}' has rank {big.Shape!.Rank}")
-            : null;
+    protected override Verdict? CheckCommon(NodeFacts node) => CoreMlRules.RankAtMostFive(node);
 }

@@ -80,7 +80,10 @@ internal sealed class CoreMlRules : BackendRules
         ["ai.onnx:Unsqueeze"] = null,
     };
 
-    protected override Verdict? CheckCommon(NodeFacts node) =>
+    protected override Verdict? CheckCommon(NodeFacts node) => RankAtMostFive(node);
+
+    /// <summary>Core ML takes tensors of rank 5 at most, in both model formats.</summary>
+    internal static Verdict? RankAtMostFive(NodeFacts node) =>
         node.ComputedValues().FirstOrDefault(v => v.Shape is { Rank: > 5 }) is { } big
             ? new Verdict(UnsupportedCause.Constraint, $"Core ML takes tensors of rank 5 at most; '{big.Name}' has rank {big.Shape!.Rank}")
             : null;

@@ -57,7 +57,7 @@ internal static class JetsonReadme
 
         text.Append("## TensorRT report\n\n");
         text.Append(ProviderText(report));
-        AppendChecks(text, context);
+        ReadmeSections.AppendChecks(text, context);
         return text.ToString();
     }
 
@@ -106,14 +106,5 @@ internal static class JetsonReadme
         foreach (var advice in report.Advice) text.Append("> ").Append(advice).Append("\n\n");
         text.Append("Support table: ").Append(report.TableSource).Append("\n\n");
         return text.ToString();
-    }
-
-    private static void AppendChecks(StringBuilder text, PackageContext context)
-    {
-        text.Append("## Verified on the machine that made this package\n\n");
-        foreach (var check in context.Checks) text.Append("- ").Append(check.Passed ? "✔ " : "✘ ").Append(check.What).Append(": ").Append(check.Detail).Append('\n');
-        text.Append("\n## Only the device can verify\n\n");
-        foreach (var item in context.DeviceOnly) text.Append("- ").Append(item).Append('\n');
-        text.Append('\n');
     }
 }
