@@ -158,6 +158,17 @@ internal sealed partial class TfliteGraphConverter
         // Float in, quantized out (or int8 → int8 with new parameters): Bind adds the QuantizeLinear.
         int x = RequireInput(op, 0, "input"), y = Out(op);
         var layout = Pick(x);
+        if (Tensor(y).Type == TfliteTensorType.INT32 && IsQuantized(Tensor(y)) && IsQuantized(Tensor(x)) && Tensor(x).Quantization is { PerAxis: false } from)
+        {
+            // Requantizing into int32 needs more than float32's 24 bits: (q − zp) · s_in / s_out + zp_out in double.
+            var to = Tensor(y).Quantization!;
+            var wide = Emit("Sub", Emit("Cast", [Raw(x, layout)], [("to", (long)DataType.Double)]), Constant("const_f64", [(double)from.ZeroPoint[0]]));
+            var scaled = Emit("Round", Emit("Mul", wide, Constant("const_f64", [from.Scale[0] / (double)to.Scale[0]])));
+            var shifted = Emit("Add", scaled, Constant("const_f64", [(double)to.ZeroPoint[0]]));
+            var clipped = Emit("Clip", shifted, Constant("const_f64", [(double)int.MinValue]), Constant("const_f64", [(double)int.MaxValue]));
+            BindRaw(y, Emit("Cast", [clipped], [("to", (long)DataType.Int32)]), layout);
+            return;
+        }
         Bind(y, Float(x, layout), layout);
     }
 

@@ -223,11 +223,13 @@ internal sealed partial class TfliteGraphConverter
         var t = Tensor(tensor);
         if (IsQuantized(t) && t.Type == TfliteTensorType.INT32)
         {
-            // QuantizeLinear has no int32 output: round(x / scale) + zero point, saturated, as TFLite's QUANTIZE does.
+            // QuantizeLinear has no int32 output: round(x / scale) + zero point, saturated, as TFLite's QUANTIZE does — in
+            // double, since int32 values pass float32's 24-bit mantissa.
             var q32 = t.Quantization!;
-            var scaled = Emit("Round", Emit("Div", computed, Scalar(q32.Scale[0])));
-            var shifted = Emit("Add", scaled, Scalar(q32.ZeroPoint[0]));
-            var clipped = Emit("Clip", shifted, Scalar(int.MinValue), Scalar(int.MaxValue));
+            var wide = Emit("Cast", [computed], [("to", (long)DataType.Double)]);
+            var scaled = Emit("Round", Emit("Div", wide, Constant("const_f64", [(double)q32.Scale[0]])));
+            var shifted = Emit("Add", scaled, Constant("const_f64", [(double)q32.ZeroPoint[0]]));
+            var clipped = Emit("Clip", shifted, Constant("const_f64", [(double)int.MinValue]), Constant("const_f64", [(double)int.MaxValue]));
             var raw32 = Emit("Cast", [clipped], [("to", (long)DataType.Int32)], Unique(t.Name));
             _raw[(tensor, layout)] = raw32;
             _float[(tensor, layout)] = ToFloat(tensor, raw32);
