@@ -239,12 +239,12 @@ internal sealed partial class TfliteGraphConverter
         {
             var (scale, zeroPoint) = QuantParameters(t, axisOffset: 0, perm: null, out var axis);
             var attributes = axis is { } a ? new[] { ("axis", (object)(long)a) } : [];
-            var q = Emit("QuantizeLinear", [computed, scale, zeroPoint], attributes, Unique(t.Name));
+            var q = Emit("QuantizeLinear", [computed, scale, zeroPoint], attributes, Unique(NameFor(t, layout)));
             _raw[(tensor, layout)] = q;
-            _float[(tensor, layout)] = Emit("DequantizeLinear", [q, scale, zeroPoint], attributes, Unique(t.Name + "_dequantized"));
+            _float[(tensor, layout)] = Emit("DequantizeLinear", [q, scale, zeroPoint], attributes, Unique(NameFor(t, layout) + "_dequantized"));
             return;
         }
-        computed = RenameIfOwned(computed, t.Name);
+        computed = RenameIfOwned(computed, NameFor(t, layout));
         _float[(tensor, layout)] = computed;
         if (t.Type != TfliteTensorType.FLOAT16) _raw[(tensor, layout)] = computed;
     }
@@ -253,8 +253,11 @@ internal sealed partial class TfliteGraphConverter
     public void BindRaw(int tensor, Value raw, Layout layout = Layout.Native)
     {
         if (Rank(tensor) != 4) layout = Layout.Native;
-        _raw[(tensor, layout)] = RenameIfOwned(raw, Tensor(tensor).Name);
+        _raw[(tensor, layout)] = RenameIfOwned(raw, NameFor(Tensor(tensor), layout));
     }
+
+    /// <summary>The TFLite name for a tensor's own layout; channels-first copies get <c>_nchw</c>, so outputs keep the plain name.</summary>
+    private static string NameFor(TfliteTensor t, Layout layout) => layout == Layout.ChannelsFirst ? t.Name + "_nchw" : t.Name;
 
     /// <summary>Gives a freshly computed value the TFLite tensor's name, for readable graphs.</summary>
     private Value RenameIfOwned(Value value, string name)
