@@ -34,10 +34,24 @@ internal static class CommandRunner
         {
             var context = new CommandContext(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Verbose));
             using var interruption = interruptible && HandleSignals ? Interruption.Install(context.Error) : null;
+            if (command.Name != "convert") NoteTfliteInputs(parse, context);
             var code = Execute(context, () => body(parse, context));
             if (Interruption.Interrupted) Interruption.WaitForExit();
             return code;
         });
+
+    /// <summary>
+    /// Says on stderr which model arguments are TensorFlow Lite files: the library converts them in memory (Model.Load,
+    /// SessionFactory), and the user should know the command works on that conversion.
+    /// </summary>
+    private static void NoteTfliteInputs(ParseResult parse, CommandContext context)
+    {
+        foreach (var argument in parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>())
+            foreach (var token in argument.Tokens)
+                if (Onnx.Tflite.TfliteConverter.IsTflite(token.Value))
+                    context.Error.WriteLine($"note: {token.Value} is a TensorFlow Lite model; it is converted to ONNX in memory " +
+                        $"(edgeopt convert {token.Value} -o {Path.ChangeExtension(Path.GetFileName(token.Value), ".onnx")} keeps the ONNX file)");
+    }
 
     /// <summary>
     /// Test hook, inert unless set: with <c>EDGEOPT_TEST_INTERNAL_ERROR=1</c> in the environment every command body fails
