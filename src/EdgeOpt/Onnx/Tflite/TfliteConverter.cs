@@ -50,6 +50,28 @@ public static class TfliteConverter
         options ??= TfliteConversionOptions.Default;
         InvalidOptionsException.ThrowIfAny(options.Validate());
         if (bytes.Length == 0) ThrowHelper.ModelFormat($"{name} is empty (0 bytes); expected a TensorFlow Lite model");
+        try
+        {
+            return ConvertCore(bytes, name, options);
+        }
+        catch (ModelFormatException e) when (e.Message.Any(BreaksLine))
+        {
+            // Names in messages come from the file: escape control characters so an error stays one line.
+            throw new ModelFormatException(Escape(e.Message), e);
+        }
+        catch (UnsupportedOperatorException e) when (e.Message.Any(BreaksLine))
+        {
+            throw new UnsupportedOperatorException(Escape(e.Message), e);
+        }
+    }
+
+    private static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+
+    private static string Escape(string text) =>
+        string.Concat(text.Select(c => BreaksLine(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+
+    private static Model ConvertCore(byte[] bytes, string name, TfliteConversionOptions options)
+    {
         var tflite = TfliteReader.Read(bytes, name);
         var subgraph = tflite.Subgraphs[0];
         if (options.Signature is { } key)
