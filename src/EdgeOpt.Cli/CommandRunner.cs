@@ -48,9 +48,23 @@ internal static class CommandRunner
     {
         foreach (var argument in parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>())
             foreach (var token in argument.Tokens)
-                if (Onnx.Tflite.TfliteConverter.IsTflite(token.Value))
+                if (Onnx.Tflite.TfliteConverter.IsTflite(token.Value) && Converts(token.Value))
                     context.Error.WriteLine($"note: {token.Value} is a TensorFlow Lite model; it is converted to ONNX in memory " +
                         $"(edgeopt convert {token.Value} -o {Path.ChangeExtension(Path.GetFileName(token.Value), ".onnx")} keeps the ONNX file)");
+
+        // A file that does not convert gets the command's one error line only (conversion is milliseconds per MB).
+        static bool Converts(string path)
+        {
+            try
+            {
+                using var model = Onnx.Tflite.TfliteConverter.Convert(path);
+                return true;
+            }
+            catch (EdgeOptException)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>

@@ -59,10 +59,10 @@ internal sealed class FlatBufferView
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    public void Fail(string message) => ThrowHelper.ModelFormat($"{FileName}: {message}");
+    public void Fail(string message) => ThrowHelper.ModelFormat($"{FileName} (TensorFlow Lite): {message}");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    public T Fail<T>(string message) => ThrowHelper.ModelFormat<T>($"{FileName}: {message}");
+    public T Fail<T>(string message) => ThrowHelper.ModelFormat<T>($"{FileName} (TensorFlow Lite): {message}");
 }
 
 /// <summary>One table of a <see cref="FlatBufferView"/>; fields are addressed by their slot (declaration order, a union taking two).</summary>
