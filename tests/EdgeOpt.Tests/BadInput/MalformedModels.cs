@@ -111,7 +111,7 @@ internal static class MalformedModels
             new("directory-instead-of-file", root => Directory.CreateDirectory(Path.Combine(ModelFolder(root), "folder.onnx")).FullName, "folder.onnx", "directory"),
             Raw("empty-file", "empty.onnx", [], "empty", "0 bytes"),
             Raw("random-bytes", "random.onnx", RandomBytes(seed: 7, 4096), "not a valid ONNX model"),
-            Raw("tflite-renamed", "model.onnx", TfLite(), "TensorFlow Lite", "tf2onnx"),
+            Raw("tflite-renamed", "model.onnx", TfLite(), "TensorFlow Lite file is truncated or corrupt"),
             Raw("zip-renamed", "model.onnx", PyTorchZip(), "zip archive", "torch.onnx.export"),
             Raw("pytorch-pt-checkpoint", "resnet.pt", PyTorchZip(), "never unpickled", "torch.onnx.export"),
             Raw("pickle-renamed", "model.onnx", Pickle(), "pickle", "never unpickled", "torch.onnx.export"),

@@ -97,9 +97,10 @@ internal sealed partial class OnnxReader
         }
     }
 
-    private static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+    internal static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 
-    private static string EscapeControlCharacters(string text)
+    /// <summary>Control and line-separator characters written as escapes (\n, \u2028), so a message stays one line.</summary>
+    internal static string EscapeControlCharacters(string text)
     {
         var sb = new StringBuilder(text.Length + 16);
         foreach (var c in text)

@@ -1,3 +1,4 @@
+using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Onnx.Tflite.Internal;
 using EdgeOpt.Onnx.Tflite.Schema;
 
@@ -50,6 +51,23 @@ public static class TfliteConverter
         options ??= TfliteConversionOptions.Default;
         InvalidOptionsException.ThrowIfAny(options.Validate());
         if (bytes.Length == 0) ThrowHelper.ModelFormat($"{name} is empty (0 bytes); expected a TensorFlow Lite model");
+        try
+        {
+            return ConvertCore(bytes, name, options);
+        }
+        // Tensor, operator and signature names come from the file: escaped, so an error stays one line.
+        catch (ModelFormatException e) when (e.Message.Any(OnnxReader.BreaksLine))
+        {
+            throw new ModelFormatException(OnnxReader.EscapeControlCharacters(e.Message), e);
+        }
+        catch (UnsupportedOperatorException e) when (e.Message.Any(OnnxReader.BreaksLine))
+        {
+            throw new UnsupportedOperatorException(OnnxReader.EscapeControlCharacters(e.Message), e);
+        }
+    }
+
+    private static Model ConvertCore(byte[] bytes, string name, TfliteConversionOptions options)
+    {
         var tflite = TfliteReader.Read(bytes, name);
         var subgraph = tflite.Subgraphs[0];
         if (options.Signature is { } key)
