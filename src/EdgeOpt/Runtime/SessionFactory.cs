@@ -13,6 +13,7 @@ public static class SessionFactory
     /// <summary>Opens a session on an .onnx file (external data resolved next to it).</summary>
     public static InferenceSession Create(string path, SessionSettings? settings = null)
     {
+        if (Directory.Exists(path) && Onnx.Serialization.FormatSniffer.DescribeFolder(path) is { } folder) ThrowHelper.ModelFormat(folder);
         if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
         // ONNX Runtime reads ONNX and ORT files; a .tflite one runs as its in-memory conversion.
         if (Onnx.Tflite.TfliteConverter.IsTflite(path))
@@ -20,6 +21,13 @@ public static class SessionFactory
             using var converted = Onnx.Tflite.TfliteConverter.Convert(path);
             return Create(converted.ToBytes(), settings, path);
         }
+        // PyTorch, Keras and TensorFlow files get the exporter to use, not ONNX Runtime's protobuf error.
+        Span<byte> head = stackalloc byte[64];
+        int read;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var ortFormat = read >= 8 && head.Slice(4, 4).SequenceEqual("ORTM"u8); // ORT's own FlatBuffers format, which ONNX Runtime reads
+        if (!ortFormat && Onnx.Serialization.FormatSniffer.DescribeFile(path, head[..read]) is { } what) ThrowHelper.ModelFormat(what);
         return Create(options => new InferenceSession(path, options), path, settings);
     }
 

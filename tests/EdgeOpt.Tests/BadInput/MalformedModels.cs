@@ -111,12 +111,21 @@ internal static class MalformedModels
             new("directory-instead-of-file", root => Directory.CreateDirectory(Path.Combine(ModelFolder(root), "folder.onnx")).FullName, "folder.onnx", "directory"),
             Raw("empty-file", "empty.onnx", [], "empty", "0 bytes"),
             Raw("random-bytes", "random.onnx", RandomBytes(seed: 7, 4096), "not a valid ONNX model"),
-            // Converted like any .tflite file, whatever its name; this one is only a header, so the reader says what is broken.
-            Raw("tflite-renamed", "model.onnx", TfLite(), "TensorFlow Lite", "outside the file"),
+            Raw("tflite-renamed", "model.onnx", TfLite(), "TensorFlow Lite file is truncated or corrupt"),
             Raw("zip-renamed", "model.onnx", PyTorchZip(), "zip archive", "torch.onnx.export"),
             Raw("pytorch-pt-checkpoint", "resnet.pt", PyTorchZip(), "never unpickled", "torch.onnx.export"),
             Raw("pickle-renamed", "model.onnx", Pickle(), "pickle", "never unpickled", "torch.onnx.export"),
             Raw("pickle-pth-checkpoint", "resnet.pth", Pickle(), "pickle", "torch.onnx.export"),
+            // Other frameworks' model files: one line naming the exporter that makes ONNX of them, nothing loaded.
+            Raw("keras-v3-model", "model.keras", KerasZip(), "Keras model", "never loaded", "python -m tf2onnx.convert --keras model.keras"),
+            Raw("keras-zip-renamed", "model.onnx", KerasZip(), "Keras model", "tf2onnx"),
+            Raw("keras-h5-model", "model.h5", Hdf5(), "HDF5", "Keras", "python -m tf2onnx.convert --keras model.h5"),
+            Raw("torchscript-zip", "scripted.pt", TorchScriptZip(), "PyTorch checkpoint", "never unpickled", "torch.onnx.export(model, torch.randn("),
+            Raw("other-zip-renamed", "model.onnx", Zip(("readme.txt", "hello"u8.ToArray())), "zip archive", "never unpickled or extracted"),
+            Raw("saved-model-pb", "saved_model.pb", SavedModelProto(), "TensorFlow SavedModel", "python -m tf2onnx.convert --saved-model"),
+            Raw("saved-model-pbtxt", "saved_model.pbtxt", "saved_model_schema_version: 1\n"u8.ToArray(), "TensorFlow SavedModel", "--saved-model"),
+            new("saved-model-folder", SavedModelFolder, "saved_model_dir", "TensorFlow SavedModel", "--saved-model", "saved_model_dir --output model.onnx"),
+            Raw("tf-frozen-graph", "frozen_graph.pb", FrozenGraph(), "TensorFlow GraphDef", "frozen graph", "python -m tf2onnx.convert --graphdef frozen_graph.pb"),
             Raw("html-renamed", "model.onnx", "<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>\n"u8.ToArray(), "HTML page"),
 
             // A real ONNX file cut short: in the first varint, in the header, inside the weights' raw_data, one byte short.
@@ -216,6 +225,53 @@ internal static class MalformedModels
 
     /// <summary>A pickle protocol 2 stream of an empty dict: what <c>torch.save</c> wrote before zip checkpoints.</summary>
     private static byte[] Pickle() => [0x80, 0x02, (byte)'}', (byte)'q', 0x00, (byte)'.'];
+
+    /// <summary>A Keras 3 <c>.keras</c> file: a zip of metadata.json, config.json and model.weights.h5 (an HDF5 file).</summary>
+    internal static byte[] KerasZip() => Zip(
+        ("metadata.json", """{"keras_version": "3.6.0", "date_saved": "2024-10-01@12:00:00"}"""u8.ToArray()),
+        ("config.json", """{"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": []}}"""u8.ToArray()),
+        ("model.weights.h5", Hdf5()));
+
+    /// <summary>The first bytes of an HDF5 file: its 8-byte signature, then a superblock's start.</summary>
+    internal static byte[] Hdf5() => [0x89, (byte)'H', (byte)'D', (byte)'F', (byte)'\r', (byte)'\n', 0x1A, (byte)'\n', 0, 0, 0, 0, 0, 8, 8, 0, 4, 0, 16, 0];
+
+    /// <summary>A SavedModel proto's start: saved_model_schema_version 1 (field 1), then a meta_graphs message (field 2).</summary>
+    private static byte[] SavedModelProto() => [0x08, 0x01, 0x12, 0x06, 0x0A, 0x04, 0x0A, 0x02, 0x08, 0x01];
+
+    /// <summary>A frozen GraphDef: node { name: "input" op: "Placeholder" }, then versions { producer: 27 }.</summary>
+    internal static byte[] FrozenGraph() =>
+        [0x0A, 0x14, 0x0A, 0x05, .. "input"u8, 0x12, 0x0B, .. "Placeholder"u8, 0x22, 0x02, 0x08, 0x1B];
+
+    /// <summary>A SavedModel folder: saved_model.pb and variables/, handed over as the model.</summary>
+    private static string SavedModelFolder(string root)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(ModelFolder(root), "saved_model_dir")).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "saved_model.pb"), SavedModelProto());
+        Directory.CreateDirectory(Path.Combine(folder, "variables"));
+        return folder;
+    }
+
+    /// <summary>A TorchScript archive (torch.jit.save): code, constants and data pickles under the model's name.</summary>
+    private static byte[] TorchScriptZip() => Zip(
+        ("scripted/code/__torch__.py", "class Net(Module):\n  pass\n"u8.ToArray()),
+        ("scripted/constants.pkl", Pickle()),
+        ("scripted/data.pkl", Pickle()),
+        ("scripted/version", "3\n"u8.ToArray()));
+
+    /// <summary>A zip of the given entries, stored uncompressed.</summary>
+    internal static byte[] Zip(params (string Name, byte[] Data)[] entries)
+    {
+        using var stream = new MemoryStream();
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, data) in entries)
+            {
+                using var entry = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                entry.Write(data);
+            }
+        }
+        return stream.ToArray();
+    }
 
     /// <summary>A zip laid out like a <c>torch.save</c> checkpoint (archive/data.pkl, archive/version).</summary>
     private static byte[] PyTorchZip()

@@ -31,7 +31,7 @@ internal sealed partial class OnnxReader
     public static Model Load(string path, ModelLoadOptions options)
     {
         var fileName = Path.GetFileName(path);
-        if (Directory.Exists(path)) ThrowHelper.ModelFormat($"'{path}' is a directory, not an ONNX model file");
+        if (Directory.Exists(path)) ThrowHelper.ModelFormat(FormatSniffer.DescribeFolder(path) ?? $"'{path}' is a directory, not an ONNX model file");
         if (!File.Exists(path)) ThrowHelper.ModelFormat($"model file '{path}' does not exist");
         var length = FileLength.Of(path);
         if (length == 0) ThrowHelper.ModelFormat($"'{path}' is empty (0 bytes); expected an ONNX model");
@@ -42,7 +42,7 @@ internal sealed partial class OnnxReader
             read = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         // TensorFlow Lite files are converted in memory, so every command takes them (Onnx/Tflite).
         if (Tflite.TfliteConverter.IsTflite(head[..read])) return Tflite.TfliteConverter.Convert(path);
-        if (FormatSniffer.Describe(head[..read], fileName) is { } what) ThrowHelper.ModelFormat(what);
+        if (FormatSniffer.DescribeFile(path, head[..read]) is { } what) ThrowHelper.ModelFormat(what);
         if (length > int.MaxValue)
             ThrowHelper.ModelFormat($"'{path}' is {length} bytes; a protobuf file cannot exceed 2 GiB — large models keep their weights in external data files");
 
@@ -77,7 +77,7 @@ internal sealed partial class OnnxReader
     {
         if (bytes.Length == 0) ThrowHelper.ModelFormat($"{name} is empty (0 bytes); expected an ONNX model");
         if (Tflite.TfliteConverter.IsTflite(bytes.Span)) return Tflite.TfliteConverter.Convert(bytes.ToArray(), name);
-        if (FormatSniffer.Describe(bytes.Span[..Math.Min(64, bytes.Length)], name) is { } what) ThrowHelper.ModelFormat(what);
+        if (FormatSniffer.DescribeBytes(bytes, name) is { } what) ThrowHelper.ModelFormat(what);
         var reader = new OnnxReader(baseDirectory, name, options, null);
         var model = reader.Decode(bytes);
         model.Own(reader._external);
@@ -97,9 +97,10 @@ internal sealed partial class OnnxReader
         }
     }
 
-    private static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+    internal static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 
-    private static string EscapeControlCharacters(string text)
+    /// <summary>Control and line-separator characters written as escapes (\n, \u2028), so a message stays one line.</summary>
+    internal static string EscapeControlCharacters(string text)
     {
         var sb = new StringBuilder(text.Length + 16);
         foreach (var c in text)

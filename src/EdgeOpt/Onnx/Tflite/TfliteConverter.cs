@@ -1,3 +1,4 @@
+using EdgeOpt.Onnx.Serialization;
 using EdgeOpt.Onnx.Tflite.Internal;
 using EdgeOpt.Onnx.Tflite.Schema;
 
@@ -54,21 +55,16 @@ public static class TfliteConverter
         {
             return ConvertCore(bytes, name, options);
         }
-        catch (ModelFormatException e) when (e.Message.Any(BreaksLine))
+        // Tensor, operator and signature names come from the file: escaped, so an error stays one line.
+        catch (ModelFormatException e) when (e.Message.Any(OnnxReader.BreaksLine))
         {
-            // Names in messages come from the file: escape control characters so an error stays one line.
-            throw new ModelFormatException(Escape(e.Message), e);
+            throw new ModelFormatException(OnnxReader.EscapeControlCharacters(e.Message), e);
         }
-        catch (UnsupportedOperatorException e) when (e.Message.Any(BreaksLine))
+        catch (UnsupportedOperatorException e) when (e.Message.Any(OnnxReader.BreaksLine))
         {
-            throw new UnsupportedOperatorException(Escape(e.Message), e);
+            throw new UnsupportedOperatorException(OnnxReader.EscapeControlCharacters(e.Message), e);
         }
     }
-
-    private static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
-
-    private static string Escape(string text) =>
-        string.Concat(text.Select(c => BreaksLine(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     private static Model ConvertCore(byte[] bytes, string name, TfliteConversionOptions options)
     {

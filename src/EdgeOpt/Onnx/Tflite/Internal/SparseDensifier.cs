@@ -10,6 +10,8 @@ namespace EdgeOpt.Onnx.Tflite.Internal;
 /// </summary>
 internal static class SparseDensifier
 {
+    public const int MaxLevels = 32;
+
     public static byte[] Densify(TfliteTensor tensor, ReadOnlySpan<byte> values, int elementSize, string fileName)
     {
         var s = tensor.Sparsity!;
@@ -17,6 +19,8 @@ internal static class SparseDensifier
         var n = tensor.Shape.Length;
         var k = s.BlockMap.Length;
         if (elementSize == 0) ThrowHelper.ModelFormat($"{where}: type {tensor.Type} cannot be sparse");
+        // The walk below recurses once per level; real sparse weights have a handful (rank 2-4 plus block dimensions).
+        if (n + k > MaxLevels) ThrowHelper.ModelFormat($"{where}: {n + k} levels (dimensions and blocks) are more than the {MaxLevels} supported");
         if (s.TraversalOrder.Length != n + k) ThrowHelper.ModelFormat($"{where}: traversal_order has {s.TraversalOrder.Length} entries, expected {n + k}");
         if (s.TraversalOrder.Order().Select((v, i) => v == i).Any(ok => !ok))
             ThrowHelper.ModelFormat($"{where}: traversal_order [{string.Join(",", s.TraversalOrder)}] is not a permutation of 0..{n + k - 1}");
@@ -51,7 +55,9 @@ internal static class SparseDensifier
 
         long total = 1;
         foreach (var d in tensor.Shape) total *= d;
-        var dense = new byte[checked(total * elementSize)];
+        if (total * elementSize > Array.MaxLength)
+            ThrowHelper.ModelFormat($"{where}: the dense {tensor.Type}[{string.Join(",", tensor.Shape)}] would take {total * elementSize} bytes, more than an array holds");
+        var dense = new byte[total * elementSize];
         var strides = new long[n];
         long stride = 1;
         for (var d = n - 1; d >= 0; d--)

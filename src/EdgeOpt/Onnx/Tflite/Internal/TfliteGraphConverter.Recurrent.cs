@@ -36,9 +36,15 @@ internal sealed partial class TfliteGraphConverter
             var t = In(op, index);
             if (t < 0) return new float[rows * cols];
             var values = ConstantFloats(t) ?? Unsupported<float[]>($"LSTM {what} (tensor '{Tensor(t).Name}') must be a per-tensor constant");
-            if (values.Length != rows * cols) Malformed($"LSTM {what} holds {values.Length} values, expected {rows}×{cols}");
+            if (values.Length != (long)rows * cols) Malformed($"LSTM {what} holds {values.Length} values, expected {rows}×{cols}");
             return values;
         }
+
+        // The sizes come from the shape; zero-filled gates are allocated from them only once two stored matrices
+        // (input- and recurrent-to-forget, which TFLite requires) prove they fit in the file.
+        RequireInput(op, 6, "recurrent-to-forget weights");
+        Gate(2, hidden, inputSize, "input-to-forget weights");
+        Gate(6, hidden, hidden, "recurrent-to-forget weights");
 
         // ONNX order: input, output, forget, cell.
         int[] weightInputs = [1, 4, 2, 3], recurrentInputs = [5, 8, 6, 7], biasInputs = [12, 15, 13, 14];

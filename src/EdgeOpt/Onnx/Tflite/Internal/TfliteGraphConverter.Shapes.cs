@@ -265,6 +265,7 @@ internal sealed partial class TfliteGraphConverter
             var v = Float(t);
             if (!adjoint) return v;
             var rank = Rank(t);
+            if (rank < 2) Malformed($"adjoint of tensor '{Tensor(t).Name}' needs rank 2 or more, not rank {rank}");
             var perm = Enumerable.Range(0, rank).ToArray();
             (perm[rank - 1], perm[rank - 2]) = (perm[rank - 2], perm[rank - 1]);
             return Transpose(v, perm);

@@ -35,7 +35,7 @@ internal sealed class FlatBufferView
         Require(at, 4, what);
         var offset = Buffer.GetUint(at);
         var target = (long)at + offset;
-        if (offset == 0 || target >= Length) Fail($"{what}: offset {offset} at byte {at} points outside the file ({Length} bytes)");
+        if (offset == 0 || target >= Length) Corrupt($"{what}: offset {offset} at byte {at} points outside the file ({Length} bytes)");
         return (int)target;
     }
 
@@ -43,20 +43,24 @@ internal sealed class FlatBufferView
     {
         Require(position, 4, what);
         var vtable = (long)position - Buffer.GetInt(position);
-        if (vtable < 0 || vtable + 4 > Length) Fail($"{what}: vtable of the table at byte {position} lies outside the file");
+        if (vtable < 0 || vtable + 4 > Length) Corrupt($"{what}: vtable of the table at byte {position} lies outside the file");
         var vtableSize = Buffer.GetUshort((int)vtable);
         var inlineSize = Buffer.GetUshort((int)vtable + 2);
         if (vtableSize < 4 || vtableSize % 2 != 0 || vtable + vtableSize > Length)
-            Fail($"{what}: vtable at byte {vtable} has an invalid size {vtableSize}");
+            Corrupt($"{what}: vtable at byte {vtable} has an invalid size {vtableSize}");
         if (inlineSize < 4 || (long)position + inlineSize > Length)
-            Fail($"{what}: table at byte {position} claims {inlineSize} bytes past the end of the file");
+            Corrupt($"{what}: table at byte {position} claims {inlineSize} bytes past the end of the file");
         return new FbTable(this, position, (int)vtable, vtableSize, inlineSize, what);
     }
 
     public void Require(long at, long size, string what)
     {
-        if (at < 0 || size < 0 || at + size > Length) Fail($"{what}: bytes {at}..{at + size} lie outside the file ({Length} bytes)");
+        if (at < 0 || size < 0 || at + size > Length) Corrupt($"{what}: bytes {at}..{at + size} lie outside the file ({Length} bytes)");
     }
+
+    /// <summary>A broken FlatBuffer structure: says so, since a cut download and a hostile file look the same here.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public void Corrupt(string message) => Fail($"{message}; the TensorFlow Lite file is truncated or corrupt");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     public void Fail(string message) => ThrowHelper.ModelFormat($"{FileName} (TensorFlow Lite): {message}");
@@ -96,7 +100,7 @@ internal readonly struct FbTable
         if (entry + 2 > _vtableSize) return -1;
         var offset = _file.Buffer.GetUshort(_vtable + entry);
         if (offset == 0) return -1;
-        if (offset + size > _inlineSize) _file.Fail($"{What}: field {slot} at offset {offset} lies outside its table");
+        if (offset + size > _inlineSize) _file.Corrupt($"{What}: field {slot} at offset {offset} lies outside its table");
         return _position + offset;
     }
 
@@ -127,7 +131,7 @@ internal readonly struct FbTable
         _file.Require(at, 4, what);
         var count = _file.Buffer.GetUint(at);
         if ((long)count * elementSize > _file.Length - (at + 4L))
-            _file.Fail($"{what}: vector of {count} elements at byte {at} runs past the end of the file");
+            _file.Corrupt($"{what}: vector of {count} elements at byte {at} runs past the end of the file");
         return (at + 4, (int)count);
     }
 
