@@ -22,9 +22,12 @@ internal sealed record TfliteSignature(string Key, IReadOnlyList<TfliteTensorInf
 /// </summary>
 /// <remarks>
 /// Data arrays hold the elements in C order and may be of any rank; their element type is the tensor's dtype: float,
-/// double, Half, sbyte, byte, short, ushort, int, uint, long, ulong or bool. LiteRT.js refuses models with variable
-/// tensors (stateful LSTM/SVDF) and runs dynamic dimensions only at 1; outputs whose shape depends on input values
-/// (TRANSPOSE_CONV with a computed output_shape) come back unwritten, so such models are no reference.
+/// double, Half, sbyte, byte, short, ushort, int, uint, long, ulong or bool. Stateful models (LSTM/SVDF with variable
+/// tensors, the integer LSTM's intermediates), which LiteRT.js's model loader refuses, run as one call of a fresh
+/// interpreter: their state starts at zero (see run.mjs). The interpreter validates more than TFLite Micro does (a
+/// per-channel quantized_dimension outside a tensor's rank is refused). Dynamic dimensions run only at 1; outputs whose
+/// shape depends on input values (TRANSPOSE_CONV with a computed output_shape) come back unwritten, so such models are
+/// no reference.
 /// </remarks>
 internal static partial class TfliteReference
 {

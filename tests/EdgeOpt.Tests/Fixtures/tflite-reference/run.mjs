@@ -139,6 +139,41 @@ function tensorInfo(name, tensorType, what) {
   return { name, dtype: byElement(element, what), shape, strided };
 }
 
+// What LiteRT's model loader refuses but its TFLite interpreter runs: variable tensors (LSTM and SVDF state) and
+// operator intermediates (the integer LSTM's gate scales). Returns [offset, original value, hidden value] patches:
+// the is_variable flags (schema.fbs: Model.subgraphs is field 2, SubGraph.tensors field 0 and operators field 3,
+// Tensor.is_variable field 5) and the intermediates vectors' lengths (Operator.intermediates, field 8).
+function loaderPatches(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = o => view.getUint32(o, true);
+  const field = (table, i) => {
+    const vtable = table - view.getInt32(table, true);
+    const size = view.getUint16(vtable, true);
+    return 4 + 2 * i < size ? view.getUint16(vtable + 4 + 2 * i, true) : 0;
+  };
+  const vectorAt = (table, i) => {
+    const f = field(table, i);
+    return f === 0 ? 0 : table + f + u32(table + f);
+  };
+  const tables = (table, i) => {
+    const start = vectorAt(table, i);
+    if (start === 0) return [];
+    return Array.from({ length: u32(start) }, (_, k) => { const e = start + 4 + 4 * k; return e + u32(e); });
+  };
+  const patches = [];
+  for (const subgraph of tables(u32(0), 2)) {
+    for (const tensor of tables(subgraph, 0)) {
+      const f = field(tensor, 5);
+      if (f !== 0 && bytes[tensor + f] === 1) patches.push({ offset: tensor + f, size: 1, original: 1 });
+    }
+    for (const operator of tables(subgraph, 3)) {
+      const start = vectorAt(operator, 8);
+      if (start !== 0 && u32(start) !== 0) patches.push({ offset: start, size: 4, original: u32(start) });
+    }
+  }
+  return patches;
+}
+
 async function main(args) {
   if (args.length < 2) {
     throw new Error('usage: node run.mjs MODEL.tflite OUTDIR IN0.npy [IN1.npy ...] | node run.mjs MODEL.tflite --describe');
@@ -155,7 +190,25 @@ async function main(args) {
   // The model must outlive everything below: LiteRT reads the flatbuffer in place.
   const modelPtr = wasm._malloc(modelBytes.byteLength);
   wasm.HEAPU8.set(modelBytes, modelPtr);
-  const model = wasm.loadModel(env, modelPtr, modelBytes.byteLength);
+  // The loader's own graph (LiteRtModel) refuses variable tensors and intermediates, which the TFLite interpreter
+  // built later from the same bytes (read in place) handles: hide them from the loader only, then put them back. A
+  // variable tensor then starts at zero, as on any fresh interpreter.
+  const patches = loaderPatches(modelBytes);
+  const heap = () => new DataView(wasm.HEAPU8.buffer);
+  const patch = restore => {
+    for (const p of patches) {
+      const value = restore ? p.original : 0;
+      if (p.size === 1) heap().setUint8(modelPtr + p.offset, value);
+      else heap().setUint32(modelPtr + p.offset, value, true);
+    }
+  };
+  patch(false);
+  let model;
+  try {
+    model = wasm.loadModel(env, modelPtr, modelBytes.byteLength);
+  } finally {
+    patch(true);
+  }
   if (model.getNumSignatures() < 1) throw new Error(`${modelPath}: no signature or subgraph to run`);
   const signature = model.getSignature(0);
   const inputNames = vectorToArray(signature.inputNames());

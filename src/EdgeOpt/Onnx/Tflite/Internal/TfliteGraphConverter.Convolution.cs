@@ -138,8 +138,16 @@ internal sealed partial class TfliteGraphConverter
         if (Options.Byte(op, 1) != 0) Unsupported("shuffled 4×16 int8 weights (weights_format SHUFFLED4x16INT8) are not supported");
         if (Rank(w) != 2) Malformed($"weights must be rank 2 [units, depth], not [{string.Join(",", Tensor(w).Shape)}]");
         var depth = Tensor(w).Shape[1];
-        var input = Float(x);
-        if (Rank(x) != 2) input = Emit("Reshape", input, Int64s(-1, depth));
+        Value input;
+        if (Rank(x) == 2) input = Float(x);
+        else if (IsQuantized(Tensor(x)) && Tensor(x).Type != TfliteTensorType.INT32)
+        {
+            // Flattened while still quantized, then dequantized: ONNX Runtime would otherwise put its own QDQ pair after
+            // a Reshape of a DequantizeLinear, which its int8 → uint8 rewrite (for the Gemm) breaks in opset-21 graphs.
+            var (scale, zeroPoint) = QuantParameters(Tensor(x), 0, null, out _);
+            input = Emit("DequantizeLinear", Emit("Reshape", Raw(x), Int64s(-1, depth)), scale, zeroPoint);
+        }
+        else input = Emit("Reshape", Float(x), Int64s(-1, depth));
         var gemm = Emit("Gemm", [input, Float(w), b >= 0 ? Float(b) : null], [("transB", 1L)]);
         var result = Activate(gemm, Options.Activation(op, 0));
         if (Rank(y) != 2)

@@ -101,6 +101,7 @@ internal sealed partial class TfliteGraphConverter
             case BuiltinOperator.DEQUANTIZE: Dequantize(op); break;
             case BuiltinOperator.DENSIFY: Densify(op); break;
             case BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM: UnidirectionalSequenceLstm(op); break;
+            case BuiltinOperator.SVDF: Svdf(op); break;
             case BuiltinOperator.CUSTOM: Custom(op); break;
             default:
                 Unsupported($"TFLite operator {op.Code.Name} is not supported by the converter");
