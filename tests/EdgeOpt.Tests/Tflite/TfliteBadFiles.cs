@@ -66,7 +66,7 @@ internal static class TfliteBadFiles
         new("unknown-builtin-code-9999", () => With(TfliteSamples.Add(), f => f.OperatorCodes[0] = new TflCode { Builtin = 9999 }), Unsupported, "operator 0 (builtin 9999", "not supported"),
         new("unknown-custom-op", () => With(TfliteSamples.Add(), f => f.OperatorCodes[0] = new TflCode { Builtin = (int)BuiltinOperator.CUSTOM, Custom = "MyFancyOp" }), Unsupported, "operator 0 (MyFancyOp", "custom operator 'MyFancyOp'"),
         new("custom-op-without-a-name", () => With(TfliteSamples.Add(), f => f.OperatorCodes[0] = new TflCode { Builtin = (int)BuiltinOperator.CUSTOM }), Unsupported, "operator 0 (CUSTOM", "custom operator"),
-        new("unsupported-builtin-svdf", () => With(TfliteSamples.Add(), f => f.OperatorCodes[0] = new TflCode { Builtin = (int)BuiltinOperator.SVDF }), Unsupported, "operator 0 (SVDF", "not supported"),
+        new("unsupported-builtin-rnn", () => With(TfliteSamples.Add(), f => f.OperatorCodes[0] = new TflCode { Builtin = (int)BuiltinOperator.RNN }), Unsupported, "operator 0 (RNN", "not supported"),
         new("large-custom-options-past-end", () => With(TfliteSamples.Add(), f => (Op(f).LargeCustomOptionsOffset, Op(f).LargeCustomOptionsSize) = (1UL << 40, 16)), Format, "operators[0] (ADD)", "custom options at offset 1099511627776"),
         new("large-custom-options-size-wraps", () => With(TfliteSamples.Add(), f => (Op(f).LargeCustomOptionsOffset, Op(f).LargeCustomOptionsSize) = (64, ulong.MaxValue - 32)), Format, "operators[0] (ADD)", "past the end"),
 

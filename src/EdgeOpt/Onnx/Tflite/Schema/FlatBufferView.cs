@@ -63,10 +63,10 @@ internal sealed class FlatBufferView
     public void Corrupt(string message) => Fail($"{message}; the TensorFlow Lite file is truncated or corrupt");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    public void Fail(string message) => ThrowHelper.ModelFormat($"{FileName} (TensorFlow Lite): {message}");
+    public void Fail(string message) => ThrowHelper.ModelFormat($"{FileName}: {message}");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    public T Fail<T>(string message) => ThrowHelper.ModelFormat<T>($"{FileName} (TensorFlow Lite): {message}");
+    public T Fail<T>(string message) => ThrowHelper.ModelFormat<T>($"{FileName}: {message}");
 }
 
 /// <summary>One table of a <see cref="FlatBufferView"/>; fields are addressed by their slot (declaration order, a union taking two).</summary>
