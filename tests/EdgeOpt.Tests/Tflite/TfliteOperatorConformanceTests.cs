@@ -26,6 +26,7 @@ public class TfliteOperatorConformanceTests
         var random = new Random(17);
         var inputs = net.Graph.Inputs.Select(i => (Shape: net.Graph.Tensors[i].Shape, Data: RandomData(net.Graph.Tensors[i], random))).ToArray();
         var expected = TfliteReference.Run(path, inputs);
+        Assert.NotEmpty(expected);
 
         using var model = TfliteConverter.Convert(bytes, operatorCase + ".tflite");
         var actual = OrtRun.Run(model, [.. inputs.Select(i => (i.Shape.Select(d => (long)d).ToArray(), i.Data))]);
@@ -45,6 +46,29 @@ public class TfliteOperatorConformanceTests
                     $"{operatorCase}: output {o} element {i}: TFLite {want[i]}, converted {got[i]}");
             }
         }
+    }
+
+    /// <summary>
+    /// The options tables reach TFLite (their union types are right): cases that differ only in an option give
+    /// TFLite different numbers, so agreement above is not both sides reading defaults.
+    /// </summary>
+    [Theory]
+    [InlineData("gelu exact", "gelu tanh approximation")]
+    [InlineData("resize nearest align corners", "resize nearest half pixel centers")]
+    [InlineData("resize bilinear asymmetric", "resize bilinear half pixel centers")]
+    public void Cases_differing_only_in_an_option_give_tflite_different_results(string first, string second)
+    {
+        float[] Reference(string name)
+        {
+            var net = OperatorCases.All[name]();
+            using var dir = new TempDir();
+            var path = dir.File("model.tflite");
+            File.WriteAllBytes(path, net.File.Build());
+            var input = net.Graph.Tensors[net.Graph.Inputs[0]];
+            return Assert.IsType<float[]>(TfliteReference.Run(path, (input.Shape, RandomData(input, new Random(17))))[0].Data);
+        }
+
+        Assert.NotEqual(Reference(first), Reference(second));
     }
 
     private static Array RandomData(TflTensor tensor, Random random)
@@ -366,7 +390,7 @@ internal static class OperatorCases
     {
         var n = new OperatorNet();
         var x = n.Input([2, 3, 4]);
-        // A divisor kept away from zero: 1.5 + |y|… as a constant with values in [0.5, 1.5] and both signs.
+        // A constant divisor broadcast over the last axis, kept away from zero, of both signs.
         var d = n.Floats([4], [0.5f, -1.25f, 1.5f, -0.75f]);
         return n.Outputs(n.Op(BuiltinOperator.DIV, [x, d], [2, 3, 4], Opt.Div, [(0, (byte)0)]));
     }
