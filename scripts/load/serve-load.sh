@@ -51,10 +51,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/edgeopt-serve-load.XXXXXX")
 results=${results:-$work/results}
 mkdir -p "$results"
 pids=()
+current="" # the node process running now
 cleanup() {
   local status=$?
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in $current "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $current "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   # The results folder is kept when it lies inside the temporary folder: move it out first.
   if [[ $results == "$work"/* ]]; then
     local kept
@@ -142,7 +143,13 @@ wait_port() {
   say "nothing listens on 127.0.0.1:$port"; return 1
 }
 alive() { kill -0 "$1" 2>/dev/null || { say "$2 is not running any more"; exit 1; }; }
-mjs() { node "$here/serve-load.mjs" "$@"; }
+# In the background and waited for, so that a signal to this script runs the trap at once instead of after the run.
+mjs() {
+  node "$here/serve-load.mjs" "$@" &
+  current=$!
+  wait "$current"
+  current=""
+}
 
 # run_server NAME URL PID...: warm-up, the three targets, slow clients and malformed requests against one server.
 run_server() {
@@ -201,17 +208,24 @@ if ((nginx)); then
   mkdir -p "$prefix"
   nginx_port=$(free_port)
   mime=/etc/nginx/mime.types
+  # The media types edgeopt sends that Debian's table may lack (a duplicate extension would be a warning).
+  extra_types=""
+  for pair in "application/wasm wasm" "text/javascript mjs" "application/manifest+json webmanifest"; do
+    [[ -f $mime ]] && grep -qw "${pair#* }" "$mime" || extra_types+="$pair; "
+  done
   # Debian's defaults where they matter for static files (sendfile, tcp_nopush, one worker per core, keep-alive), the
-  # same headers edgeopt sends, and nothing read from /etc/nginx but the MIME table.
+  # same headers edgeopt sends, and nothing read from /etc/nginx but the MIME table. Workers run as the user running
+  # this script (as root, nginx would switch them to nobody, who cannot read the 0700 temporary folder: 403s).
   cat >"$prefix/nginx.conf" <<EOF
 daemon off;
+$( (($(id -u) == 0)) && echo "user $(id -un) $(id -gn);")
 worker_processes auto;
 pid $prefix/nginx.pid;
 error_log $prefix/error.log;
 events { worker_connections 4096; }
 http {
   $([[ -f $mime ]] && echo "include $mime;")
-  types { application/wasm wasm; text/javascript mjs; application/manifest+json webmanifest; }
+  $([[ -n $extra_types ]] && echo "types { $extra_types}")
   default_type application/octet-stream;
   access_log $results/nginx-access.log;
   client_body_temp_path $prefix/body;
@@ -244,4 +258,8 @@ fi
 
 echo "{\"loadAfter\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >"$results/meta-end.json"
 mjs report --dir "$results" | tee "$results/report.md"
-mjs report --dir "$results" --check edgeopt >/dev/null
+status=0
+mjs report --dir "$results" --check edgeopt >/dev/null || status=1
+# A reference that failed (403s from a folder it cannot read, say) would make the ratio meaningless.
+if ((nginx)); then mjs report --dir "$results" --check nginx --reference true >/dev/null || status=1; fi
+exit "$status"
