@@ -65,7 +65,12 @@ internal static class ServeCommand
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            context.Error.WriteLine("stopped");
+            // Stopping first writes out the request lines still queued, so "stopped" stays the last line.
+            await server.DisposeAsync().ConfigureAwait(false);
+            // Bounded: when nobody reads stderr (its pipe full) the line can never be written, and waiting for it kept
+            // the process from exiting on SIGTERM. Returning ends the process even with that write still blocked.
+            var stopped = Task.Run(() => context.Error.WriteLine("stopped"), CancellationToken.None);
+            await Task.WhenAny(stopped, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
         }
         return ExitCodes.Ok;
     }

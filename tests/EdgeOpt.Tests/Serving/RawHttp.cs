@@ -9,13 +9,16 @@ namespace EdgeOpt.Tests.Serving;
 /// </summary>
 internal static class RawHttp
 {
-    public static async Task<(int Status, string Head, string Body)> SendAsync(Uri server, string target, string method = "GET")
+    public static Task<(int Status, string Head, string Body)> SendAsync(Uri server, string target, string method = "GET", string headers = "") =>
+        SendRawAsync(server, $"{method} {target} HTTP/1.1\r\nHost: {server.Authority}\r\n{headers}Connection: close\r\n\r\n");
+
+    /// <summary>Sends <paramref name="request"/> exactly as given (request line, headers and all) and reads until the server closes.</summary>
+    public static async Task<(int Status, string Head, string Body)> SendRawAsync(Uri server, string request)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port);
         using var stream = client.GetStream();
-        var request = $"{method} {target} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request));
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);

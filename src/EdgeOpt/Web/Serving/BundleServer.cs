@@ -23,6 +23,7 @@ public sealed class BundleServer : IAsyncDisposable
     private readonly TextWriter? _log;
     private readonly Action<BundleRequest>? _onRequest;
     private WebApplication? _app;
+    private RequestLog? _requestLog;
     private string _root = "";
 
     /// <param name="log">Where to write one line per request (e.g. stderr); null for silence.</param>
@@ -41,6 +42,9 @@ public sealed class BundleServer : IAsyncDisposable
 
     /// <summary>The base URL once started, e.g. <c>http://127.0.0.1:5173/</c>.</summary>
     public Uri? Url { get; private set; }
+
+    /// <summary>How many request lines may wait for a slow log writer before further ones are dropped (and counted).</summary>
+    internal int LogCapacity { get; init; } = RequestLog.DefaultCapacity;
 
     /// <summary>Starts serving <paramref name="folder"/> on <see cref="Address"/>:<paramref name="port"/> (0: a free port) and returns the bound URL.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
@@ -61,9 +65,15 @@ public sealed class BundleServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kestrel's limits are kept as they are, on measurement (docs/reliability.md, "Serve under load"): 300
+            // clients dribbling headers one byte a second are answered 408 and dropped after RequestHeadersTimeout
+            // (30 s) and 300 stalled readers are held, both without slowing a normal client, because connections are
+            // asynchronous. MaxConcurrentConnections stays unlimited on purpose: a cap is what would let slow clients
+            // starve everyone else, by filling it.
             kestrel.Listen(Address, port);
         });
         var app = builder.Build();
+        _requestLog = _log is null ? null : new RequestLog(_log, LogCapacity);
         app.Run(HandleAsync);
         try
         {
@@ -72,11 +82,13 @@ public sealed class BundleServer : IAsyncDisposable
         catch (IOException e) when (IsAddressInUse(e))
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            await DisposeLogAsync().ConfigureAwait(false);
             throw new UsageException($"port {port} on {Address} is already in use; choose another with --port, or --port 0 for a free one", e);
         }
         catch
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            await DisposeLogAsync().ConfigureAwait(false);
             throw;
         }
         _app = app;
@@ -99,6 +111,16 @@ public sealed class BundleServer : IAsyncDisposable
             await app.StopAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
         }
+        await DisposeLogAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask DisposeLogAsync()
+    {
+        if (_requestLog is { } log)
+        {
+            _requestLog = null;
+            await log.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -109,7 +131,10 @@ public sealed class BundleServer : IAsyncDisposable
         foreach (var (name, value) in BundleHeaders.Security) response.Headers[name] = value;
         try
         {
-            if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+            // Methods are case-sensitive (RFC 9110 §9.1), but HttpMethods.IsGet/IsHead ignore case. A lowercase "head"
+            // passed as HEAD here while Kestrel, which compares exactly, still expected the body: the answer became a
+            // 500. Kestrel hands the known methods over as these very literals, so an ordinal comparison is exact.
+            if (request.Method is not ("GET" or "HEAD"))
             {
                 response.StatusCode = StatusCodes.Status405MethodNotAllowed;
                 response.Headers.Allow = "GET, HEAD";
@@ -121,7 +146,12 @@ public sealed class BundleServer : IAsyncDisposable
                 response.Headers.CacheControl = BundleHeaders.NoCache;
                 return;
             }
+            // A Range in any unit but bytes must be ignored (RFC 9110 §14.2); ASP.NET Core's range parsing would answer
+            // "items=0-10" with 206 and a Content-Range in bytes. Units compare case-insensitively.
+            if (request.Headers.Range is [{ } range] && !range.TrimStart().StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
+                request.Headers.Remove(HeaderNames.Range);
             var info = new FileInfo(file);
+            context.Features.Set<IHttpResponseBodyFeature>(new FileBodyFeature(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>()));
             response.Headers.CacheControl = BundleHeaders.CacheControlOf(file);
             var etag = new EntityTagHeaderValue($"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"");
             await TypedResults.PhysicalFile(file, BundleHeaders.MediaTypeOf(file), lastModified: info.LastWriteTimeUtc, entityTag: etag, enableRangeProcessing: true)
@@ -129,7 +159,7 @@ public sealed class BundleServer : IAsyncDisposable
         }
         finally
         {
-            _log?.WriteLine($"{request.Method} {rawTarget} {response.StatusCode}");
+            _requestLog?.Add($"{request.Method} {rawTarget} {response.StatusCode}");
             _onRequest?.Invoke(new BundleRequest(request.Method, rawTarget, response.StatusCode));
         }
     }
