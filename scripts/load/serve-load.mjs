@@ -52,8 +52,12 @@ async function cannon({ url, headers = {}, duration, connections }) {
     duration,
     connections,
     requests: result.requests.total,
-    rps: result.requests.average,
-    mbps: result.throughput.average / 1e6,
+    elapsed: result.duration,
+    // Totals over the elapsed time, not autocannon's requests.average: that averages the per-second samples and its
+    // histogram cannot hold a 0, so seconds in which no 4.5 MiB response completed were left out and inflated it
+    // (125 instead of 104 req/s in one run).
+    rps: result.requests.total / result.duration,
+    mbps: result.throughput.total / result.duration / 1e6,
     bytesPerResponse: result.requests.total > 0 ? Math.round((result.throughput.total ?? 0) / result.requests.total) : 0,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -362,6 +366,13 @@ function write(result) {
 const fmt = (x, digits = 0) => (x === undefined || x === null ? '–' : Number(x).toFixed(digits));
 const mib = kb => (kb === undefined ? '–' : (kb / 1024).toFixed(1));
 
+// Requests and megabytes per second over the whole run, from the totals (see cannon()).
+function perSecond(r) {
+  if (!r) return r;
+  const elapsed = r.elapsed ?? r.duration;
+  return { ...r, rps: r.requests / elapsed, mbps: (r.bytesPerResponse * r.requests) / elapsed / 1e6 };
+}
+
 function report() {
   const dir = args.dir;
   const read = name => {
@@ -382,7 +393,7 @@ function report() {
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|');
   for (const server of servers) {
     for (const target of targets) {
-      const r = read(`${server}-${target}.json`);
+      const r = perSecond(read(`${server}-${target}.json`));
       if (!r) continue;
       const b = read(`${server}-${target}-before.json`) ?? {};
       const a = read(`${server}-${target}-after.json`) ?? {};
@@ -392,8 +403,8 @@ function report() {
     }
   }
   const ratios = targets.map(t => {
-    const e = read(`edgeopt-${t}.json`);
-    const n = read(`nginx-${t}.json`);
+    const e = perSecond(read(`edgeopt-${t}.json`));
+    const n = perSecond(read(`nginx-${t}.json`));
     return e && n && n.rps > 0 ? `${labels[t]} **${(e.rps / n.rps).toFixed(2)}×**` : null;
   }).filter(Boolean);
   if (ratios.length) lines.push('', `edgeopt / nginx requests per second: ${ratios.join(', ')}.`);
@@ -417,7 +428,7 @@ function report() {
     lines.push('', `Slow clients against ${server} (${s.count} connections, ${s.duration} s per phase; normal client: autocannon, 10 connections, index.html):`, '');
     lines.push('| phase | req/s | p50 ms | p99 ms | max ms | errors | timeouts | non-2xx |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
-    for (const [label, r] of [['normal client alone', s.alone], [`+ ${s.count} slow-header connections`, s.withSlow], [`+ ${s.count} stalled readers`, s.withReaders]])
+    for (const [label, r] of [['normal client alone', s.alone], [`+ ${s.count} slow-header connections`, s.withSlow], [`+ ${s.count} stalled readers`, s.withReaders]].map(([l, x]) => [l, perSecond(x)]))
       lines.push(`| ${label} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} | ${r.timeouts} | ${r.non2xx} |`);
     const b = read(`${server}-slow-before.json`);
     const a = read(`${server}-slow-after.json`);

@@ -7,9 +7,10 @@ namespace EdgeOpt.Web.Serving;
 /// Kestrel's response body with a faster <see cref="SendFileAsync"/>; everything else is passed through.
 /// Kestrel has no sendfile(2): it falls back to ASP.NET Core's <c>SendFileFallback</c>, which copies through an async
 /// <see cref="FileStream"/> 16 KiB at a time, each read a hop to the thread pool and each write flushed to the socket on
-/// its own. Under load on a 4.5 MiB chunk that cost 4.4–6.9 ms of server CPU per response (nginx, with sendfile:
-/// 0.7 ms); reading the file straight into the response pipe's own buffers in 64 KiB blocks, one flush per block, takes
-/// 2.4–3.6 ms (docs/reliability.md, "Serve under load"). <c>TypedResults.PhysicalFile</c> still decides everything
+/// its own. At 100 connections on a 4.5 MiB chunk that cost 3.1 ms of server CPU per response (nginx, with sendfile:
+/// 0.5 ms) and let the slowest response take 14 s; reading the file straight into the response pipe's own buffers in
+/// 64 KiB blocks, one flush per block, takes 2.1 ms, with 45% more responses per second and the slowest at 1.4 s
+/// (docs/reliability.md, "Serve under load"). <c>TypedResults.PhysicalFile</c> still decides everything
 /// HTTP (Range, 206/416, HEAD, ETag, 304); only the bytes of the chosen range take this path.
 /// </summary>
 internal sealed class FileBodyFeature(IHttpResponseBodyFeature inner) : IHttpResponseBodyFeature
