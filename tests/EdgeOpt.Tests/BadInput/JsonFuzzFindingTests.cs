@@ -95,6 +95,40 @@ public sealed class JsonFuzzFindingTests : IDisposable
         Assert.Contains("plat\\nm", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("name")]
+    [InlineData("cpu")]
+    public void Device_file_whose_name_or_cpu_breaks_lines_is_refused(string field)
+    {
+        // "Jh\ne": a JSON-escaped line feed in the name, which every report and error prints (the power analyzer's
+        // "device 'Jh\ne' has no power figures" was two lines).
+        var json = field == "name"
+            ? "{\"platform\": \"Android\", \"name\": \"Jh\\ne\", \"memoryGb\": 6}"
+            : "{\"platform\": \"Android\", \"name\": \"Phone\", \"cpu\": \"Tensor\\u2028G3\", \"memoryGb\": 6}";
+
+        var e = Assert.Throws<InvalidOptionsException>(() => CustomDevice.Parse(json, "device.json"));
+
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains($"{(field == "name" ? "Name" : "Cpu")} holds the control character U+{(field == "name" ? "000A" : "2028")}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"units\": [null]", "units[] holds a null entry")]
+    [InlineData("\"modes\": [null]", "modes[] holds a null entry")]
+    [InlineData("\"modes\": [{\"name\": \"fast\\nest\", \"mode\": \"Performance\", \"clockScale\": 1}]", "modes[].name must be a one-line name")]
+    public void Device_power_figures_with_null_entries_or_multi_line_mode_names_are_refused_by_field(string entry, string expected)
+    {
+        // Found on the way to the device-name finding: power figures are read by field, so their null entries and names are checked too.
+        var json = "{\"platform\": \"Android\", \"name\": \"Phone\", \"memoryGb\": 6, \"power\": "
+            + "{\"processNm\": 5, \"idleW\": 0.5, \"thermalLimitC\": 45, \"thermalTimeConstantS\": 60, " + entry + "}}";
+        var device = CustomDevice.Parse(json, "device.json").Resolve().Device;
+
+        var e = Assert.Throws<UsageException>(() => EdgeOpt.Power.PowerAnalyzer.Require(device));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     private string Package()
     {
         var folder = _dir.File("pkg");
