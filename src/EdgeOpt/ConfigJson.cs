@@ -27,9 +27,11 @@ internal static class ConfigJson
         }
         catch (JsonException e)
         {
-            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? null : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path;
+            var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? null : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path;
+            // The path and the message quote the file's own text: escaped, so the error stays one line.
+            var field = path is null ? null : FileText.Show(path);
             var where = e.LineNumber is { } line ? $" (line {line + 1})" : "";
-            var first = e.Message.Split('\n')[0].Trim();
+            var first = FileText.Escape(e.Message.Split('\n')[0].Trim());
             // The serializer's own words name CLR types and repeat the path; keep what it found, name the field ourselves.
             var cut = first.IndexOf(" Path:", StringComparison.Ordinal);
             if (cut > 0) first = first[..cut];

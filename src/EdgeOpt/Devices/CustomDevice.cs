@@ -44,6 +44,10 @@ public sealed record CustomDevice
         if (!Enum.IsDefined(Platform))
             problems.Add(new($"{{0}} {(int)Platform}: expected one of {string.Join(", ", Enum.GetNames<EdgePlatform>())}", Name_(nameof(Platform))));
         if (string.IsNullOrWhiteSpace(Name)) problems.Add(new("{0} is empty: give the device a name", Name_(nameof(Name))));
+        // Names are printed in every report and error: a control character (a line feed from "\n" in device.json) would break lines.
+        foreach (var (field, text) in new[] { (nameof(Name), Name), (nameof(Cpu), Cpu) })
+            if (text is not null && text.Any(FileText.BreaksLine))
+                problems.Add(new($"{{0}} holds the control character U+{(int)text.First(FileText.BreaksLine):X4}: give a one-line name", Name_(field)));
         if (!(MemoryGb > 0) || double.IsInfinity(MemoryGb)) problems.Add(new($"{{0}} is {Show(MemoryGb)}: expected a positive number of GB", Name_(nameof(MemoryGb))));
         if (PeakGflops is { } peak && (!(peak > 0) || double.IsInfinity(peak)))
             problems.Add(new($"{{0}} is {Show(peak)}: expected a positive GFLOPS figure, or leave it out to borrow it", Name_(nameof(PeakGflops))));

@@ -37,7 +37,16 @@ public static class OpsetConverter
 
         // Work on a copy so that a refusal half way through leaves the caller's model as it was.
         var work = model.Clone();
-        var report = new OpsetConverterCore(model, work, source, targetOpset).Run();
+        OpsetConversionReport report;
+        try
+        {
+            report = new OpsetConverterCore(model, work, source, targetOpset).Run();
+        }
+        catch (EdgeOptException e) when (e.Message.Any(FileText.BreaksLine))
+        {
+            // Node and operator names come from the model file: escape control characters so an error stays one line.
+            throw FileText.OneLine(e);
+        }
         model.RestoreFrom(work);
         return report;
     }

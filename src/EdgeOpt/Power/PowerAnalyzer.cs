@@ -91,8 +91,15 @@ public static class PowerAnalyzer
             if (!(power.ThermalTimeConstantS > 0)) bad.Add("thermalTimeConstantS must be positive");
             if (!(power.ThermalLimitC > 0)) bad.Add("thermalLimitC must be positive");
             if (power.ThermalResistanceCPerW is { } r && !(r > 0)) bad.Add("thermalResistanceCPerW must be positive");
-            if (power.Units.Any(u => !(u.ActiveW >= 0))) bad.Add("units[].activeW must be 0 or more");
-            if (power.Modes.Any(m => !(m.ClockScale > 0 && m.ClockScale <= 1))) bad.Add("modes[].clockScale must be in (0, 1]");
+            // A device.json may hold null entries ("units": [null]) and names with control characters: refused by field.
+            if (power.Units.Any(u => u is null)) bad.Add("units[] holds a null entry");
+            else if (power.Units.Any(u => !(u.ActiveW >= 0))) bad.Add("units[].activeW must be 0 or more");
+            if (power.Modes.Any(m => m is null)) bad.Add("modes[] holds a null entry");
+            else
+            {
+                if (power.Modes.Any(m => !(m.ClockScale > 0 && m.ClockScale <= 1))) bad.Add("modes[].clockScale must be in (0, 1]");
+                if (power.Modes.Any(m => m.Name is not { Length: > 0 } name || name.Any(FileText.BreaksLine))) bad.Add("modes[].name must be a one-line name");
+            }
             if (bad.Count > 0) throw new UsageException($"device '{device.Name}' power figures: {string.Join("; ", bad)}");
             return power;
         }

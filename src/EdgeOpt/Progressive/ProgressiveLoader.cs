@@ -62,10 +62,18 @@ public sealed class ProgressiveLoader : IDisposable
         }
         catch (JsonException e)
         {
-            throw new ModelFormatException($"{where}: not a valid progressive manifest: {e.Message}", e);
+            throw new ModelFormatException($"{where}: not a valid progressive manifest: {FileText.Escape(e.Message)}", e);
         }
         if (manifest is null) ThrowHelper.ModelFormat($"{where}: the manifest is empty (JSON null)");
-        ManifestValidator.Validate(manifest, where);
+        try
+        {
+            ManifestValidator.Validate(manifest, where);
+        }
+        catch (EdgeOptException e) when (e.Message.Any(FileText.BreaksLine))
+        {
+            // File and tensor names come from the manifest: escape control characters so an error stays one line.
+            throw FileText.OneLine(e);
+        }
         return manifest;
     }
 
@@ -86,6 +94,11 @@ public sealed class ProgressiveLoader : IDisposable
             var chunks = await FetchChunksAsync(manifest, fetcher, cancellationToken).ConfigureAwait(false);
             var model = ModelAssembler.Assemble(graphBytes, _cacheFolder ?? _source.LocalFolder!, chunks, _source.Describe(graph.File));
             return new LoadedModel(model, manifest);
+        }
+        catch (EdgeOptException e) when (e.Message.Any(FileText.BreaksLine))
+        {
+            // File names come from the manifest: escape control characters so an error stays one line.
+            throw FileText.OneLine(e);
         }
         finally
         {

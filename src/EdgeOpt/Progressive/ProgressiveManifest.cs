@@ -62,10 +62,18 @@ public sealed record ProgressiveManifest
         }
         catch (JsonException e)
         {
-            throw new ModelFormatException($"{path}: not a valid manifest ({e.Message})");
+            throw new ModelFormatException($"{path}: not a valid manifest ({FileText.Escape(e.Message)})", e);
         }
         if (manifest is null) return ThrowHelper.ModelFormat<ProgressiveManifest>($"{path}: the manifest is empty (null)");
-        manifest.Validate(folder, path, verify);
+        try
+        {
+            manifest.Validate(folder, path, verify);
+        }
+        catch (EdgeOptException e) when (e.Message.Any(FileText.BreaksLine))
+        {
+            // File names come from the manifest: escape control characters so an error stays one line.
+            throw FileText.OneLine(e);
+        }
         return manifest;
     }
 
@@ -77,11 +85,14 @@ public sealed record ProgressiveManifest
         CheckFile(folder, path, "graph", Graph.File, Graph.Size, Graph.Sha256, verify);
         foreach (var chunk in Chunks)
         {
+            if (chunk is null) ThrowHelper.ModelFormat($"{path}: the chunk list holds a null entry");
             CheckFile(folder, path, "chunk", chunk.File, chunk.Size, chunk.Sha256, verify);
-            foreach (var dependency in chunk.Dependencies) CheckName(path, dependency);
+            foreach (var dependency in chunk.Dependencies ?? []) CheckName(path, dependency);
             foreach (var t in chunk.Tensors ?? [])
-                if (t.Offset < 0 || t.Length < 0 || t.Offset + t.Length > chunk.Size)
-                    ThrowHelper.ModelFormat($"{path}: tensor '{t.Name}' range [{t.Offset}, {t.Offset + t.Length}) lies outside chunk '{chunk.File}' ({chunk.Size} bytes)");
+                // Offset > Size - Length rather than Offset + Length > Size: the sum of two huge values wraps around.
+                if (t is null || t.Offset < 0 || t.Length < 0 || t.Offset > chunk.Size - t.Length)
+                    ThrowHelper.ModelFormat(t is null ? $"{path}: chunk '{FileText.Show(chunk.File)}' lists a null tensor"
+                        : $"{path}: tensor '{FileText.Show(t.Name ?? "")}' range {t.Offset}+{t.Length} lies outside chunk '{FileText.Show(chunk.File)}' ({chunk.Size} bytes)");
         }
     }
 
@@ -100,7 +111,7 @@ public sealed record ProgressiveManifest
     {
         if (string.IsNullOrEmpty(name) || name is "." or ".." || name.Contains('/') || name.Contains('\\') || name.Contains('\0')
             || name.Contains(':') || Path.IsPathRooted(name))
-            ThrowHelper.ModelFormat($"{path}: manifest references '{name}' outside its folder");
+            ThrowHelper.ModelFormat($"{path}: manifest references '{FileText.Show(name ?? "")}' outside its folder");
     }
 }
 

@@ -52,7 +52,15 @@ public static class QdqQuantizer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(plan);
-        return new QdqRewriter(model, plan).Run();
+        try
+        {
+            return new QdqRewriter(model, plan).Run();
+        }
+        catch (EdgeOptException e) when (e.Message.Any(FileText.BreaksLine))
+        {
+            // A loaded plan's names come from its file: escape control characters so an error stays one line.
+            throw FileText.OneLine(e);
+        }
     }
 }
 

@@ -68,7 +68,8 @@ public sealed record QuantizationPlan
         }
         catch (JsonException e)
         {
-            throw new ModelFormatException($"{source}: not a valid quantization plan: {e.Message}", e);
+            // The serializer quotes the text it stopped at: escaped, so the error stays one line.
+            throw new ModelFormatException($"{source}: not a valid quantization plan: {FileText.Escape(e.Message)}", e);
         }
         if (plan is null) ThrowHelper.ModelFormat($"{source}: not a valid quantization plan: the JSON is null");
         // Generated deserialization sets absent init-only lists to null; absent means empty.
@@ -78,7 +79,15 @@ public sealed record QuantizationPlan
             ExcludedNodes = plan.ExcludedNodes ?? [],
             FoldedActivations = plan.FoldedActivations ?? [],
         };
-        PlanValidation.CheckShape(plan, source);
+        try
+        {
+            PlanValidation.CheckShape(plan, source);
+        }
+        catch (EdgeOptException e) when (e.Message.Any(FileText.BreaksLine))
+        {
+            // Tensor names come from the file: escape control characters so an error stays one line.
+            throw FileText.OneLine(e);
+        }
         return plan;
     }
 

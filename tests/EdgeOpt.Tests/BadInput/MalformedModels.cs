@@ -55,7 +55,11 @@ internal static class MalformedModels
     /// <c>model/alias.bin</c>, a symlink that stays inside. Every target holds valid weights, so a refusal can only
     /// come from the location check, never from reading.
     /// </summary>
-    public static string WriteExternalModel(string root, long[] dims, params (string Key, string Value)[] entries)
+    public static string WriteExternalModel(string root, long[] dims, params (string Key, string Value)[] entries) =>
+        WriteExternalModel(root, DataType.Float, dims, entries);
+
+    /// <summary>As <see cref="WriteExternalModel(string, long[], ValueTuple{string, string}[])"/>, with <c>w</c> of <paramref name="type"/>.</summary>
+    public static string WriteExternalModel(string root, DataType type, long[] dims, params (string Key, string Value)[] entries)
     {
         var folder = ModelFolder(root);
         var outside = OutsideFolder(root);
@@ -66,7 +70,7 @@ internal static class MalformedModels
         File.CreateSymbolicLink(Path.Combine(folder, "alias.bin"), Path.Combine(folder, WeightsFile));
         Directory.CreateSymbolicLink(Path.Combine(folder, "shared"), outside);
         var graph = Graph("external", [Node("Add", ["x", "w"], ["y"], "add")],
-            initializers: [ExternalTensor("w", DataType.Float, dims, entries)],
+            initializers: [ExternalTensor("w", type, dims, entries)],
             inputs: [TensorValue("x", DataType.Float, WeightCount)],
             outputs: [TensorValue("y", DataType.Float, WeightCount)]);
         var path = Path.Combine(folder, "model.onnx");
@@ -182,6 +186,12 @@ internal static class MalformedModels
             External("external-length-over-int64", _ => [("location", WeightsFile), ("length", "99999999999999999999")], "tensor 'w'", "length '99999999999999999999'", "not a 64-bit integer"),
             External("external-length-mismatch", _ => [("location", WeightsFile), ("length", "60")], "tensor 'w'", "length 60", "64 bytes"),
             new("external-dims-overflow-byte-size", root => WriteExternalModel(root, [1L << 62], ("location", WeightsFile)), "model.onnx", "tensor 'w'", "byte size would overflow"),
+
+            // Found by coverage-guided fuzzing (docs/reliability.md).
+            // An external tensor of no type was accepted, and what ToBytes wrote of it could not be read back.
+            new("external-undefined-data-type", root => WriteExternalModel(root, DataType.Undefined, [WeightCount], ("location", WeightsFile)), "model.onnx", "tensor 'w'", "data_type UNDEFINED"),
+            // Typed values (int64_data) fewer than the dims need: refused before the dims' 1 GiB is allocated.
+            Inline("typed-values-fewer-than-dims", Concat(Int(1, 1L << 27), Int(2, (long)DataType.Int64), String(8, "w"), Int(7, 5)), "tensor 'w'", "holds 1 values but int64 dims need 134217728"),
         ];
     }
 

@@ -54,7 +54,8 @@ internal sealed class NewInputAdapter(string op, int version, int index, string 
     public override bool Downgrade(Node node, ConversionContext context)
     {
         if (ConversionContext.InputAt(node, index) is not { } v) return false;
-        if (isDefault is null || ConversionContext.ConstantOf(v) is not { } t || !isDefault(t))
+        // A default test reads numbers: a string constant is no default.
+        if (isDefault is null || ConversionContext.ConstantOf(v) is not { DataType: not DataType.String } t || !isDefault(t))
             context.Refuse(node, $"input '{inputName}' ('{v.Name}') has no equivalent before opset {Version}");
         context.DetachInput(node, index);
         ConversionContext.TrimTrailingEmptyInputs(node);

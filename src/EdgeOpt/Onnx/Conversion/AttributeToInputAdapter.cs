@@ -36,9 +36,10 @@ internal sealed class AttributeToInputAdapter(string op, int version, params Att
         var changed = false;
         foreach (var spec in inputs)
         {
-            var value = node.Attributes[spec.Attribute]?.Value ?? spec.Default;
+            var attribute = node.Attributes[spec.Attribute];
+            var value = attribute?.Value ?? spec.Default;
             if (value is null) continue;
-            ConversionContext.SetInputAt(node, spec.Index, Constant(node, context, spec, value));
+            ConversionContext.SetInputAt(node, spec.Index, Constant(node, context, spec, value, attribute?.Kind));
             node.Attributes.Remove(spec.Attribute);
             changed = true;
         }
@@ -61,7 +62,8 @@ internal sealed class AttributeToInputAdapter(string op, int version, params Att
                 context.Refuse(node, $"input '{input.Name}' is computed at run time, but before opset {Version} it must be the constant attribute '{spec.Attribute}'");
                 return false;
             }
-            node.Attributes.Set(spec.Attribute, AttributeValue(spec.Form, t));
+            var scalar = spec.Form is not (InputForm.Int64s or InputForm.Floats);
+            node.Attributes.Set(spec.Attribute, AttributeValue(spec.Form, context.NumericConstant(node, input, t, spec.Attribute, scalar ? 1 : 0)));
             context.DetachInput(node, spec.Index);
             changed = true;
         }
@@ -69,15 +71,22 @@ internal sealed class AttributeToInputAdapter(string op, int version, params Att
         return changed;
     }
 
-    private static Value Constant(Node node, ConversionContext context, AttributeInput spec, object value) => spec.Form switch
+    private static Value Constant(Node node, ConversionContext context, AttributeInput spec, object value, AttributeKind? kind)
     {
-        InputForm.Int64s => context.Int64s(node, spec.Attribute, (long[])value),
-        InputForm.Int64Vector => context.Int64s(node, spec.Attribute, [(long)value]),
-        InputForm.Int64Scalar => context.AddConstant(node, spec.Attribute, Tensor.Scalar(spec.Attribute, (long)value)),
-        InputForm.FloatScalar => context.AddConstant(node, spec.Attribute, Tensor.Scalar(spec.Attribute, (float)value)),
-        InputForm.Floats => context.AddConstant(node, spec.Attribute, Tensor.Create<float>(spec.Attribute, (float[])value, ((float[])value).Length)),
-        _ => context.Scalar(node, spec.Attribute, context.RequireElementType(node, node.Inputs[0]!), (float)value),
-    };
+        // The attribute's kind is checked against the form: a node with, say, float 'axes' is malformed, not converted.
+        T Expect<T>(AttributeKind expected) => value is T v ? v
+            : context.Malformed<T>(node, $"attribute '{spec.Attribute}' is {ConversionContext.KindName(kind)}; {node.OpType} needs {ConversionContext.KindName(expected)}");
+        return spec.Form switch
+        {
+            InputForm.Int64s => context.Int64s(node, spec.Attribute, Expect<long[]>(AttributeKind.Ints)),
+            InputForm.Int64Vector => context.Int64s(node, spec.Attribute, [Expect<long>(AttributeKind.Int)]),
+            InputForm.Int64Scalar => context.AddConstant(node, spec.Attribute, Tensor.Scalar(spec.Attribute, Expect<long>(AttributeKind.Int))),
+            InputForm.FloatScalar => context.AddConstant(node, spec.Attribute, Tensor.Scalar(spec.Attribute, Expect<float>(AttributeKind.Float))),
+            InputForm.Floats => context.AddConstant(node, spec.Attribute, Tensor.Create<float>(spec.Attribute, Expect<float[]>(AttributeKind.Floats), Expect<float[]>(AttributeKind.Floats).Length)),
+            _ => context.Scalar(node, spec.Attribute, context.RequireElementType(node, context.Input(node, 0)), Expect<float>(AttributeKind.Float)),
+        };
+    }
+
 
     private static object AttributeValue(InputForm form, Tensor t) => form switch
     {

@@ -12,7 +12,7 @@ internal static class BatchNormalizationAdapters
     {
         yield return new RemovedAttributeAdapter("BatchNormalization", 7, "is_test");
         yield return new RemovedAttributeAdapter("BatchNormalization", 9, "spatial", (node, a, context) =>
-            a.AsInt() != 0 || context.RankOf(node.Inputs[0]!) == 2 ? null
+            context.AttributeValue<long>(node, a, AttributeKind.Int) != 0 || context.RankOf(context.Input(node, 0)) == 2 ? null
                 : "spatial=0 (statistics per activation) has no equivalent from opset 9 unless the input is 2-D");
         yield return new TrainingOutputs();
     }

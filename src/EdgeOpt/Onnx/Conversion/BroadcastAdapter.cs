@@ -14,13 +14,15 @@ internal sealed class BroadcastAdapter(string op) : OpAdapter(op, 7)
         var changed = node.Attributes.Remove("broadcast") | node.Attributes.Remove("axis");
         if (broadcast == 0 || axisAttribute is null) return changed;
 
-        Value a = node.Inputs[0]!, b = node.Inputs[1]!;
+        Value a = context.Input(node, 0), b = context.Input(node, 1);
         var rankA = context.RequireRank(node, a);
         var constantB = ConversionContext.ConstantOf(b);
         var rankB = constantB?.Dims.Count ?? context.RequireRank(node, b);
-        var axis = axisAttribute.AsInt() is var x && x < 0 ? x + rankA : x;
-        var trailing = rankA - (int)axis - rankB;
-        if (trailing < 0) context.Refuse(node, $"axis {axisAttribute.AsInt()} does not fit B of rank {rankB} into A of rank {rankA}");
+        var given = context.AttributeValue<long>(node, axisAttribute, AttributeKind.Int);
+        var axis = given < 0 ? given + rankA : given;
+        // Range-checked before the int arithmetic: a hostile axis must not wrap around.
+        var trailing = axis < 0 || axis > rankA ? -1 : rankA - (int)axis - rankB;
+        if (trailing < 0) context.Refuse(node, $"axis {given} does not fit B of rank {rankB} into A of rank {rankA}");
         if (trailing == 0) return true;
         if (constantB is not null)
         {

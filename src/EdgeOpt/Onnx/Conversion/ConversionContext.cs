@@ -53,11 +53,12 @@ internal sealed class ConversionContext(Model original, Model work, long source,
         if (value.Initializer is { } t) return t;
         if (value.Producer is not { OpType: "Constant", IsOnnxDomain: true } p) return null;
         var a = p.Attributes;
-        if (a["value"] is { Kind: AttributeKind.Tensor } v) return v.AsTensor();
-        if (a["value_float"] is { } f) return Tensor.Scalar(value.Name, f.AsFloat());
-        if (a["value_floats"] is { } fs) return Tensor.Create<float>(value.Name, fs.AsFloats(), fs.AsFloats().Length);
-        if (a["value_int"] is { } i) return Tensor.Scalar(value.Name, i.AsInt());
-        if (a["value_ints"] is { } ins) return Tensor.Create<long>(value.Name, ins.AsInts(), ins.AsInts().Length);
+        // Matched by kind: a value_* attribute of another kind (a malformed Constant) is no constant here.
+        if (a["value"] is { Value: Tensor v }) return v;
+        if (a["value_float"] is { Value: float f }) return Tensor.Scalar(value.Name, f);
+        if (a["value_floats"] is { Value: float[] fs }) return Tensor.Create<float>(value.Name, fs, fs.Length);
+        if (a["value_int"] is { Value: long i }) return Tensor.Scalar(value.Name, i);
+        if (a["value_ints"] is { Value: long[] ins }) return Tensor.Create<long>(value.Name, ins, ins.Length);
         return null;
     }
 
@@ -86,6 +87,38 @@ internal sealed class ConversionContext(Model original, Model work, long source,
     }
 
     public static Value? InputAt(Node node, int index) => index < node.Inputs.Count ? node.Inputs[index] : null;
+
+    /// <summary>Input <paramref name="index"/>, which the operator requires: a node without it is malformed and refused by name.</summary>
+    public Value Input(Node node, int index) => InputAt(node, index) ?? Malformed<Value>(node, $"input {index} is missing; {node.OpType} requires it");
+
+    /// <summary>Output <paramref name="index"/>, which the operator requires: a node without it is malformed and refused by name.</summary>
+    public Value Output(Node node, int index) => index < node.Outputs.Count ? node.Outputs[index]
+        : Malformed<Value>(node, $"output {index} is missing; {node.OpType} has it");
+
+    /// <summary>The value of <paramref name="attribute"/> as <typeparamref name="T"/>; another kind is a malformed node, refused by name.</summary>
+    public T AttributeValue<T>(Node node, OnnxAttribute attribute, AttributeKind expected) => attribute.Value is T v ? v
+        : Malformed<T>(node, $"attribute '{attribute.Name}' is {KindName(attribute.Kind)}; {node.OpType} needs {KindName(expected)}");
+
+    /// <summary>An attribute kind as ONNX spells it (<c>INTS</c>, <c>FLOAT</c>, ...).</summary>
+    public static string KindName(AttributeKind? kind) => kind is { } k ? k.ToString().ToUpperInvariant() : "absent";
+
+    /// <summary>Refuses a node that breaks its operator's own signature (a missing required input, an attribute of the wrong kind).</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public T Malformed<T>(Node node, string reason) =>
+        throw new ModelFormatException($"cannot convert node {node.DisplayName} from opset {Source} to {Target}: the node is malformed: {reason}");
+
+    /// <summary>
+    /// A constant (<see cref="ConstantOf"/>) usable as numbers: not strings, and with at least <paramref name="minElements"/>
+    /// elements; otherwise a refusal naming the input and what it holds.
+    /// </summary>
+    public Tensor NumericConstant(Node node, Value input, Tensor t, string attribute, int minElements)
+    {
+        if (t.DataType is DataType.String or DataType.Undefined || !t.DataType.IsFixedSize())
+            Refuse(node, $"input '{input.Name}' holds {t.DataType.OnnxName()} values, which the attribute '{attribute}' cannot take");
+        if (t.ElementCount < minElements)
+            Refuse(node, $"input '{input.Name}' holds {t.ElementCount} values, but the attribute '{attribute}' needs {minElements}");
+        return t;
+    }
 
     /// <summary>Detaches input <paramref name="index"/>; a constant left unused is removed at the end.</summary>
     public void DetachInput(Node node, int index)

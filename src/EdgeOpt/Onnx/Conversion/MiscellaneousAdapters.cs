@@ -41,11 +41,12 @@ internal sealed class ConstantValueAdapter() : OpAdapter("Constant", 12)
         if (node.Attributes.Any(a => a.Name is "value_string" or "value_strings"))
         {
             var a = node.Attributes.First(x => x.Name is "value_string" or "value_strings");
-            var strings = a.Kind == AttributeKind.String ? [a.AsBytes()] : a.AsByteStrings();
+            var strings = a.Kind == AttributeKind.String ? [context.AttributeValue<byte[]>(node, a, AttributeKind.String)]
+                : context.AttributeValue<byte[][]>(node, a, AttributeKind.Strings);
             Replace(node, a.Name, Tensor.FromStrings("value", a.Kind == AttributeKind.String ? [] : [strings.Length], strings));
             return true;
         }
-        if (ConversionContext.ConstantOf(node.Outputs[0]) is not { } t) return false;
+        if (ConversionContext.ConstantOf(context.Output(node, 0)) is not { } t) return false;
         var name = node.Attributes.First(x => x.Name.StartsWith("value_", StringComparison.Ordinal)).Name;
         Replace(node, name, t.WithName("value"));
         return true;
@@ -82,9 +83,9 @@ internal sealed class PReluSlopeAdapter() : OpAdapter("PRelu", 7)
 {
     public override bool Upgrade(Node node, ConversionContext context)
     {
-        var slope = node.Inputs[1]!;
-        if (ConversionContext.ConstantOf(slope) is not { Dims.Count: 1 } t || t.ElementCount == 1) return false;
-        var rank = context.RequireRank(node, node.Inputs[0]!);
+        var slope = context.Input(node, 1);
+        if (ConversionContext.ConstantOf(slope) is not { Dims.Count: 1, DataType: not DataType.String } t || t.ElementCount == 1) return false;
+        var rank = context.RequireRank(node, context.Input(node, 0));
         if (rank <= 2) return false;
         var dims = new long[rank - 1];
         Array.Fill(dims, 1L);
@@ -104,7 +105,7 @@ internal sealed class GemmBiasAdapter() : OpAdapter("Gemm", 11)
     public override bool Downgrade(Node node, ConversionContext context)
     {
         if (ConversionContext.InputAt(node, 2) is not null) return false;
-        var type = context.RequireElementType(node, node.Inputs[0]!);
+        var type = context.RequireElementType(node, context.Input(node, 0));
         ConversionContext.SetInputAt(node, 2, context.Scalar(node, "gemm_zero_bias", type, 0));
         return true;
     }
@@ -117,7 +118,7 @@ internal sealed class PadRenameAdapter() : OpAdapter("Pad", 2)
     {
         if (node.Attributes["paddings"] is not { } a) return false;
         node.Attributes.Remove("paddings");
-        node.Attributes.Set("pads", a.AsInts());
+        node.Attributes.Set("pads", context.AttributeValue<long[]>(node, a, AttributeKind.Ints));
         return true;
     }
 
@@ -133,7 +134,7 @@ internal sealed class GridSampleModeAdapter() : OpAdapter("GridSample", 20)
 
     public override bool Downgrade(Node node, ConversionContext context)
     {
-        if (context.RankOf(node.Inputs[0]!) is { } rank && rank != 4)
+        if (context.RankOf(context.Input(node, 0)) is { } rank && rank != 4)
             context.Refuse(node, $"a rank-{rank} input has no equivalent before opset 20 (only 4-D)");
         return Rename(node, m => m.New, m => m.Old);
     }

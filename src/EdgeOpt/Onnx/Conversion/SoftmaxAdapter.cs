@@ -10,7 +10,7 @@ internal sealed class SoftmaxAdapter(string op) : OpAdapter(op, 13)
 {
     public override bool Upgrade(Node node, ConversionContext context)
     {
-        var x = node.Inputs[0]!;
+        var x = context.Input(node, 0);
         var axis = node.Attributes.GetInt("axis", 1);
         if (context.RankOf(x) is { } rank && (axis < 0 ? axis + rank : axis) == rank - 1)
         {
@@ -21,7 +21,7 @@ internal sealed class SoftmaxAdapter(string op) : OpAdapter(op, 13)
         var flat = context.InsertBefore(node, "Flatten", [x], ("axis", axis));
         node.SetInput(0, flat);
         node.Attributes.Set("axis", 1L);
-        var result = node.Outputs[0];
+        var result = context.Output(node, 0);
         var rows = new Value(context.Names.Fresh(result.Name.Length > 0 ? result.Name : "softmax"));
         node.SetOutput(0, rows);
         var reshape = new Node("Reshape", [rows, shape], [result], name: context.Names.Fresh("Reshape"));
@@ -32,14 +32,14 @@ internal sealed class SoftmaxAdapter(string op) : OpAdapter(op, 13)
     public override bool Downgrade(Node node, ConversionContext context)
     {
         var axis = node.Attributes.GetInt("axis", -1);
-        var rank = context.RankOf(node.Inputs[0]!);
+        var rank = context.RankOf(context.Input(node, 0));
         var normalized = axis >= 0 ? axis : rank is { } r ? axis + r : (long?)null;
         var isLast = axis == -1 || (rank is { } rr && normalized == rr - 1);
         if (!isLast)
             context.Refuse(node, $"axis {axis} is not the last dimension, and before opset 13 {OpType(node)} normalises everything after the axis together");
         // Negative axes are accepted from opset 11; before that the rank must be known.
         if (context.Target >= 11) node.Attributes.Set("axis", -1L);
-        else node.Attributes.Set("axis", (long)(rank ?? context.RequireRank(node, node.Inputs[0]!)) - 1);
+        else node.Attributes.Set("axis", (long)(rank ?? context.RequireRank(node, context.Input(node, 0))) - 1);
         return true;
     }
 

@@ -15,7 +15,12 @@ internal sealed partial class OnnxReader
         }
         catch (ProtoFormatException e)
         {
-            throw new ModelFormatException($"{sourceName} is not a valid TensorProto: {e.Message}");
+            throw new ModelFormatException(FileText.Escape($"{sourceName} is not a valid TensorProto: {e.Message}"));
+        }
+        catch (ModelFormatException e) when (e.Message.Any(FileText.BreaksLine))
+        {
+            // Names in messages come from the file: escape control characters so an error stays one line.
+            throw new ModelFormatException(FileText.Escape(e.Message), e);
         }
     }
 
@@ -143,74 +148,57 @@ internal sealed partial class OnnxReader
         List<float>? floats, List<int>? ints, List<long>? longs, List<double>? doubles, List<ulong>? ulongs)
     {
         if (expected > Array.MaxLength) ThrowHelper.ModelFormat($"{_fileName}: {label} is too large to hold in typed fields");
+        // Counted before allocating: a few bytes of dims must not make the reader allocate what they claim.
+        var (have, needed) = type switch
+        {
+            DataType.Float => (floats?.Count ?? 0, count),
+            DataType.Complex64 => (floats?.Count ?? 0, 2 * count),
+            DataType.Double => (doubles?.Count ?? 0, count),
+            DataType.Complex128 => (doubles?.Count ?? 0, 2 * count),
+            DataType.Int64 => (longs?.Count ?? 0, count),
+            DataType.UInt64 or DataType.UInt32 => (ulongs?.Count ?? 0, count),
+            // Sub-byte types (int4, uint4, float4, int2): int32_data holds the packed bytes, one per entry.
+            _ when type.BitWidth() < 8 => (ints?.Count ?? 0, expected),
+            _ => (ints?.Count ?? 0, count),
+        };
+        if (have != needed)
+            ThrowHelper.ModelFormat($"{_fileName}: {label} holds {have} values but {type.OnnxName()} dims need {needed}");
         var result = new byte[expected];
         var span = result.AsSpan();
-        int have;
         switch (type)
         {
             case DataType.Float:
             case DataType.Complex64:
-                have = floats?.Count ?? 0;
-                Check(have, type == DataType.Complex64 ? 2 * count : count);
                 if (floats is not null) MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(floats)).CopyTo(span);
                 break;
             case DataType.Double:
             case DataType.Complex128:
-                have = doubles?.Count ?? 0;
-                Check(have, type == DataType.Complex128 ? 2 * count : count);
                 if (doubles is not null) MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(doubles)).CopyTo(span);
                 break;
             case DataType.Int64:
-                have = longs?.Count ?? 0;
-                Check(have, count);
                 if (longs is not null) MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(longs)).CopyTo(span);
                 break;
             case DataType.UInt64:
-                have = ulongs?.Count ?? 0;
-                Check(have, count);
                 if (ulongs is not null) MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(ulongs)).CopyTo(span);
                 break;
             case DataType.UInt32:
-                have = ulongs?.Count ?? 0;
-                Check(have, count);
                 for (var i = 0; i < have; i++) BinaryPrimitives.WriteUInt32LittleEndian(span[(4 * i)..], (uint)ulongs![i]);
                 break;
             case DataType.Int32:
-                have = ints?.Count ?? 0;
-                Check(have, count);
                 if (ints is not null) MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(ints)).CopyTo(span);
                 break;
             case DataType.Int16:
             case DataType.UInt16:
             case DataType.Float16:
             case DataType.BFloat16:
-                have = ints?.Count ?? 0;
-                Check(have, count);
                 for (var i = 0; i < have; i++) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * i)..], (ushort)ints![i]);
                 break;
             default:
-                if (type.BitWidth() == 8)
-                {
-                    have = ints?.Count ?? 0;
-                    Check(have, count);
-                    for (var i = 0; i < have; i++) span[i] = (byte)ints![i];
-                }
-                else
-                {
-                    // Sub-byte types (int4, uint4, float4, int2): int32_data holds the packed bytes, one per entry.
-                    have = ints?.Count ?? 0;
-                    Check(have, expected);
-                    for (var i = 0; i < have; i++) span[i] = (byte)ints![i];
-                }
+                // 8-bit types one value per entry; sub-byte types the packed bytes, one per entry.
+                for (var i = 0; i < have; i++) span[i] = (byte)ints![i];
                 break;
         }
         return result;
-
-        void Check(int actual, long needed)
-        {
-            if (actual != needed)
-                ThrowHelper.ModelFormat($"{_fileName}: {label} holds {actual} values but {type.OnnxName()} dims need {needed}");
-        }
     }
 
     private TensorData ResolveExternal(string label, DataType type, long count, List<KeyValuePair<string, string>> entries)
@@ -229,6 +217,8 @@ internal sealed partial class OnnxReader
                 default: break;
             }
         }
+        // Checked first: an external tensor of no type has no size, and what we would write back could never be read.
+        if (type == DataType.Undefined) ThrowHelper.ModelFormat($"{_fileName}: {label} has data_type UNDEFINED");
         if (location is null) ThrowHelper.ModelFormat($"{_fileName}: {label} is external but has no 'location'");
         if (offset < 0) ThrowHelper.ModelFormat($"{_fileName}: {label} external data offset {offset} is negative");
         if (length < 0) ThrowHelper.ModelFormat($"{_fileName}: {label} external data length {length} is negative");

@@ -97,22 +97,10 @@ internal sealed partial class OnnxReader
         }
     }
 
-    internal static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+    internal static bool BreaksLine(char c) => FileText.BreaksLine(c);
 
     /// <summary>Control and line-separator characters written as escapes (\n, \u2028), so a message stays one line.</summary>
-    internal static string EscapeControlCharacters(string text)
-    {
-        var sb = new StringBuilder(text.Length + 16);
-        foreach (var c in text)
-        {
-            if (!BreaksLine(c)) sb.Append(c);
-            else if (c == '\n') sb.Append("\\n");
-            else if (c == '\r') sb.Append("\\r");
-            else if (c == '\t') sb.Append("\\t");
-            else sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-        }
-        return sb.ToString();
-    }
+    internal static string EscapeControlCharacters(string text) => FileText.Escape(text);
 
     private Model DecodeCore(ReadOnlyMemory<byte> bytes)
     {

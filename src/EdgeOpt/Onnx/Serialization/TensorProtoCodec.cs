@@ -31,7 +31,8 @@ internal static class TensorProtoCodec
         }
         catch (ProtoFormatException e)
         {
-            throw new ModelFormatException($"{source} is not a valid {(type is SequenceType ? "SequenceProto" : "OptionalProto")}: {e.Message}");
+            // Names in messages come from the file: escaped so an error stays one line.
+            throw new ModelFormatException(FileText.Escape($"{source} is not a valid {(type is SequenceType ? "SequenceProto" : "OptionalProto")}: {e.Message}"));
         }
     }
 

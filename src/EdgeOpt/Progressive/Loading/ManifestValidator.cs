@@ -18,12 +18,14 @@ internal static class ManifestValidator
         var total = manifest.Graph.Size;
         foreach (var chunk in manifest.Chunks)
         {
+            if (chunk is null) ThrowHelper.ModelFormat($"{where}: the chunk list holds a null entry");
             CheckFile(where, "chunk", chunk.File, chunk.Size, chunk.Sha256, names);
             total += chunk.Size;
             foreach (var dependency in chunk.Dependencies ?? []) CheckName(where, "dependency", dependency);
             foreach (var tensor in chunk.Tensors ?? [])
-                if (tensor.Offset < 0 || tensor.Length < 0 || tensor.Offset > chunk.Size - tensor.Length)
-                    ThrowHelper.ModelFormat($"{where}: tensor '{tensor.Name}' range {tensor.Offset}+{tensor.Length} is outside chunk '{chunk.File}' ({chunk.Size} bytes)");
+                if (tensor is null || tensor.Offset < 0 || tensor.Length < 0 || tensor.Offset > chunk.Size - tensor.Length)
+                    ThrowHelper.ModelFormat(tensor is null ? $"{where}: chunk '{FileText.Show(chunk.File)}' lists a null tensor"
+                        : $"{where}: tensor '{FileText.Show(tensor.Name ?? "")}' range {tensor.Offset}+{tensor.Length} is outside chunk '{FileText.Show(chunk.File)}' ({chunk.Size} bytes)");
         }
         if (total != manifest.TotalBytes)
             ThrowHelper.ModelFormat($"{where}: totalBytes is {manifest.TotalBytes} but the graph and chunks add up to {total}");
@@ -32,11 +34,11 @@ internal static class ManifestValidator
     private static void CheckFile(string where, string kind, string file, long size, string sha256, HashSet<string> names)
     {
         CheckName(where, kind, file);
-        if (!names.Add(file)) ThrowHelper.ModelFormat($"{where}: {kind} '{file}' is listed twice");
+        if (!names.Add(file)) ThrowHelper.ModelFormat($"{where}: {kind} '{FileText.Show(file)}' is listed twice");
         if (size < 0 || size > Array.MaxLength)
-            ThrowHelper.ModelFormat($"{where}: {kind} '{file}' has size {size}; expected 0 to {Array.MaxLength} bytes");
+            ThrowHelper.ModelFormat($"{where}: {kind} '{FileText.Show(file)}' has size {size}; expected 0 to {Array.MaxLength} bytes");
         if (sha256 is null || sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
-            ThrowHelper.ModelFormat($"{where}: {kind} '{file}' has sha256 '{sha256}'; expected 64 lower-case hex digits");
+            ThrowHelper.ModelFormat($"{where}: {kind} '{FileText.Show(file)}' has sha256 '{FileText.Show(sha256 ?? "")}'; expected 64 lower-case hex digits");
     }
 
     /// <summary>A file name must be a plain name inside the package folder: no separators, no '..', not rooted.</summary>
@@ -44,6 +46,6 @@ internal static class ManifestValidator
     {
         if (string.IsNullOrEmpty(file) || file.Contains('/') || file.Contains('\\') || file.Contains("..", StringComparison.Ordinal)
             || file.Contains('\0') || Path.IsPathRooted(file) || (file.Length > 1 && file[1] == ':'))
-            ThrowHelper.ModelFormat($"{where}: {kind} name '{file}' is not a plain file name inside the package folder (no '/', '\\', '..' or root allowed)");
+            ThrowHelper.ModelFormat($"{where}: {kind} name '{FileText.Show(file ?? "")}' is not a plain file name inside the package folder (no '/', '\\', '..' or root allowed)");
     }
 }

@@ -66,17 +66,19 @@ internal sealed partial class TfliteGraphConverter
         {
             var t = _graph.Tensors[o];
             var value = Raw(o, Layout.Native);
+            // An unnamed TFLite output keeps the name its value got (ONNX reads an empty output name as "no output").
+            var name = t.Name.Length > 0 ? t.Name : value.Name;
             // A graph output must be a node's own output with the TFLite name: inputs and shared values get an Identity.
-            if (value.IsGraphInput || value.IsInitializer || _builder.Graph.Outputs.Contains(value) || value.Name != t.Name && !_names.Add(t.Name))
-                value = Emit("Identity", [value], [], UniqueOrSame(t.Name));
-            else if (value.Name != t.Name)
-                value.Name = t.Name;
+            if (value.IsGraphInput || value.IsInitializer || _builder.Graph.Outputs.Contains(value) || value.Name != name && !_names.Add(name))
+                value = Emit("Identity", [value], [], UniqueOrSame(name));
+            else if (value.Name != name)
+                value.Name = name;
             _builder.Output(value, type: new TensorType(OnnxDataType(t), new TensorShape(InputShape(t))));
         }
         return _builder.Build();
     }
 
-    private string UniqueOrSame(string name) => _names.Contains(name) ? Unique(name) : Reserve(name);
+    private string UniqueOrSame(string name) => name.Length == 0 || _names.Contains(name) ? Unique(name) : Reserve(name);
 
     private string Reserve(string name)
     {
