@@ -11,15 +11,14 @@ internal sealed record PackageFile(string File, long Size, string Sha256, bool I
 
 /// <summary>
 /// Gets one package file as verified bytes. A valid cached copy is used as is (its hash checked once); otherwise the
-/// file is streamed from the source into a <c>.part</c> file while being hashed, and renamed into the cache only when
-/// length and SHA-256 match. A bad attempt (wrong hash or length, HTML, HTTP error) is discarded and retried after a
+/// file is streamed from the source into a <c>.part</c> file of its own (see <see cref="CacheParts"/>: loaders in other
+/// processes sharing the cache never write the same one) while being hashed, and renamed into the cache only when
+/// length and SHA-256 match; the rename is atomic, so a reader of the cache sees no file or a whole one. A bad attempt (wrong hash or length, HTML, HTTP error) is discarded and retried after a
 /// delay, up to <see cref="LoaderOptions.MaxRetries"/> times; then the load fails with the last reason.
 /// </summary>
 internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFolder, LoaderOptions options, LoadCounters counters)
 {
     private const int BufferSize = 1 << 16;
-
-    public const string PartSuffix = ".part";
 
     public async Task<byte[]> FetchAsync(PackageFile file, CancellationToken cancellationToken)
     {
@@ -87,7 +86,7 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
             throw new AttemptFailure(n => $"{file.Kind} '{file.File}': {where} returned HTML instead of binary (Content-Type {response.MediaType}; {n} attempts)", isVerification: true);
 
         var result = new byte[file.Size];
-        var partPath = cacheFolder is null ? null : Path.Combine(cacheFolder, file.File + PartSuffix);
+        var partPath = cacheFolder is null ? null : Path.Combine(cacheFolder, CacheParts.NameFor(file.File));
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
