@@ -120,6 +120,31 @@ public sealed class InputLimitTests : IDisposable
         FolderSnapshot.Take(_dir.Path).AssertUnchangedSince(before);
     }
 
+    [Fact]
+    public async Task A_manifest_whose_files_add_up_past_the_limit_is_refused_before_any_download()
+    {
+        // 33 files of 2 GiB each: every one is a valid size, their sum is past 64 GiB; nothing of them exists.
+        var hash = new string('a', 64);
+        var manifest = new ProgressiveManifest
+        {
+            ModelName = "huge",
+            ModelSha256 = hash,
+            Graph = new ChunkFile("graph.onnx", Array.MaxLength, hash, "sha256-x"),
+            TotalBytes = 0,
+            ChunkSize = Array.MaxLength,
+            Chunks = [.. Enumerable.Range(0, 32).Select(i => new ManifestChunk
+            {
+                File = $"chunk{i}.bin", Size = Array.MaxLength, Sha256 = hash, Integrity = "sha256-x", Priority = i, Tensors = [],
+            })],
+        };
+        var folder = Directory.CreateDirectory(_dir.File("remote")).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "manifest.json"), manifest.ToJsonBytes());
+        using var loader = new ProgressiveLoader(new Uri(folder));
+
+        var e = await Assert.ThrowsAsync<ModelFormatException>(() => loader.LoadManifestAsync());
+        AssertOneLineNaming(e.Message, "InputLimits.MaxExternalDataBytes", "chunk31.bin");
+    }
+
     private string WriteModel(string name, byte[][] initializers)
     {
         var graph = OnnxMessages.Graph("limits", [OnnxMessages.Node("Identity", ["x"], ["y"], "id")], initializers,

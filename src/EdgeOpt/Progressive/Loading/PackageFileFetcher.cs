@@ -19,6 +19,7 @@ internal sealed record PackageFile(string File, long Size, string Sha256, bool I
 internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFolder, LoaderOptions options, LoadCounters counters)
 {
     private const int BufferSize = 1 << 16;
+    private const int InitialResultBytes = 1 << 20;
 
     public async Task<byte[]> FetchAsync(PackageFile file, CancellationToken cancellationToken)
     {
@@ -85,7 +86,9 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
         if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
             throw new AttemptFailure(n => $"{file.Kind} '{file.File}': {where} returned HTML instead of binary (Content-Type {response.MediaType}; {n} attempts)", isVerification: true);
 
-        var result = new byte[file.Size];
+        // Grown as bytes arrive rather than sized from the manifest up front: a manifest that promises 2 GiB per file
+        // costs only what the source really sends.
+        var result = new byte[Math.Min(file.Size, InitialResultBytes)];
         var partPath = cacheFolder is null ? null : Path.Combine(cacheFolder, CacheParts.NameFor(file.File));
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -103,6 +106,8 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
                     if (received < file.Size)
                     {
                         var keep = (int)Math.Min(n, file.Size - received);
+                        if (received + keep > result.Length)
+                            Array.Resize(ref result, (int)Math.Min(file.Size, Math.Max(received + keep, 2L * result.Length)));
                         buffer.AsSpan(0, keep).CopyTo(result.AsSpan((int)received));
                         if (part is not null) await part.WriteAsync(buffer.AsMemory(0, keep), cancellationToken).ConfigureAwait(false);
                     }
