@@ -46,7 +46,8 @@ public sealed class ConcurrentReaderTests : IDisposable
             Assert.True(code == 0, err);
             Assert.Equal(references[round % 2], Digest(File.ReadAllBytes(output)));
         }
-        Assert.True(reads >= 8, $"only {reads} reads");
+        // At least one read per round is certain (the loop reads before it checks again); more is the usual case.
+        Assert.True(reads >= 4, $"only {reads} reads");
         Assert.Empty(Directory.GetFileSystemEntries(_dir.Path, "*edgeopt-tmp*"));
         using var model = Model.Load(output);
         Assert.NotEmpty(model.Graph.Nodes);
