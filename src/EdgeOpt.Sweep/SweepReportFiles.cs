@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using EdgeOpt.Deployment;
+using EdgeOpt.Deployment.Reporting;
 
 namespace EdgeOpt.Sweep;
 
@@ -54,55 +56,80 @@ public static class SweepReportFiles
             : field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
     }
 
-    /// <summary>The HTML report: a summary table (model × device → chosen variant), then per model and device every candidate.</summary>
+    /// <summary>
+    /// The HTML report, styled like the deploy report (its stylesheet and Pareto chart): a summary table (model × device →
+    /// chosen variant), then per model and device the chart (estimated latency across, quality up, area ∝ size, front
+    /// filled, choice ringed) and every candidate, numbered as on the chart.
+    /// </summary>
     public static string Html(SweepReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>EdgeOpt sweep report</title>\n<style>")
-          .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}")
-          .Append("th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}td.n{text-align:right}")
-          .Append("tr.chosen{background:#e6f4ea;font-weight:600}tr.failed{color:#a00}.miss{color:#a00}")
-          .Append("</style></head><body>\n<h1>EdgeOpt sweep report</h1>\n<p>Constraints: ").Append(E(Describe(report.Constraints)))
-          .Append(". Latency and memory on the device are estimated; size, host latency and quality are measured on the host named per candidate.</p>\n");
+          .Append(DeploymentReportHtml.Css).Append("</style></head><body>\n<h1>EdgeOpt sweep report</h1>\n<p class=\"meta\">Constraints: ")
+          .Append(E(Describe(report.Constraints)))
+          .Append(". Latency and memory on the device are <span class=\"tag estimated\">estimated</span>; size, host latency and quality are ")
+          .Append("<span class=\"tag measured\">measured</span> on the host named per candidate.</p>\n");
         if (report.Missing > 0)
-            sb.Append("<p class=\"miss\">").Append(report.Missing.ToString(CultureInfo.InvariantCulture))
+            sb.Append("<p class=\"failed\">").Append(report.Missing.ToString(CultureInfo.InvariantCulture))
               .Append(" candidates have no result yet (an interrupted sweep): rerun it to complete them.</p>\n");
 
-        sb.Append("<h2>Chosen variant per model and device</h2>\n<table><tr><th>model</th><th>device</th><th>chosen</th><th>est. latency (ms)</th><th>size (bytes)</th><th>quality</th><th>constraints</th></tr>\n");
+        sb.Append("<h2>Chosen variant per model and device</h2>\n<div class=\"scroll\"><table><tr><th>model</th><th>device</th><th>chosen</th>")
+          .Append("<th class=\"estimated\">latency (est.)</th><th class=\"measured\">size</th><th class=\"measured\">quality</th><th>constraints</th></tr>\n");
         foreach (var model in report.Models)
             foreach (var device in model.Devices)
-                sb.Append("<tr><td>").Append(E(Path.GetFileName(model.Model))).Append("</td><td>").Append(E(device.Device)).Append("</td><td>")
-                  .Append(E(device.Chosen?.Precision ?? "none evaluated")).Append("</td><td class=\"n\">").Append(Number(device.Chosen?.EstimatedLatencyMs))
-                  .Append("</td><td class=\"n\">").Append(Number(device.Chosen?.SizeBytes)).Append("</td><td class=\"n\">").Append(Number(device.Chosen?.Quality))
-                  .Append("</td><td>").Append(device.ConstraintsMet ? "met" : "<span class=\"miss\">not met</span>").Append("</td></tr>\n");
-        sb.Append("</table>\n");
+                sb.Append("<tr class=\"").Append(device.ConstraintsMet ? "met" : "not-met").Append("\"><td>").Append(E(Path.GetFileName(model.Model)))
+                  .Append("</td><td>").Append(E(device.Device)).Append("</td><td>").Append(E(device.Chosen?.Precision ?? "none evaluated"))
+                  .Append("</td><td class=\"num\">").Append(Number(device.Chosen?.EstimatedLatencyMs)).Append("</td><td class=\"num\">")
+                  .Append(Number(device.Chosen?.SizeBytes)).Append("</td><td class=\"num\">").Append(Number(device.Chosen?.Quality))
+                  .Append("</td><td>").Append(device.ConstraintsMet ? "met" : "not met").Append("</td></tr>\n");
+        sb.Append("</table></div>\n");
 
         foreach (var model in report.Models)
         {
-            sb.Append("<h2>").Append(E(Path.GetFileName(model.Model))).Append("</h2>\n<p>").Append(E(model.Model)).Append(" (sha256 ")
-              .Append(E(model.ModelSha256)).Append(")</p>\n");
-            foreach (var device in model.Devices)
-            {
-                sb.Append("<h3>").Append(E(device.Device)).Append("</h3>\n<p>Pareto front (estimated latency, size, quality): ")
-                  .Append(E(string.Join(", ", device.Candidates.Where(r => r.OnParetoFront).Select(r => r.Precision).DefaultIfEmpty("empty"))))
-                  .Append("</p>\n<table><tr><th>precision</th><th>status</th><th>est. latency (ms)</th><th>est. memory (bytes)</th><th>size (bytes)</th>")
-                  .Append("<th>host p50 (ms)</th><th>quality</th><th>Pareto</th><th>meets</th><th>host</th></tr>\n");
-                foreach (var row in device.Candidates)
-                    sb.Append("<tr").Append(row.Chosen ? " class=\"chosen\"" : row.Status == Deployment.CandidateStatus.Failed ? " class=\"failed\"" : "").Append("><td>")
-                      .Append(E(row.Precision)).Append("</td><td>").Append(E(row.Status.ToString())).Append(row.Reason is { } reason ? ": " + E(reason) : "")
-                      .Append("</td><td class=\"n\">").Append(Number(row.EstimatedLatencyMs)).Append("</td><td class=\"n\">").Append(Number(row.EstimatedMemoryBytes))
-                      .Append("</td><td class=\"n\">").Append(Number(row.SizeBytes)).Append("</td><td class=\"n\">").Append(Number(row.MeasuredLatencyP50Ms))
-                      .Append("</td><td class=\"n\">").Append(Number(row.Quality)).Append(row.QualityMetric is { } m ? " (" + E(m) + ")" : "")
-                      .Append("</td><td>").Append(row.OnParetoFront ? "yes" : "").Append("</td><td>").Append(row.MeetsConstraints ? "yes" : "no")
-                      .Append("</td><td>").Append(E(row.Host ?? "")).Append("</td></tr>\n");
-                sb.Append("</table>\n");
-            }
+            sb.Append("<h2>").Append(E(Path.GetFileName(model.Model))).Append("</h2>\n<p class=\"meta\"><code>").Append(E(model.Model))
+              .Append("</code> sha256 <code>").Append(E(model.ModelSha256)).Append("</code></p>\n");
+            foreach (var device in model.Devices) Device(sb, device);
         }
         return sb.Append("</body></html>\n").ToString();
-
-        static string E(string text) => WebUtility.HtmlEncode(text);
     }
+
+    private static void Device(StringBuilder sb, SweepDeviceReport device)
+    {
+        sb.Append("<h3>").Append(E(device.Device)).Append("</h3>\n<p>Pareto front (estimated latency, size, quality): ")
+          .Append(E(string.Join(", ", device.Candidates.Where(r => r.OnParetoFront).Select(r => r.Precision).DefaultIfEmpty("empty")))).Append("</p>\n");
+        var points = device.Candidates
+            .Select((r, i) => (Row: r, Number: i + 1))
+            .Where(x => x.Row.Status == CandidateStatus.Evaluated && x.Row.EstimatedLatencyMs is not null && x.Row.Quality is not null)
+            .Select(x => new ChartPoint(x.Number, x.Row.Precision, x.Row.EstimatedLatencyMs!.Value, x.Row.Quality!.Value, x.Row.SizeBytes, x.Row.OnParetoFront, x.Row.Chosen))
+            .ToList();
+        if (points.Count > 0)
+        {
+            var metric = device.Candidates.Select(r => r.QualityMetric).FirstOrDefault(m => m is not null) ?? "quality";
+            sb.Append("<figure>").Append(ParetoChartSvg.Render(points, "estimated latency on the device (ms)", metric, q => q.ToString("0.####", CultureInfo.InvariantCulture)))
+              .Append("<figcaption>Each candidate at its estimated latency and measured ").Append(E(metric)).Append("; #n is its row below.</figcaption></figure>\n");
+        }
+        sb.Append("<div class=\"scroll\"><table class=\"candidates\"><tr><th>#</th><th>precision</th><th>status</th><th class=\"estimated\">latency (est.)</th>")
+          .Append("<th class=\"estimated\">memory (est.)</th><th class=\"measured\">size</th><th class=\"measured\">host p50 (ms)</th>")
+          .Append("<th class=\"measured\">quality</th><th>Pareto</th><th>meets</th><th>host</th></tr>\n");
+        var number = 0;
+        foreach (var row in device.Candidates)
+        {
+            number++;
+            var classes = string.Join(' ', new[] { row.Chosen ? "chosen" : null, row.OnParetoFront ? "front" : null, row.Status == CandidateStatus.Failed ? "status-failed" : null }.OfType<string>());
+            sb.Append("<tr class=\"").Append(classes).Append("\"><td>").Append(number.ToString(CultureInfo.InvariantCulture)).Append("</td><td>")
+              .Append(E(row.Precision)).Append(row.Chosen ? " <span class=\"tag chosen\">chosen</span>" : "").Append("</td><td>").Append(E(row.Status.ToString()))
+              .Append(row.Reason is { } reason ? "<div class=\"reason\">" + E(reason) + "</div>" : "")
+              .Append("</td><td class=\"num\">").Append(Number(row.EstimatedLatencyMs)).Append("</td><td class=\"num\">").Append(Number(row.EstimatedMemoryBytes))
+              .Append("</td><td class=\"num\">").Append(Number(row.SizeBytes)).Append("</td><td class=\"num\">").Append(Number(row.MeasuredLatencyP50Ms))
+              .Append("</td><td class=\"num\">").Append(Number(row.Quality)).Append(row.QualityMetric is { } m ? " (" + E(m) + ")" : "")
+              .Append("</td><td>").Append(row.OnParetoFront ? "yes" : "").Append("</td><td>").Append(row.MeetsConstraints ? "yes" : "no")
+              .Append("</td><td class=\"reason\">").Append(E(row.Host ?? "")).Append("</td></tr>\n");
+        }
+        sb.Append("</table></div>\n");
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
 
     /// <summary>"target latency ≤ 50 ms" and so on; "none" without constraints.</summary>
     public static string Describe(SweepConstraints constraints)

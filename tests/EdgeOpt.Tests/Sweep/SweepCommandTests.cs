@@ -67,6 +67,28 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
+    public void Constraints_no_variant_meets_exit_3_with_the_closest_chosen_and_the_reports_written()
+    {
+        var demo = DemoAssets.WriteTo(_dir.File("demo")).Model;
+        var sweep = WriteSweep($$"""
+            {"models": ["{{Path.GetRelativePath(_dir.Path, demo)}}"], "devices": ["raspberry-pi-4"], "precisions": ["fp32", "fp16"],
+             "constraints": {"targetLatencyMs": 0.000001}, "latencyRuns": 2}
+            """);
+        var output = _dir.File("results");
+
+        var (code, stdout, stderr) = CliHarness.Run("sweep", sweep, "-o", output, "--json");
+
+        Assert.True(code == ExitCodes.ConstraintsNotMet, $"exit {code}: {stderr}");
+        Assert.Contains("error: no variant meets the constraints for fashion-cnn.onnx on raspberry-pi-4", stderr, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(stdout);
+        var device = report.RootElement.GetProperty("models")[0].GetProperty("devices")[0];
+        Assert.False(device.GetProperty("constraintsMet").GetBoolean());
+        Assert.False(device.GetProperty("chosen").GetProperty("meetsConstraints").GetBoolean());
+        Assert.Equal(stdout, File.ReadAllText(Path.Combine(output, "report.json")));
+        Assert.Contains("<svg class=\"chart pareto\"", File.ReadAllText(Path.Combine(output, "report.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_sweep_file_with_several_problems_lists_them_all_and_writes_nothing()
     {
         var demo = DemoAssets.WriteTo(_dir.File("demo")).Model;
