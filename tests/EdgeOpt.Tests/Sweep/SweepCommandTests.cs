@@ -67,6 +67,31 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_widened_sweep_into_the_same_folder_evaluates_only_the_new_candidates_in_parallel()
+    {
+        var demo = Path.GetRelativePath(_dir.Path, DemoAssets.WriteTo(_dir.File("demo")).Model);
+        var output = _dir.File("results");
+        var narrow = WriteSweep($$"""{"models": ["{{demo}}"], "devices": ["pixel-7"], "precisions": ["fp32"], "latencyRuns": 2}""");
+        var first = CliHarness.Run("sweep", narrow, "-o", output);
+        Assert.True(first.Code == ExitCodes.Ok, $"exit {first.Code}: {first.Err}");
+        Assert.Contains("1 evaluated, 0 from the results store", first.Err, StringComparison.Ordinal);
+
+        var wide = WriteSweep($$"""{"models": ["{{demo}}"], "devices": ["pixel-7", "jetson-nano"], "precisions": ["fp32", "fp16"], "latencyRuns": 2}""");
+        Assert.Equal(ExitCodes.Usage, CliHarness.Run("sweep", wide, "-o", output, "--parallel", "0").Code);
+        var second = CliHarness.Run("sweep", wide, "-o", output, "--parallel", "2", "--json");
+
+        Assert.True(second.Code == ExitCodes.Ok, $"exit {second.Code}: {second.Err}");
+        Assert.Contains("3 evaluated, 1 from the results store", second.Err, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(second.Out);
+        var rows = report.RootElement.GetProperty("models")[0].GetProperty("devices").EnumerateArray()
+            .SelectMany(d => d.GetProperty("candidates").EnumerateArray()).ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, r => Assert.Equal("evaluated", r.GetProperty("status").GetString()));
+        using var store = ResultsStore.Open(Path.Combine(output, "results.db"));
+        Assert.Equal(4, store.Count);
+    }
+
+    [Fact]
     public void Constraints_no_variant_meets_exit_3_with_the_closest_chosen_and_the_reports_written()
     {
         var demo = DemoAssets.WriteTo(_dir.File("demo")).Model;
