@@ -42,6 +42,7 @@ public static class CliApp
         PowerCommand.Create(),
         MatrixCommand.Create(),
         DeployCommand.Create(),
+        SweepCommand.Create(),
         PackageCommand.Create(),
         ProgressiveCommand.Create(),
         WebCommand.Create(),

@@ -392,7 +392,8 @@ public static class DeploymentReportHtml
             : "—";
     }
 
-    private const string Css = """
+    // Shared with the sweep report (EdgeOpt.Sweep), so both reports look alike.
+    internal const string Css = """
         :root{color-scheme:light;--ink:#1b1f24;--muted:#5b6470;--line:#d7dce2;--measured:#0b6e4f;--estimated:#8a4b00;--front:#1f5fbf;--chosen:#c2185b;--bad:#b3261e;--good:#1e7b34}
         body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);margin:0 auto;padding:24px;max-width:1320px}
         h1{font-size:26px;margin:0 0 6px}h2{font-size:19px;margin:30px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using EdgeOpt.Sweep;
+
+namespace EdgeOpt.Cli.Commands;
+
+/// <summary>
+/// <c>edgeopt sweep SWEEP.json -o OUT/</c>: evaluates every model × device × precision of a sweep file on Orleans
+/// (<see cref="SweepRunner"/>, an in-process silo), skipping what OUT/results.db already holds, and prints the chosen
+/// variant per model and device; <c>edgeopt sweep report OUT/</c> renders a sweep folder again. Exit 2 for a bad
+/// sweep file (every problem listed, nothing written), 3 when some model and device has no variant meeting the constraints.
+/// </summary>
+internal static class SweepCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("sweep") { Description = "The sweep file: models, devices, precisions and constraints (JSON)" };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Folder of the sweep: results.db (every result by content key; a rerun skips what it holds), sweep.json, report.json/csv/html",
+            Required = true,
+        };
+        var parallel = new Option<int>("--parallel")
+        {
+            Description = "Candidates evaluated at once (default 1: host latencies are then not measured under each other's load)", HelpName = "N",
+            DefaultValueFactory = _ => 1,
+        };
+        var json = new Option<bool>("--json") { Description = "Write the sweep report as one JSON object on stdout, nothing else" };
+        var command = new Command("sweep",
+            "Evaluate every model x device x precision of a sweep file on Orleans (an in-process silo), store each result in OUT/results.db " +
+            "(a rerun evaluates only what is missing), and report per model the chosen variant per device and the Pareto fronts. " +
+            "Exit 3 when a model and device have no variant meeting the constraints.")
+        {
+            file, output, parallel, json, CreateReport(),
+        };
+        CommandRunner.SetAction(command, (parse, context) =>
+        {
+            if (parse.GetValue(parallel) < 1) throw new UsageException($"--parallel {parse.GetValue(parallel)}: expected at least 1");
+            var spec = SweepSpec.Load(parse.GetValue(file)!);
+            var gate = new Lock();
+            var progress = new InlineProgress<SweepProgress>(p =>
+            {
+                lock (gate) context.Error.WriteLine(p.Total > 0 && p.Done > 0 ? $"sweep: [{p.Done}/{p.Total}] {p.Message}" : $"sweep: {p.Message}");
+            });
+            var outcome = SweepRunner.RunAsync(spec, parse.GetValue(output)!, parse.GetValue(parallel), progress).GetAwaiter().GetResult();
+            context.Error.WriteLine($"sweep: {outcome.Evaluated} evaluated, {outcome.Cached} from the results store; report in {string.Join(", ", outcome.Files)}");
+            return Finish(parse.GetValue(json), context, outcome.Report);
+        });
+        return command;
+    }
+
+    private static Command CreateReport()
+    {
+        var folder = new Argument<string>("folder") { Description = "The -o folder of an edgeopt sweep run" };
+        var json = new Option<bool>("--json") { Description = "Write the sweep report as one JSON object on stdout, nothing else" };
+        var command = new Command("report",
+            "Render a sweep folder from its results store alone: writes report.json, report.csv and report.html into it and prints the chosen " +
+            "variant per model and device. Exit 3 when a model and device have no variant meeting the constraints.")
+        {
+            folder, json,
+        };
+        CommandRunner.SetAction(command, (parse, context) =>
+        {
+            var outcome = SweepRunner.Report(parse.GetValue(folder)!);
+            context.Error.WriteLine($"sweep report: {string.Join(", ", outcome.Files)}");
+            return Finish(parse.GetValue(json), context, outcome.Report);
+        });
+        return command;
+    }
+
+    private static int Finish(bool json, CommandContext context, SweepReport report)
+    {
+        if (json) context.Output.WriteLine(report.ToJson());
+        else SweepRenderer.Render(context.Console, report);
+        if (report.ConstraintsMet) return ExitCodes.Ok;
+        context.Error.WriteLine("error: no variant meets the constraints for " + string.Join(", ",
+            report.Models.SelectMany(m => m.Devices.Where(d => !d.ConstraintsMet).Select(d => $"{Path.GetFileName(m.Model)} on {d.Device}")))
+            + $" ({SweepReportFiles.Describe(report.Constraints)}); the closest is shown");
+        return ExitCodes.ConstraintsNotMet;
+    }
+}
