@@ -193,9 +193,9 @@ public sealed class ProgressiveLoader : IDisposable
                 if (attempt > _options.MaxRetries) throw new EdgeOptException($"manifest: {e.Message} ({attempt} attempts)", e);
                 retryAfter = e.RetryAfter;
             }
-            catch (ModelFormatException) when (attempt <= _options.MaxRetries)
+            catch (ModelFormatException) when (attempt <= _options.MaxRetries && _source.LocalFolder is null)
             {
-                // Retried below; the last attempt's error is the one reported.
+                // Retried below (a local file reads the same again); the last attempt's error is the one reported.
             }
             _counters.AddRetry();
             await Task.Delay(RetryPolicy.Wait(_options, attempt, retryAfter), cancellationToken).ConfigureAwait(false);
