@@ -84,6 +84,37 @@ public sealed class LoaderFaultTests(ChromiumFixture chromium, ServedDemoBundle 
         Assert.Equal(chunk.Sha256, await BundlePage.CachedSha256Async(session.Page, url));
     }
 
+    [Fact]
+    public async Task A_package_replaced_during_the_load_fails_saying_so_without_retrying_the_missing_chunk()
+    {
+        var chunk = DemoModel.Manifest(bundle.Folder).Chunks.MaxBy(c => c.Size)!;
+        var manifestUrl = bundle.Served["model/manifest.json"];
+        var original = await File.ReadAllTextAsync(Path.Combine(bundle.Folder, "model", "manifest.json"));
+        await using var session = await chromium.OpenAsync(output);
+        await session.Page.AddInitScriptAsync(LoaderOptions);
+        var manifests = 0;
+        var chunkRequests = 0;
+        // After the first manifest the server "publishes" another one (here: the same JSON, reformatted), and the
+        // loaded manifest's chunk is gone.
+        await session.Page.RouteAsync(manifestUrl, async route =>
+        {
+            if (Interlocked.Increment(ref manifests) == 1) await route.ContinueAsync();
+            else await route.FulfillAsync(new() { Status = 200, Body = original + "\n", Headers = Headers("application/json") });
+        });
+        await session.Page.RouteAsync(bundle.Served["model/" + chunk.File], async route =>
+        {
+            Interlocked.Increment(ref chunkRequests);
+            await route.FulfillAsync(new() { Status = 404, Body = "gone", Headers = Headers("text/plain") });
+        });
+
+        var page = await BundlePage.OpenAsync(session.Page, bundle.Served["index.html"]);
+
+        Assert.Equal("error", page.State);
+        output.WriteLine($"page error: {page.Error}");
+        Assert.Equal($"{chunk.File}: HTTP 404 Not Found; manifest.json changed while this load ran (the package was replaced): reload", page.Error);
+        Assert.Equal(1, chunkRequests);
+    }
+
     private async Task MisbehaveAsync(IRoute route, Misbehaviour fault, string file, int attempt)
     {
         var bytes = File.ReadAllBytes(Path.Combine(bundle.Folder, "model", file));

@@ -40,7 +40,8 @@ export async function loadModel(baseUrl, options = {}) {
   };
 
   const cache = await openCache();
-  const manifest = await fetchManifest(base, cache);
+  const { manifest, text: manifestText } = await fetchManifest(base, cache);
+  retry.manifestChanged = () => manifestChanged(base, manifestText);
   const files = [manifest.graph, ...[...manifest.chunks].sort((a, b) => a.priority - b.priority)];
   for (const f of files) checkEntry(f);
   stats.files = files.length;
@@ -110,7 +111,7 @@ async function fetchManifest(base, cache) {
   }
   if (!manifest.graph || !Array.isArray(manifest.chunks)) throw new ModelLoadError('manifest.json', 'has no graph or chunk list');
   if (cache) await cache.put(url, new Response(text, { headers: { 'Content-Type': 'application/json' } }));
-  return manifest;
+  return { manifest, text };
 }
 
 // A manifest may only name plain files inside its folder.
@@ -135,6 +136,17 @@ async function dropStaleEntries(cache, base, files, stats) {
       await cache.delete(request);
       stats.invalidated++;
     }
+  }
+}
+
+// Every file is checked against the hashes of the manifest the load began with, so versions never mix; this only tells
+// "the package was replaced under the load" from a plain failure. One request: "cannot tell" counts as unchanged.
+async function manifestChanged(base, text) {
+  try {
+    const response = await fetch(new URL('manifest.json', base).href, { cache: 'no-store' });
+    return response.ok && (await response.text()) !== text;
+  } catch {
+    return false;
   }
 }
 
@@ -176,6 +188,10 @@ async function loadFile(entry, url, cache, stats, report, retry, signal, writes)
       lastError = error;
       stats.rejected.push({ file: entry.file, reason: error.message });
       report(entry.file, 0);
+      // A file that is gone (404/410), or fails for good, may belong to a package replaced while this load ran.
+      if ((error.status === 404 || error.status === 410 || attempt === maxAttempts) && (await retry.manifestChanged())) {
+        throw new ModelLoadError(entry.file, `${error.message}; manifest.json changed while this load ran (the package was replaced): reload`);
+      }
       if (attempt < maxAttempts) {
         stats.retries++;
         // Doubling back-off, or what a 429/503 asked for, never past the cap.
@@ -208,6 +224,7 @@ async function download(entry, url, report, signal, stallTimeoutMs) {
     const response = await fetch(url, { cache: 'no-store', signal: attempt.signal });
     if (!response.ok) {
       const error = new Error(`HTTP ${response.status} ${response.statusText}`);
+      error.status = response.status;
       error.retryAfterMs = retryAfterMs(response);
       throw error;
     }
