@@ -9,17 +9,20 @@ namespace EdgeOpt.Tests.Progressive;
 /// </summary>
 public class LoaderFaultTests
 {
-    // Long enough that a healthy loopback response never trips it on a busy machine, short enough to keep tests quick.
+    // Short, to keep stall tests quick; only those use it, so a busy machine cannot turn a slow healthy answer into an
+    // extra retry in the others (which keep the 30 s default).
     private static readonly TimeSpan Stall = TimeSpan.FromMilliseconds(500);
 
-    private static LoaderOptions Options(TempDir dir, int retries = 3, int parallel = 4, TimeSpan? maxWait = null) => new()
+    private static bool Stalls(Fault fault) => fault is Fault.StallBeforeHeaders or Fault.StallMidBody;
+
+    private static LoaderOptions Options(TempDir dir, int retries = 3, int parallel = 4, TimeSpan? maxWait = null, bool shortStall = false) => new()
     {
         CacheFolder = dir.File("cache"),
         MaxRetries = retries,
         MaxParallelDownloads = parallel,
         RetryDelay = TimeSpan.FromMilliseconds(1),
         MaxRetryWait = maxWait ?? TimeSpan.FromSeconds(30),
-        StallTimeout = Stall,
+        StallTimeout = shortStall ? Stall : new LoaderOptions().StallTimeout,
     };
 
     [Theory]
@@ -42,7 +45,7 @@ public class LoaderFaultTests
         server.Spoil(victim, fault, times);
 
         // Retry-After: 1 is honoured (the default cap is 30 s).
-        using var loader = new ProgressiveLoader(server.BaseUri, Options(dir));
+        using var loader = new ProgressiveLoader(server.BaseUri, Options(dir, shortStall: Stalls(fault)));
         using var loaded = await loader.LoadAsync();
 
         Assert.Equal(0.0, LoaderTestPackages.MaxAbsError(modelPath, loaded));
@@ -78,7 +81,7 @@ public class LoaderFaultTests
         server.Spoil(victim, fault, int.MaxValue);
 
         // A 1 s Retry-After capped to 50 ms: the cap is what keeps this quick.
-        using (var failing = new ProgressiveLoader(server.BaseUri, Options(dir, retries: 2, parallel: 1, maxWait: TimeSpan.FromMilliseconds(50))))
+        using (var failing = new ProgressiveLoader(server.BaseUri, Options(dir, retries: 2, parallel: 1, maxWait: TimeSpan.FromMilliseconds(50), shortStall: Stalls(fault))))
         {
             var e = await Assert.ThrowsAnyAsync<EdgeOptException>(() => failing.LoadAsync());
             Assert.Contains($"chunk '{victim}'", e.Message);
@@ -116,7 +119,7 @@ public class LoaderFaultTests
         using var server = new LoaderTestServer(folder);
         server.Spoil("manifest.json", fault, 1);
 
-        using var loader = new ProgressiveLoader(server.BaseUri, Options(dir));
+        using var loader = new ProgressiveLoader(server.BaseUri, Options(dir, shortStall: Stalls(fault)));
         using var loaded = await loader.LoadAsync();
 
         Assert.Equal(0.0, LoaderTestPackages.MaxAbsError(modelPath, loaded));
