@@ -16,7 +16,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # espeak-ng: speaks the sentences the voice-activity (Silero VAD) tests run through the model, 16 kHz after resampling
 # qemu-user-static: runs the linux-arm64 / raspberry-pi packages' runner under user-mode emulation (qemu-aarch64-static),
 #   so the arm64 build is run here and checked against ONNX Runtime on this machine
-packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium espeak-ng qemu-user-static)
+# afl++: the coverage-guided fuzzer behind fuzz/run.sh, whose 30 s-per-harness smoke test runs last (below)
+packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium espeak-ng qemu-user-static afl++)
 # nodejs, npm: the build runs `npm ci` for onnxruntime-web (the web bundle); only when npm is not already on PATH
 command -v npm >/dev/null || packages+=(nodejs npm)
 # libc6, libstdc++6, libgcc-s1 for arm64: the C and C++ runtime the emulated runner (.NET's and ONNX Runtime's native
@@ -71,4 +72,10 @@ status=0
 for project in tests/EdgeOpt.Tests tests/EdgeOpt.BrowserTests; do
   dotnet test "$project" -c Release --no-build "$@" || status=1
 done
+# The fuzzing smoke test: every harness under afl-fuzz for EDGEOPT_FUZZ_SMOKE_SECONDS (default 30; 0 skips it), failing
+# on any saved crash (docs/reliability.md, "Coverage-guided fuzzing"). Skipped when arguments select a subset of tests.
+smoke_seconds=${EDGEOPT_FUZZ_SMOKE_SECONDS:-30}
+if (($# == 0 && smoke_seconds > 0)); then
+  bash fuzz/run.sh --smoke "$smoke_seconds" || status=1
+fi
 exit "$status"

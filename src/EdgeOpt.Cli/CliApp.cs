@@ -109,5 +109,6 @@ public static class ExitCodes
     /// exception is a bug, reported as "unexpected error".
     /// </summary>
     internal static bool IsExpected(Exception e) =>
-        e is EdgeOptException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException;
+        e is EdgeOptException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException
+            or OutOfMemoryException;
 }

@@ -94,12 +94,30 @@ internal static class CommandRunner
         catch (Exception e)
         {
             // Options the library refused are named the way the command line names them (--block-size, not BlockSize).
-            var message = (e is InvalidOptionsException invalid ? invalid.Format(OptionFlags.Name) : e.Message).ReplaceLineEndings(" ");
-            context.Error.WriteLine(ExitCodes.IsExpected(e) ? $"error: {message}" : $"error: unexpected error: {message}");
+            var message = (e is InvalidOptionsException invalid ? invalid.Format(OptionFlags.Name)
+                : IsOutOfMemory(e) ? OutOfMemoryMessage
+                : e.Message).ReplaceLineEndings(" ");
+            context.Error.WriteLine(ExitCodes.IsExpected(e) || IsOutOfMemory(e) ? $"error: {message}" : $"error: unexpected error: {message}");
             if (context.Verbose) context.Error.WriteLine(e.ToString());
             return ExitCodes.For(e);
         }
     }
+
+    /// <summary>What a run that ran out of memory says instead of .NET's "Exception of type ... was thrown".</summary>
+    internal const string OutOfMemoryMessage = "out of memory: this command needs more memory than the process may use "
+        + "(a container or cgroup limit, ulimit -v, DOTNET_GCHeapHardLimit); no output was left half-written";
+
+    /// <summary>
+    /// Whether <paramref name="e"/> is memory running out, also when a parallel loop or a wrapper carries it inside
+    /// (<see cref="AggregateException"/>, an inner exception).
+    /// </summary>
+    internal static bool IsOutOfMemory(Exception? e) => e switch
+    {
+        null => false,
+        OutOfMemoryException => true,
+        AggregateException a => a.InnerExceptions.Any(IsOutOfMemory),
+        _ => IsOutOfMemory(e.InnerException),
+    };
 
     /// <summary>Writes a result object as JSON to stdout.</summary>
     public static void WriteJson<T>(CommandContext context, T value) =>

@@ -61,15 +61,20 @@ internal static class AtomicFolder
     /// <summary>
     /// Runs <paramref name="write"/> on a fresh temporary sibling of <paramref name="output"/>, calls <paramref name="revalidate"/>
     /// (the folder may have changed meanwhile), then swaps it into place: an existing folder is moved aside first and
-    /// deleted only after the swap. On failure or interruption nothing changes at <paramref name="output"/>.
+    /// deleted only after the swap. The re-check and the swap hold <see cref="OutputLock"/>, so a second process writing
+    /// the same folder swaps after the first, whole, or is refused by its re-check. On failure or interruption nothing
+    /// changes at <paramref name="output"/>.
     /// </summary>
     public static T Write<T>(string output, Func<string, T> write, Action? revalidate = null)
     {
         var temp = PendingWrites.CreateFolder(output);
         string? backup = null;
+        OutputLock? turn = null;
         try
         {
             var result = write(temp);
+            // Another process may be swapping the same output: take turns, and re-check after its swap.
+            turn = OutputLock.Acquire(output);
             revalidate?.Invoke();
             PendingWrites.Commit([temp], () =>
             {
@@ -97,6 +102,10 @@ internal static class AtomicFolder
                 PendingWrites.Release(backup);
             }
             throw;
+        }
+        finally
+        {
+            turn?.Dispose();
         }
     }
 

@@ -11,7 +11,11 @@ internal static class ConfigJson
     public static string ReadText(string path, string what)
     {
         ArgumentNullException.ThrowIfNull(path);
-        try { return File.ReadAllText(path); }
+        try
+        {
+            if (JsonLimits.SizeProblem(FileLength.Of(path)) is { } size) throw new DataFormatException($"{path}: {size}");
+            return File.ReadAllText(path);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"{path}: cannot read the {what}: {e.Message}", e); }
     }
 
@@ -21,6 +25,7 @@ internal static class ConfigJson
     /// <param name="expected">Field (camelCase) → what it accepts, for the serializer's "could not be converted" failures.</param>
     public static T Read<T>(string json, string source, JsonTypeInfo<T> type, Func<string, string?>? expected = null) where T : class
     {
+        if (JsonLimits.Problem(json) is { } limit) throw new DataFormatException($"{source}: {limit}");
         try
         {
             return JsonSerializer.Deserialize(json, type) ?? throw new DataFormatException($"{source}: expected a JSON object, got null");

@@ -17,7 +17,11 @@ internal static class OutputMarker
     {
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            // Too big or too deep is not a marker EdgeOpt wrote: the folder is then treated as someone else's.
+            if (JsonLimits.SizeProblem(FileLength.Of(path)) is not null) return null;
+            var bytes = File.ReadAllBytes(path);
+            if (JsonLimits.Problem(bytes) is not null) return null;
+            using var document = JsonDocument.Parse(bytes);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String

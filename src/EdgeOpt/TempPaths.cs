@@ -56,7 +56,7 @@ internal static partial class TempPaths
         }
     }
 
-    private static bool IsAlive(int pid)
+    internal static bool IsAlive(int pid)
     {
         try
         {

@@ -83,10 +83,11 @@ internal static class BenchmarkCommand
         return command;
     }
 
-    private static int Sustained(CommandContext context, string[] models, string duration, BenchmarkOptions benchmark, bool json)
+    /// <summary>The sustained run, for <c>benchmark --sustained</c> and <c>power --measure</c> (<paramref name="flag"/> names the option in errors).</summary>
+    internal static int Sustained(CommandContext context, string[] models, string duration, BenchmarkOptions benchmark, bool json, string flag = "--sustained")
     {
-        if (models.Length != 1) throw new UsageException($"--sustained runs one model, not {models.Length}: give a single MODEL");
-        var options = new SustainedBenchmarkOptions { Duration = Arguments.Duration(duration, "--sustained"), Benchmark = benchmark };
+        if (models.Length != 1) throw new UsageException($"{flag} runs one model, not {models.Length}: give a single MODEL");
+        var options = new SustainedBenchmarkOptions { Duration = Arguments.Duration(duration, flag), Benchmark = benchmark };
         var report = ProgressDisplay.WithBar<BenchmarkProgress, SustainedBenchmarkReport>(context, "Sustained run", p => (p.Stage, p.Done, p.Total),
             progress => SustainedBenchmark.Run(models[0], options, progress));
         if (json) CommandRunner.WriteJson(context, report);

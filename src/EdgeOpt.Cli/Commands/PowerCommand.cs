@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeOpt.Devices;
 using EdgeOpt.Onnx;
 using EdgeOpt.Power;
+using EdgeOpt.Runtime;
 
 namespace EdgeOpt.Cli.Commands;
 
@@ -10,7 +11,8 @@ namespace EdgeOpt.Cli.Commands;
 /// <c>edgeopt power MODEL --device NAME|device.json [--precision …] [--unit …] [--rate N/s | --duty D] [--mode …] [--json]</c>:
 /// energy per inference, battery life, the performance/balanced/battery-saver trade-off and the thermal outlook,
 /// estimated from the model's per-node cost and the device's power figures; <c>edgeopt power --validate</c> prints the
-/// model against published measurements.
+/// model against published measurements; <c>edgeopt power MODEL --measure 2m</c> measures this machine instead (the
+/// sustained benchmark).
 /// </summary>
 internal static class PowerCommand
 {
@@ -36,6 +38,12 @@ internal static class PowerCommand
         var mode = new Option<string>("--mode") { Description = "Power mode of the headline figures: performance, balanced or battery-saver (all three are in the table)", DefaultValueFactory = _ => "performance" };
         var ambient = new Option<double>("--ambient") { Description = "Room temperature for the thermal model, °C", DefaultValueFactory = _ => PowerOptions.Default.AmbientC };
         var batteryWh = new Option<double?>("--battery-wh") { Description = "Battery capacity in Wh instead of the device's (e.g. a board on a battery pack)" };
+        var measure = new Option<string?>("--measure")
+        {
+            Description = "Measure instead of estimating: run the model on this machine without pause this long (e.g. 30s, 2m), the same run as " +
+                "'benchmark --sustained': latency drift, and power, energy per inference, temperature and frequency where sensors exist",
+            HelpName = "DURATION",
+        };
         var validate = new Option<bool>("--validate") { Description = "Print the energy model against published measurements (MLPerf v3.0 power, Coral, Raspberry Pi 4) on ResNet-50 v1.5, fitted and held-out anchors apart" };
         var json = new Option<bool>("--json") { Description = "Write the result as one JSON object on stdout, nothing else" };
         var command = new Command("power",
@@ -43,12 +51,24 @@ internal static class PowerCommand
             "of a model on a device. Every figure is estimated from the model's MACs and bytes and the device's published power figures; " +
             "the coefficients and their sources are listed, fitted ones marked. Measure on a device with 'edgeopt benchmark --sustained'.")
         {
-            model, device, precision, unit, batch, dims, threads, rate, duty, mode, ambient, batteryWh, validate, json,
+            model, device, precision, unit, batch, dims, threads, rate, duty, mode, ambient, batteryWh, measure, validate, json,
         };
         CommandRunner.SetAction(command, (parse, context) =>
         {
             if (parse.GetValue(validate)) return Validate(context, parse.GetValue(json));
             var path = parse.GetValue(model) ?? throw new UsageException("a model is needed (or --validate)");
+            if (parse.GetValue(measure) is { } duration)
+            {
+                // Measuring happens where the command runs: a target device's figures can only be estimated from here.
+                if (parse.GetValue(device) is { } target && !string.Equals(target.Trim(), "host", StringComparison.OrdinalIgnoreCase))
+                    throw new UsageException($"--measure measures this machine, not '{target}': run it on the device, or drop --measure to estimate '{target}'");
+                var benchmark = new BenchmarkOptions
+                {
+                    Threads = parse.GetValue(threads) is { } n ? [n] : [1],
+                    Batch = parse.GetValue(batch),
+                };
+                return BenchmarkCommand.Sustained(context, [path], duration, benchmark, parse.GetValue(json), "--measure");
+            }
             var name = parse.GetValue(device) ?? throw new UsageException("--device is needed: a catalogue name or a device.json with a \"power\" object");
             var options = new PowerOptions
             {

@@ -49,7 +49,7 @@ public static class InputGenerator
 
     private static Tensor Create(string name, DataType elementType, long[] sizes, Random rng)
     {
-        var count = checked((int)sizes.Aggregate(1L, (a, b) => a * b));
+        var count = (int)ElementCount(name, sizes);
         return elementType switch
         {
             DataType.Float => Tensor.Create(name, Normal(rng, count).ToArray(), sizes),
@@ -64,6 +64,20 @@ public static class InputGenerator
             var other when other.IsFixedSize() => Tensor.FromRaw(name, other, sizes, new byte[other.StorageBytes(count)]),
             var other => throw new UnsupportedOperatorException($"input '{name}': cannot generate {other.OnnxName()} data"),
         };
+    }
+
+    /// <summary>The product of <paramref name="sizes"/>, refused (before anything is allocated) past <see cref="InputLimits.MaxGeneratedInputElements"/>.</summary>
+    private static long ElementCount(string name, long[] sizes)
+    {
+        long count = 1;
+        foreach (var size in sizes)
+        {
+            if (size < 0) ThrowHelper.Usage($"input '{FileText.Escape(name)}': cannot generate data of negative size {size}");
+            count = size == 0 || count <= InputLimits.MaxGeneratedInputElements / size ? count * size : InputLimits.MaxGeneratedInputElements + 1;
+        }
+        if (count > InputLimits.MaxGeneratedInputElements)
+            ThrowHelper.Usage($"input '{FileText.Escape(name)}' of size [{string.Join(",", sizes)}] would need over {InputLimits.MaxGeneratedInputElements} generated elements; the limit is {InputLimits.MaxGeneratedInputElements} (InputLimits.MaxGeneratedInputElements); fix smaller input shapes (e.g. benchmark --shape) or give data of your own");
+        return count;
     }
 
     private static IEnumerable<float> Normal(Random rng, int count)

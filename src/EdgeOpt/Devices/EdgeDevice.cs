@@ -60,14 +60,17 @@ public sealed record EdgeDevice
     /// The cores ONNX Runtime's intra-op pool should use: all but the slowest cluster when there are several (little
     /// cores slow a parallel op down); 1 when the catalogue lists no CPU.
     /// </summary>
-    public int PerformanceCores
+    public int PerformanceCores => Math.Max(1, PerformanceClusters.Sum(c => c.Cores));
+
+    /// <summary>The clusters <see cref="PerformanceCores"/> counts, fastest first: every cluster but the slowest when there are several.</summary>
+    internal IReadOnlyList<CpuCluster> PerformanceClusters
     {
         get
         {
-            if (CpuClusters.Count == 0) return 1;
-            if (CpuClusters.Count == 1) return Math.Max(1, CpuClusters[0].Cores);
+            if (CpuClusters.Count <= 1) return CpuClusters;
             var slowest = CpuClusters.Min(c => c.MaxGhz);
-            return Math.Max(1, CpuClusters.Where(c => c.MaxGhz > slowest).Sum(c => c.Cores));
+            var faster = CpuClusters.Where(c => c.MaxGhz > slowest).OrderByDescending(c => c.MaxGhz).ToList();
+            return faster.Count > 0 ? faster : CpuClusters; // all clusters at one clock: none is the little one
         }
     }
 

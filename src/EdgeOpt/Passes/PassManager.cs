@@ -163,6 +163,8 @@ public sealed class PassManager
         switch (e)
         {
             case PassFailedException: return e;
+            // The process is short of memory, not the pass wrong: the graph is restored, the error stays what it is.
+            case OutOfMemoryException: return e;
             case not null when e.GetType() == typeof(UsageException): return new UsageException(message, e);
             case not null when e.GetType() == typeof(UnsupportedOperatorException): return new UnsupportedOperatorException(message, e);
             case not null when e.GetType() == typeof(ModelFormatException): return new ModelFormatException(message, e);

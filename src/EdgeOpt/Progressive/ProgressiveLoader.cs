@@ -15,7 +15,6 @@ namespace EdgeOpt.Progressive;
 public sealed class ProgressiveLoader : IDisposable
 {
     private const string ManifestFileName = "manifest.json";
-    private const int MaxManifestBytes = 64 * 1024 * 1024;
 
     private readonly IPackageSource _source;
     private readonly LoaderOptions _options;
@@ -164,11 +163,7 @@ public sealed class ProgressiveLoader : IDisposable
         {
             throw new UsageException($"cache folder '{_cacheFolder}' cannot be created: {e.Message}", e);
         }
-        foreach (var file in manifest.Chunks.Select(c => c.File).Prepend(manifest.Graph.File))
-        {
-            var part = Path.Combine(_cacheFolder!, file + PackageFileFetcher.PartSuffix);
-            try { File.Delete(part); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        CacheParts.RemoveStale(_cacheFolder!, manifest.Chunks.Select(c => c.File).Prepend(manifest.Graph.File));
     }
 
     /// <summary>
@@ -205,6 +200,7 @@ public sealed class ProgressiveLoader : IDisposable
     private static ProgressiveManifest Parse(byte[] bytes, string where)
     {
         if (HtmlSniffer.LooksLikeHtml(bytes)) ThrowHelper.ModelFormat($"{where}: returned HTML instead of a JSON manifest");
+        if (JsonLimits.Problem(bytes) is { } limit) ThrowHelper.ModelFormat($"{where}: not a valid progressive manifest: {limit}");
         ProgressiveManifest? manifest;
         try
         {
@@ -238,7 +234,8 @@ public sealed class ProgressiveLoader : IDisposable
         int n;
         while ((n = await PackageFileFetcher.ReadAsync(response.Content, buffer, stall, where, memory.Length).ConfigureAwait(false)) > 0)
         {
-            if (memory.Length + n > MaxManifestBytes) ThrowHelper.ModelFormat($"{where}: the manifest is over {MaxManifestBytes} bytes");
+            if (JsonLimits.SizeProblem(memory.Length + n) is not null)
+                ThrowHelper.ModelFormat($"{where}: the manifest is over {InputLimits.MaxJsonBytes} bytes; the limit is {InputLimits.MaxJsonBytes} (InputLimits.MaxJsonBytes)");
             memory.Write(buffer, 0, n);
         }
         return memory.ToArray();

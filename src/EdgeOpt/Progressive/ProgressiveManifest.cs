@@ -55,10 +55,13 @@ public sealed record ProgressiveManifest
         var path = Path.Combine(folder, ProgressivePackager.ManifestFileName);
         if (!File.Exists(path)) ThrowHelper.ModelFormat($"'{folder}' is not a progressive package: {ProgressivePackager.ManifestFileName} is missing");
 
+        if (JsonLimits.SizeProblem(FileLength.Of(path)) is { } size) ThrowHelper.ModelFormat($"{path}: not a valid manifest: {size}");
+        var bytes = File.ReadAllBytes(path);
+        if (JsonLimits.Problem(bytes) is { } limit) ThrowHelper.ModelFormat($"{path}: not a valid manifest: {limit}");
         ProgressiveManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(File.ReadAllBytes(path), ProgressiveManifestJsonContext.Default.ProgressiveManifest);
+            manifest = JsonSerializer.Deserialize(bytes, ProgressiveManifestJsonContext.Default.ProgressiveManifest);
         }
         catch (JsonException e)
         {

@@ -61,6 +61,7 @@ public sealed record QuantizationPlan
     public static QuantizationPlan FromJson(string json, string source = "<memory>")
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (JsonLimits.Problem(json) is { } limit) ThrowHelper.ModelFormat($"{source}: not a valid quantization plan: {limit}");
         QuantizationPlan? plan;
         try
         {
@@ -101,6 +102,7 @@ public sealed record QuantizationPlan
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"quantization plan not found: {path}", path);
+        if (JsonLimits.SizeProblem(FileLength.Of(path)) is { } size) ThrowHelper.ModelFormat($"{path}: not a valid quantization plan: {size}");
         return FromJson(File.ReadAllText(path), path);
     }
 }

@@ -149,10 +149,24 @@ public static class Packager
             PackageTarget.Ios => EdgePlatform.Ios,
             _ => EdgePlatform.LinuxEmbedded,
         };
+        var target = PackageTargets.Name(options.Target);
         if (device.Platform != expected || (options.Target == PackageTarget.Jetson && !device.Backends.Contains(AccelerationBackend.TensorRt)))
-            throw new UsageException($"--device '{name}' ({device.Name}) is not a {PackageTargets.Name(options.Target)} device");
+            throw new UsageException($"--device '{name}' ({device.Name}) is not {Article(target)} {target} device");
+        // Linux targets are per instruction set: an x64 runner does not start on an Arm board, nor the reverse.
+        var wanted = options.Target == PackageTarget.LinuxX64 ? LinuxArchitecture.X64 : LinuxArchitecture.Arm64;
+        if (expected == EdgePlatform.LinuxEmbedded && CpuArchitectures.Of(device) is { } architecture && architecture != wanted)
+        {
+            var cores = string.Join(", ", device.CpuClusters.Select(c => c.Core).Distinct());
+            var instead = architecture == LinuxArchitecture.Arm64 ? "linux-arm64" : "linux-x64";
+            throw new UsageException($"--device '{name}' ({device.Name}) has {(architecture == LinuxArchitecture.Arm64 ? "Arm" : "x86-64")} cores ({cores}), " +
+                $"which a {target} package does not run on; use --target {instead}");
+        }
+        if (options.Target == PackageTarget.RaspberryPi && !device.Id.StartsWith("raspberry-pi", StringComparison.Ordinal))
+            throw new UsageException($"--device '{name}' ({device.Name}) is not a Raspberry Pi; use --target linux-arm64 for other Arm boards");
         return device;
     }
+
+    private static string Article(string word) => "aeiou".Contains(word[0], StringComparison.Ordinal) ? "an" : "a";
 
     // The model at the package's precision, and the INT8 plan when there is one. FP16 stays float32 in the file: every
     // target that runs it in half precision does so through its provider (TensorRT --fp16, NNAPI USE_FP16, Core ML).

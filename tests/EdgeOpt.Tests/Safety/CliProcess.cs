@@ -21,10 +21,16 @@ internal sealed class CliProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public static CliProcess Start(params string[] args) => StartWithEnvironment([], args);
 
     /// <summary>As <see cref="Start"/>, with <c>NAME=VALUE</c> <paramref name="environment"/> variables set for the child only.</summary>
-    public static CliProcess StartWithEnvironment(IEnumerable<string> environment, params string[] args)
+    public static CliProcess StartWithEnvironment(IEnumerable<string> environment, params string[] args) =>
+        StartProgram("EdgeOpt.Cli.dll", environment, args);
+
+    /// <summary>Another program of the test output folder (<paramref name="dll"/>, e.g. the cache probe), started the same way.</summary>
+    public static CliProcess StartProgram(string dll, IEnumerable<string> environment, params string[] args)
     {
         // env resets SIGINT/SIGTERM to their defaults, then execs dotnet (same pid): a test run started in the background
         // by a non-interactive shell inherits SIGINT as ignored, and a program rightly keeps an inherited ignore.
@@ -37,7 +43,7 @@ internal sealed class CliProcess : IDisposable
         start.ArgumentList.Add("--default-signal=INT,TERM");
         foreach (var variable in environment) start.ArgumentList.Add(variable);
         start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EdgeOpt.Cli.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var a in args) start.ArgumentList.Add(a);
         return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
     }

@@ -183,6 +183,46 @@ public class BundleServerHardeningTests(ServedPackage package) : IClassFixture<S
         Assert.Equal(bytes, await Client.GetByteArrayAsync(new Uri(url, "big.bin")));
     }
 
+    // Found: a client that stops reading a large file was held for as long as it liked (Kestrel's MinResponseDataRate
+    // averages over the whole response). Now a block that waits SendTimeout for the socket drops the connection.
+    [Fact]
+    public async Task A_client_that_stops_reading_is_dropped_and_the_server_keeps_serving()
+    {
+        using var dir = new TempDir();
+        var bytes = new byte[32 << 20]; // far more than the socket buffers of both ends hold
+        new Random(13).NextBytes(bytes);
+        File.WriteAllBytes(dir.File("big.bin"), bytes);
+        var log = new StringWriter();
+        await using var server = new BundleServer(log) { SendTimeout = TimeSpan.FromSeconds(1) };
+        var url = await server.StartAsync(dir.Path, port: 0);
+
+        using var stalled = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stalled.ConnectAsync(url.Host, url.Port);
+        await stalled.SendAsync(System.Text.Encoding.ASCII.GetBytes($"GET /big.bin HTTP/1.1\r\nHost: {url.Authority}\r\n\r\n"));
+
+        // A guard against hanging the suite, not a timing assertion: the drop comes after about a second.
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (server.StalledReadersDropped == 0) await Task.Delay(100, guard.Token);
+
+        // The dropped client reads what was buffered, then the end of the connection, never the whole file.
+        var received = 0L;
+        var buffer = new byte[1 << 16];
+        try
+        {
+            int read;
+            while ((read = await stalled.ReceiveAsync(buffer, guard.Token)) > 0) received += read;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // reset: equally dropped
+        }
+        Assert.True(received < bytes.Length, $"the stalled client got {received} of {bytes.Length} bytes");
+        Assert.Equal(1, server.StalledReadersDropped);
+        Assert.Equal(bytes, await Client.GetByteArrayAsync(new Uri(url, "big.bin")));
+        await server.StopAsync();
+        Assert.Contains("GET /big.bin 200 dropped: the client read nothing for 1 s", log.ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary>A log whose writes block until released, like a pipe whose reader never reads.</summary>
     private sealed class BlockedWriter : TextWriter
     {

@@ -1,4 +1,5 @@
 using EdgeOpt.Cli;
+using EdgeOpt.Devices;
 using EdgeOpt.Targets;
 using EdgeOpt.Targets.Linux;
 using EdgeOpt.Tests.Evaluation;
@@ -95,5 +96,31 @@ public sealed class LinuxPackageOptionsTests : IDisposable
         Assert.Contains("needs the .NET 10 SDK", e.Message, StringComparison.Ordinal);
         Assert.Contains("PublishRunner = false (--no-runner-build)", e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateDirectories(cache.Path));
+    }
+
+    [Theory]
+    [InlineData(PackageTarget.LinuxX64, "raspberry-pi-4", "--device 'raspberry-pi-4' (Raspberry Pi 4 Model B (4GB)) has Arm cores (Cortex-A72), which a linux-x64 package does not run on; use --target linux-arm64")]
+    [InlineData(PackageTarget.LinuxX64, "jetson-xavier-nx", "--device 'jetson-xavier-nx' (NVIDIA Jetson Xavier NX) has Arm cores (Carmel), which a linux-x64 package does not run on; use --target linux-arm64")]
+    [InlineData(PackageTarget.RaspberryPi, "jetson-orin-nano", "--device 'jetson-orin-nano' (NVIDIA Jetson Orin Nano 8GB) is not a Raspberry Pi; use --target linux-arm64 for other Arm boards")]
+    public void A_device_the_package_cannot_run_on_is_refused_naming_the_target_to_use(PackageTarget target, string device, string message)
+    {
+        var output = _dir.File("out");
+        var e = Assert.Throws<UsageException>(() => Packager.Package(DemoModel(_dir.Path), output, new PackageOptions { Target = target, Device = device, PublishRunner = false }));
+        Assert.Equal(message, e.Message);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Linux_packages_use_the_same_threads_rule_as_Android_and_iOS()
+    {
+        // Every cluster but the slowest (EdgeDevice.PerformanceCores), whatever the target.
+        foreach (var device in DeviceCatalog.All.Where(d => d.CpuClusters.Count > 0))
+            Assert.Equal(device.PerformanceCores, LinuxTuning.For(device, LinuxArchitecture.Arm64).IntraOpThreads);
+
+        var rk3588 = DeviceCatalog.Find("firefly-rk3588s");
+        var tuning = LinuxTuning.For(rk3588, LinuxArchitecture.Arm64);
+        Assert.Equal(4, tuning.IntraOpThreads);
+        Assert.Equal("Cortex-A76", tuning.Cores?.Core);
+        Assert.Contains("not its slower ones (4x Cortex-A55)", tuning.ThreadsReason, StringComparison.Ordinal);
     }
 }

@@ -60,8 +60,8 @@ public sealed class LinuxX64PackageTests(LinuxX64PackageFixture fixture, ITestOu
 
         var readme = File.ReadAllText(Path.Combine(Folder, "README.md"));
         Assert.Contains("./run.sh bench", readme, StringComparison.Ordinal);
-        Assert.Contains("## Verified here", readme, StringComparison.Ordinal);
-        Assert.Contains("## Only the device can tell", readme, StringComparison.Ordinal);
+        Assert.Contains("## Verified on the machine that made this package", readme, StringComparison.Ordinal);
+        Assert.Contains("## Only the device can verify", readme, StringComparison.Ordinal);
         Assert.Contains(fixture.Package.DeviceOnly, d => d.Contains("latency", StringComparison.Ordinal));
     }
 

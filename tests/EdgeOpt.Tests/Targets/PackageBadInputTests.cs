@@ -30,7 +30,7 @@ public sealed class PackageBadInputTests : IDisposable
     [InlineData("--shape-range", "input", "shape range 'input': expected NAME=MIN:OPT:MAX (each shape like 1x3x224x224) or NAME=SHAPE")]
     [InlineData("--precision", "int8", "--precision int8 needs calibration data (--data): static INT8 takes its activation ranges from real inputs")]
     [InlineData("--precision", "int3", "--precision 'int3' is not one of fp32, fp16, int8, int8-dynamic")]
-    [InlineData("--device", "iphone-15-pro", "--device 'iphone-15-pro' (Apple iPhone 15 Pro) is not a android device")]
+    [InlineData("--device", "iphone-15-pro", "--device 'iphone-15-pro' (Apple iPhone 15 Pro) is not an android device")]
     public void Refusals_are_one_line_exit_2_and_write_nothing(string flag, string value, string message)
     {
         var args = new List<string> { "package", _demo, "-o", _dir.File("out") };

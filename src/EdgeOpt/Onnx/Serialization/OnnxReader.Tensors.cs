@@ -26,6 +26,7 @@ internal sealed partial class OnnxReader
 
     private Tensor ReadTensor(ProtoReader r)
     {
+        CountTensor(r.Offset);
         var dims = new List<long>();
         var dataType = 0;
         var name = "";
@@ -38,6 +39,7 @@ internal sealed partial class OnnxReader
         List<double>? doubles = null;
         List<ulong>? ulongs = null;
         List<byte[]>? strings = null;
+        long stringBytes = 0;
         var external = new List<KeyValuePair<string, string>>();
         var metadata = new List<KeyValuePair<string, string>>();
         var location = 0;
@@ -57,7 +59,12 @@ internal sealed partial class OnnxReader
                     break;
                 case 4: Unpack(ref packed, packedField, ref floats, ref doubles); r.ReadFloats(wt, floats ??= []); break;
                 case 5: r.ReadInt32s(wt, ints ??= []); break;
-                case 6: r.Expect(wt, WireType.LengthDelimited); (strings ??= []).Add(r.ReadBytes().ToArray()); break;
+                case 6:
+                    r.Expect(wt, WireType.LengthDelimited);
+                    var text = r.ReadBytes();
+                    CountString(strings?.Count ?? 0, stringBytes += text.Length, r.Offset);
+                    (strings ??= []).Add(text.ToArray());
+                    break;
                 case 7: r.ReadInt64s(wt, longs ??= []); break;
                 case 8: r.Expect(wt, WireType.LengthDelimited); name = r.ReadString(); break;
                 case 9: r.Expect(wt, WireType.LengthDelimited); raw = r.ReadBytes(out rawOffset); break;
@@ -84,6 +91,7 @@ internal sealed partial class OnnxReader
         // StorageBytes multiplies by the bit width (at most 128): refuse here rather than overflow later.
         if (count > long.MaxValue / 128)
             ThrowHelper.ModelFormat($"{_fileName}: {label} dims [{string.Join(",", dims)}] give {count} elements; its byte size would overflow 64 bits");
+        CheckElements(label, dims, count);
 
         Tensor tensor;
         if (location == 1 || external.Count > 0)
@@ -235,6 +243,7 @@ internal sealed partial class OnnxReader
         if (type.IsFixedSize() && size != expected)
             ThrowHelper.ModelFormat($"{_fileName}: {label} external data length {size} does not match {type.OnnxName()} dims ({expected} bytes)");
         if (type == DataType.String) ThrowHelper.ModelFormat($"{_fileName}: {label} is a string tensor in external data, which ONNX does not allow");
+        AddExternal(label, size);
         return new ExternalTensorData(_external, new ExternalDataInfo(location, full, start, size, checksum));
     }
 

@@ -77,7 +77,9 @@ internal sealed class OnnxWriter
                 temporaries.Add((temp, full));
                 message.CopyTo(stream);
             }
-            // The model file moves last, so a reader never sees a model whose data files are missing.
+            // The model file moves last, so a reader never sees a model whose data files are missing; with data files,
+            // another process saving the same model waits its turn, so the model and its data come from one writer.
+            using var turn = temporaries.Count > 1 ? OutputLock.Acquire(full) : null;
             PendingWrites.Commit(temporaries.Select(t => t.Temp), () =>
             {
                 foreach (var (t, f) in temporaries) File.Move(t, f, overwrite: true);

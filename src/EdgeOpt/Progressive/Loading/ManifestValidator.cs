@@ -20,7 +20,10 @@ internal static class ManifestValidator
         {
             if (chunk is null) ThrowHelper.ModelFormat($"{where}: the chunk list holds a null entry");
             CheckFile(where, "chunk", chunk.File, chunk.Size, chunk.Sha256, names);
+            // Each size is at most Array.MaxLength, so the sum stays far from overflow until well past the limit.
             total += chunk.Size;
+            if (total > InputLimits.MaxExternalDataBytes)
+                ThrowHelper.ModelFormat($"{where}: the graph and chunks add up to over {InputLimits.MaxExternalDataBytes} bytes at chunk '{FileText.Show(chunk.File)}'; the limit is {InputLimits.MaxExternalDataBytes} (InputLimits.MaxExternalDataBytes)");
             foreach (var dependency in chunk.Dependencies ?? []) CheckName(where, "dependency", dependency);
             foreach (var tensor in chunk.Tensors ?? [])
                 if (tensor is null || tensor.Offset < 0 || tensor.Length < 0 || tensor.Offset > chunk.Size - tensor.Length)

@@ -11,18 +11,19 @@ internal sealed record PackageFile(string File, long Size, string Sha256, bool I
 
 /// <summary>
 /// Gets one package file as verified bytes. A valid cached copy is used as is (its hash checked once); otherwise the
-/// file is streamed from the source into a <c>.part</c> file while being hashed, and renamed into the cache only when
-/// length and SHA-256 match. A bad attempt (wrong hash or length, HTML, HTTP error, broken connection, stall) is
-/// discarded and retried after a wait (<see cref="RetryPolicy"/>), up to <see cref="LoaderOptions.MaxRetries"/> times;
-/// then the load fails with the last reason. A file that is gone (404/410), or one that fails for good, is checked
-/// against <paramref name="packageChanged"/>: a package replaced under the load is reported as such.
+/// file is streamed from the source into a <c>.part</c> file of its own (see <see cref="CacheParts"/>: loaders in other
+/// processes sharing the cache never write the same one) while being hashed, and renamed into the cache only when
+/// length and SHA-256 match; the rename is atomic, so a reader of the cache sees no file or a whole one. A bad attempt
+/// (wrong hash or length, HTML, HTTP error, broken connection, stall) is discarded and retried after a wait
+/// (<see cref="RetryPolicy"/>), up to <see cref="LoaderOptions.MaxRetries"/> times; then the load fails with the last
+/// reason. A file that is gone (404/410), or one that fails for good, is checked against
+/// <paramref name="packageChanged"/>: a package replaced under the load is reported as such.
 /// </summary>
 internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFolder, LoaderOptions options, LoadCounters counters,
     Func<CancellationToken, Task<bool>> packageChanged)
 {
     private const int BufferSize = 1 << 16;
-
-    public const string PartSuffix = ".part";
+    private const int InitialResultBytes = 1 << 20;
 
     public async Task<byte[]> FetchAsync(PackageFile file, CancellationToken cancellationToken)
     {
@@ -110,8 +111,10 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
         if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
             throw new AttemptFailure(n => $"{file.Kind} '{file.File}': {where} returned HTML instead of binary (Content-Type {response.MediaType}; {n} attempts)", isVerification: true);
 
-        var result = new byte[file.Size];
-        var partPath = cacheFolder is null ? null : Path.Combine(cacheFolder, file.File + PartSuffix);
+        // Grown as bytes arrive rather than sized from the manifest up front: a manifest that promises 2 GiB per file
+        // costs only what the source really sends.
+        var result = new byte[Math.Min(file.Size, InitialResultBytes)];
+        var partPath = cacheFolder is null ? null : Path.Combine(cacheFolder, CacheParts.NameFor(file.File));
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
@@ -128,6 +131,8 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
                     if (received < file.Size)
                     {
                         var keep = (int)Math.Min(n, file.Size - received);
+                        if (received + keep > result.Length)
+                            Array.Resize(ref result, (int)Math.Min(file.Size, Math.Max(received + keep, 2L * result.Length)));
                         buffer.AsSpan(0, keep).CopyTo(result.AsSpan((int)received));
                         if (part is not null) await part.WriteAsync(buffer.AsMemory(0, keep), cancellationToken).ConfigureAwait(false);
                     }

@@ -8,14 +8,16 @@ internal static class ProviderReportText
     /// <summary>At most this many unsupported nodes are listed by name; the rest are counted per operator.</summary>
     public const int ListedNodes = 25;
 
-    public static string Markdown(ProviderReport report)
+    /// <param name="report">The checker's report.</param>
+    /// <param name="optionsFile">The package file the chosen options are written to, named in their heading; null when none.</param>
+    public static string Markdown(ProviderReport report, string? optionsFile = null)
     {
         var text = new StringBuilder();
         text.Append("### ").Append(report.Provider).Append(": ").Append(report.Suitability.ToString().ToUpperInvariant()).Append("\n\n");
         foreach (var line in report.Summary) text.Append(line).Append("\n\n");
         if (report.Options.Count > 0)
         {
-            text.Append("Options chosen:\n\n");
+            text.Append(optionsFile is null ? "Options chosen:\n\n" : $"Options chosen ({optionsFile}):\n\n");
             foreach (var (key, value) in report.Options) text.Append("- `").Append(key).Append("` = `").Append(value).Append("`\n");
             text.Append('\n');
         }

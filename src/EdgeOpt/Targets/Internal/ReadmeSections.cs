@@ -9,6 +9,7 @@ internal static class ReadmeSections
     {
         text.Append("## Verified on the machine that made this package\n\n");
         foreach (var check in context.Checks) text.Append("- ").Append(check.Passed ? "✔ " : "✘ ").Append(check.What).Append(": ").Append(check.Detail).Append('\n');
+        if (context.Checks.Count == 0) text.Append("- nothing could be run here (see the notes)\n");
         text.Append("\n## Only the device can verify\n\n");
         foreach (var item in context.DeviceOnly) text.Append("- ").Append(item).Append('\n');
         text.Append('\n');

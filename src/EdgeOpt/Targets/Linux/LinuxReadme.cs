@@ -63,14 +63,10 @@ internal static class LinuxReadme
         else text.Append("- `executionProviders` []: ONNX Runtime's CPU provider (MLAS kernels).\n");
         text.Append($"- `graphOptimizationLevel` {LinuxTuning.GraphOptimization}: ONNX Runtime's full set of graph rewrites when the session opens.\n\n");
 
-        text.Append("## Verified here\n\n");
-        foreach (var check in context.Checks) text.Append($"- **{(check.Passed ? "passed" : "FAILED")}**: {check.What}: {check.Detail}.\n");
-        if (context.Checks.Count == 0) text.Append("- nothing could be run here (see the notes)\n");
-        text.Append("\n## Only the device can tell\n\n");
-        foreach (var item in context.DeviceOnly) text.Append($"- {item}\n");
+        ReadmeSections.AppendChecks(text, context);
         if (context.Notes.Count > 0)
         {
-            text.Append("\n## Notes\n\n");
+            text.Append("## Notes\n\n");
             foreach (var note in context.Notes) text.Append($"- {note}\n");
         }
         return text.ToString();

@@ -18,15 +18,20 @@ internal sealed record LinuxTuning(int IntraOpThreads, string ThreadsReason, IRe
     {
         // Arm: XNNPACK when the bundled ONNX Runtime build has it (the runner falls back to the CPU provider otherwise).
         IReadOnlyList<string> providers = architecture == LinuxArchitecture.Arm64 ? ["xnnpack"] : [];
-        // The fastest cluster only: ORT's threads wait for the slowest one at every operator, so little cores slow it down.
-        var cores = device?.CpuClusters.OrderByDescending(c => c.MaxGhz).ThenByDescending(c => c.Cores).FirstOrDefault();
-        if (device is null || cores is null)
+        // The same rule as the Android and iOS packages (EdgeDevice.PerformanceCores): every cluster but the slowest, since
+        // ORT's threads wait for the slowest one at every operator and little cores would slow each operator down.
+        var clusters = device?.PerformanceClusters ?? [];
+        if (device is null || clusters.Count == 0)
             return new(0, "0: ONNX Runtime's default, one thread per physical core of the machine it runs on", providers, null);
-        var reason = device.CpuClusters.Count == 1
-            ? $"{cores.Cores}: the {device.Name}'s {cores.Cores} {cores.Core} cores"
-            : $"{cores.Cores}: the {device.Name}'s {cores.Cores} {cores.Core} performance cores, not its slower ones " +
-              $"({string.Join(", ", device.CpuClusters.Where(c => c != cores).Select(c => $"{c.Cores}x {c.Core}"))}): an operator waits for its slowest thread";
-        return new(cores.Cores, reason, providers, cores);
+        var threads = device.PerformanceCores;
+        var used = string.Join(" + ", clusters.Select(c => $"{c.Cores} {c.Core}"));
+        var left = device.CpuClusters.Where(c => !clusters.Contains(c)).ToList();
+        var reason = left.Count == 0
+            ? $"{threads}: the {device.Name}'s {used} cores"
+            : $"{threads}: the {device.Name}'s {used} performance cores, not its slower ones " +
+              $"({string.Join(", ", left.Select(c => $"{c.Cores}x {c.Core}"))}): an operator waits for its slowest thread";
+        // The fastest cluster's core decides the INT8 advice (dot-product instructions).
+        return new(threads, reason, providers, clusters[0]);
     }
 
     public byte[] ToJson()

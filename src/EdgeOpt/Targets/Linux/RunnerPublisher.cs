@@ -6,7 +6,8 @@ namespace EdgeOpt.Targets.Linux;
 /// Publishes the runner self-contained for a Linux RID with the .NET SDK (<c>dotnet publish</c>), once per (RID, runner
 /// sources, ONNX Runtime version): the output is kept in <c>$XDG_CACHE_HOME/edgeopt/runners</c> (else
 /// <c>~/.cache/edgeopt/runners</c>), so later packages copy the same bytes instead of building again. A lock file keeps
-/// two packagers from publishing the same runner at once; a finished publish is moved into place whole.
+/// two packagers from publishing the same runner at once; a finished publish is moved into place whole, and older runners
+/// of the RID are pruned then (<see cref="RunnerCache"/>).
 /// </summary>
 internal static class RunnerPublisher
 {
@@ -32,7 +33,11 @@ internal static class RunnerPublisher
         cacheRoot ??= DefaultCacheRoot();
         var key = $"{rid}-ort{onnxRuntimeVersion}-{RunnerSources.Hash(onnxRuntimeVersion)[..16]}";
         var cached = Path.Combine(cacheRoot, key);
-        if (IsComplete(cached)) return cached;
+        if (IsComplete(cached))
+        {
+            RunnerCache.Touch(cached);
+            return cached;
+        }
 
         try
         {
@@ -61,6 +66,7 @@ internal static class RunnerPublisher
                 if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
             }
         }
+        foreach (var old in RunnerCache.Prune(cacheRoot, rid, key)) progress?.Report($"removed the older cached runner '{old}'");
         return cached;
     }
 

@@ -56,7 +56,7 @@ internal static class JetsonReadme
         text.Append(power.Markdown);
 
         text.Append("## TensorRT report\n\n");
-        text.Append(ProviderText(report));
+        text.Append(ProviderReportText.Markdown(report, TensorRtOptions.FileName));
         ReadmeSections.AppendChecks(text, context);
         return text.ToString();
     }
@@ -86,25 +86,5 @@ internal static class JetsonReadme
                 .Append(NativeCalibrationCache.FileName).Append("` and `trt_int8_use_native_calibration_table` to `1`. ");
             text.Append("Never give a calibration table with `model.onnx`: TensorRT refuses one on a model with Q/DQ nodes.\n\n");
         }
-    }
-
-    private static string ProviderText(ProviderReport report)
-    {
-        var text = new StringBuilder();
-        text.Append("### ").Append(report.Provider).Append(": ").Append(report.Suitability.ToString().ToUpperInvariant()).Append("\n\n");
-        foreach (var line in report.Summary) text.Append(line).Append("\n\n");
-        if (report.Unsupported.Count > 0)
-        {
-            text.Append("Unsupported nodes (").Append(report.Unsupported.Count.ToString(CultureInfo.InvariantCulture)).Append("):\n\n");
-            foreach (var node in report.Unsupported.Take(25)) text.Append("- `").Append(node.Node).Append("` (").Append(node.OpType).Append("): ").Append(node.Reason).Append('\n');
-            if (report.Unsupported.Count > 25) text.Append("- … and ").Append((report.Unsupported.Count - 25).ToString(CultureInfo.InvariantCulture)).Append(" more (package.json lists them all)\n");
-            text.Append('\n');
-        }
-        text.Append("Options chosen (").Append(TensorRtOptions.FileName).Append("):\n\n");
-        foreach (var (key, value) in report.Options) text.Append("- `").Append(key).Append("` = `").Append(value).Append("`\n");
-        text.Append('\n');
-        foreach (var advice in report.Advice) text.Append("> ").Append(advice).Append("\n\n");
-        text.Append("Support table: ").Append(report.TableSource).Append("\n\n");
-        return text.ToString();
     }
 }

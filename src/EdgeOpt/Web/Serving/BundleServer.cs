@@ -43,6 +43,14 @@ public sealed class BundleServer : IAsyncDisposable
     /// <summary>The base URL once started, e.g. <c>http://127.0.0.1:5173/</c>.</summary>
     public Uri? Url { get; private set; }
 
+    /// <summary>How long one 64 KiB block of a file may wait for the client to read it before the connection is dropped (nginx's send_timeout default).</summary>
+    internal TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Connections dropped because their client stopped reading a file for <see cref="SendTimeout"/>.</summary>
+    internal int StalledReadersDropped => Volatile.Read(ref _stalledReadersDropped);
+
+    private int _stalledReadersDropped;
+
     /// <summary>How many request lines may wait for a slow log writer before further ones are dropped (and counted).</summary>
     internal int LogCapacity { get; init; } = RequestLog.DefaultCapacity;
 
@@ -68,7 +76,7 @@ public sealed class BundleServer : IAsyncDisposable
             // Kestrel's limits are kept as they are, on measurement (docs/reliability.md, "Serve under load"): 300
             // clients dribbling headers one byte a second are answered 408 and dropped after RequestHeadersTimeout
             // (30 s) and 300 stalled readers are held, both without slowing a normal client, because connections are
-            // asynchronous. MaxConcurrentConnections stays unlimited on purpose: a cap is what would let slow clients
+            // asynchronous; a reader that takes nothing for SendTimeout (60 s) is then dropped by FileBodyFeature. MaxConcurrentConnections stays unlimited on purpose: a cap is what would let slow clients
             // starve everyone else, by filling it.
             kestrel.Listen(Address, port);
         });
@@ -129,6 +137,7 @@ public sealed class BundleServer : IAsyncDisposable
         var response = context.Response;
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
         foreach (var (name, value) in BundleHeaders.Security) response.Headers[name] = value;
+        var stalled = false;
         try
         {
             // Methods are case-sensitive (RFC 9110 §9.1), but HttpMethods.IsGet/IsHead ignore case. A lowercase "head"
@@ -151,7 +160,12 @@ public sealed class BundleServer : IAsyncDisposable
             if (request.Headers.Range is [{ } range] && !range.TrimStart().StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
                 request.Headers.Remove(HeaderNames.Range);
             var info = new FileInfo(file);
-            context.Features.Set<IHttpResponseBodyFeature>(new FileBodyFeature(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>()));
+            context.Features.Set<IHttpResponseBodyFeature>(new FileBodyFeature(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>(), SendTimeout, () =>
+            {
+                Interlocked.Increment(ref _stalledReadersDropped);
+                stalled = true;
+                context.Abort();
+            }));
             response.Headers.CacheControl = BundleHeaders.CacheControlOf(file);
             var etag = new EntityTagHeaderValue($"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"");
             await TypedResults.PhysicalFile(file, BundleHeaders.MediaTypeOf(file), lastModified: info.LastWriteTimeUtc, entityTag: etag, enableRangeProcessing: true)
@@ -159,7 +173,9 @@ public sealed class BundleServer : IAsyncDisposable
         }
         finally
         {
-            _requestLog?.Add($"{request.Method} {rawTarget} {response.StatusCode}");
+            _requestLog?.Add(stalled
+                ? $"{request.Method} {rawTarget} {response.StatusCode} dropped: the client read nothing for {SendTimeout.TotalSeconds:0} s"
+                : $"{request.Method} {rawTarget} {response.StatusCode}");
             _onRequest?.Invoke(new BundleRequest(request.Method, rawTarget, response.StatusCode));
         }
     }

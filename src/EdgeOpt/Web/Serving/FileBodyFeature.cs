@@ -12,8 +12,16 @@ namespace EdgeOpt.Web.Serving;
 /// 64 KiB blocks, one flush per block, takes 2.1 ms, with 45% more responses per second and the slowest at 1.4 s
 /// (docs/reliability.md, "Serve under load"). <c>TypedResults.PhysicalFile</c> still decides everything
 /// HTTP (Range, 206/416, HEAD, ETag, 304); only the bytes of the chosen range take this path.
+/// <para>
+/// A client that stops reading is dropped once one block has waited <paramref name="sendTimeout"/> for the socket, as
+/// nginx's <c>send_timeout</c> does: Kestrel's <c>MinResponseDataRate</c> averages over the whole response, so a reader
+/// that stalls after the first blocks of a large chunk would hold its connection and buffers for minutes.
+/// </para>
 /// </summary>
-internal sealed class FileBodyFeature(IHttpResponseBodyFeature inner) : IHttpResponseBodyFeature
+/// <param name="inner">Kestrel's own body feature.</param>
+/// <param name="sendTimeout">How long one block may wait for the client to take it.</param>
+/// <param name="onStalled">Called instead of finishing the response when that happens; it aborts the connection.</param>
+internal sealed class FileBodyFeature(IHttpResponseBodyFeature inner, TimeSpan sendTimeout, Action onStalled) : IHttpResponseBodyFeature
 {
     // Kestrel's default MaxResponseBufferSize: a flush of one block waits until the socket has taken the previous one.
     internal const int BlockSize = 64 * 1024;
@@ -43,6 +51,7 @@ internal sealed class FileBodyFeature(IHttpResponseBodyFeature inner) : IHttpRes
         cancellationToken.ThrowIfCancellationRequested();
         await inner.StartAsync(cancellationToken).ConfigureAwait(false);
         var writer = inner.Writer;
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         while (remaining > 0)
         {
             var block = (int)Math.Min(BlockSize, remaining);
@@ -53,7 +62,17 @@ internal sealed class FileBodyFeature(IHttpResponseBodyFeature inner) : IHttpRes
             writer.Advance(read);
             offset += read;
             remaining -= read;
-            var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            stall.CancelAfter(sendTimeout); // restarted per block: the limit is on progress, not on the whole response
+            FlushResult flushed;
+            try
+            {
+                flushed = await writer.FlushAsync(stall.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                onStalled();
+                return;
+            }
             if (flushed.IsCompleted || flushed.IsCanceled) return; // the client has gone
         }
     }

@@ -80,4 +80,31 @@ public sealed class SustainedBenchmarkCommandTests : IDisposable
         foreach (var kind in new[] { "Rapl", "Battery", "Ina3221", "Nvml", "Thermal", "CpuFrequency" }) Assert.Contains(kind, stdout, StringComparison.Ordinal);
         Assert.Equal("", stderr);
     }
+
+    [Fact]
+    public void Power_measure_is_the_sustained_run_on_this_machine()
+    {
+        var model = BenchmarkModels.Mlp(_dir, "mlp", width: 16, layers: 1);
+
+        var (code, stdout, stderr) = CliHarness.Run("power", model, "--measure", "1s", "--json");
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(10, json.RootElement.GetProperty("windows").GetArrayLength());
+        Assert.True(json.RootElement.GetProperty("inferences").GetInt64() > 0);
+        Assert.Equal(6, json.RootElement.GetProperty("sensors").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--device pixel-8", "error: --measure measures this machine, not 'pixel-8': run it on the device, or drop --measure to estimate 'pixel-8'")]
+    [InlineData("--device host --measure", "error: --measure 'soon': expected a duration such as 90s, 10m, 1h or 00:10:00")]
+    public void Power_measure_refuses_a_target_device_and_a_bad_duration(string flags, string expected)
+    {
+        var model = BenchmarkModels.Mlp(_dir, "mlp", width: 16, layers: 1);
+        var args = flags.EndsWith("--measure", StringComparison.Ordinal) ? [.. flags.Split(' '), "soon"] : flags.Split(' ').Concat(["--measure", "1s"]).ToArray();
+
+        var line = CliHarness.UsageErrorLine(CliHarness.Run(["power", model, .. args]));
+
+        Assert.Equal(expected, line);
+    }
 }
