@@ -19,8 +19,20 @@ public sealed record LoaderOptions
     /// <summary>An HTTP client to use (not disposed by the loader); null: the loader creates and owns one.</summary>
     public HttpClient? HttpClient { get; init; }
 
-    /// <summary>Wait before each retry.</summary>
+    /// <summary>Wait before the first retry of a file; it doubles for each further retry of the same file (up to <see cref="MaxRetryWait"/>).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The longest wait before any retry: it caps the doubling <see cref="RetryDelay"/> and a server's
+    /// <c>Retry-After</c> (honoured on 429 and 503, in seconds or as an HTTP date). 0 to 24 hours.
+    /// </summary>
+    public TimeSpan MaxRetryWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// An attempt that receives no byte for this long (waiting for the response headers or inside the body) is abandoned
+    /// and retried like any other failure. Positive, or <see cref="Timeout.InfiniteTimeSpan"/> to wait forever.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The cache an http(s) source uses when <see cref="CacheFolder"/> is null.</summary>
     public static string DefaultCacheFolder => Path.Combine(Path.GetTempPath(), "edgeopt-progressive-cache");

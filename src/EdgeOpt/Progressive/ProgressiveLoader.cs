@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeOpt.Progressive.Loading;
 
@@ -19,6 +20,7 @@ public sealed class ProgressiveLoader : IDisposable
     private readonly LoaderOptions _options;
     private readonly string? _cacheFolder;
     private readonly LoadCounters _counters;
+    private byte[]? _manifestSha256;
 
     /// <param name="source">A <c>file://</c> package folder or an http(s) base URL (the folder holding <c>manifest.json</c>).</param>
     /// <param name="options">Cache, parallelism and retries; null for the defaults.</param>
@@ -30,6 +32,10 @@ public sealed class ProgressiveLoader : IDisposable
         if (_options.MaxParallelDownloads < 1) ThrowHelper.Usage($"MaxParallelDownloads must be at least 1, not {_options.MaxParallelDownloads}");
         if (_options.MaxRetries < 0) ThrowHelper.Usage($"MaxRetries must be 0 or more, not {_options.MaxRetries}");
         if (_options.RetryDelay < TimeSpan.Zero) ThrowHelper.Usage($"RetryDelay must not be negative, not {_options.RetryDelay}");
+        if (_options.MaxRetryWait < TimeSpan.Zero || _options.MaxRetryWait > TimeSpan.FromHours(24))
+            ThrowHelper.Usage($"MaxRetryWait must be between 0 and 24 hours, not {_options.MaxRetryWait}");
+        if (_options.StallTimeout != Timeout.InfiniteTimeSpan && (_options.StallTimeout <= TimeSpan.Zero || _options.StallTimeout.TotalMilliseconds > int.MaxValue))
+            ThrowHelper.Usage($"StallTimeout must be positive (at most {int.MaxValue} ms) or infinite, not {_options.StallTimeout}");
         if (!source.IsAbsoluteUri) ThrowHelper.Usage($"package source '{source}' must be an absolute file://, http:// or https:// URI");
         _source = source.Scheme switch
         {
@@ -52,19 +58,7 @@ public sealed class ProgressiveLoader : IDisposable
     public async Task<ProgressiveManifest> LoadManifestAsync(CancellationToken cancellationToken = default)
     {
         var where = _source.Describe(ManifestFileName);
-        var bytes = await ReadManifestBytesAsync(where, cancellationToken).ConfigureAwait(false);
-        if (HtmlSniffer.LooksLikeHtml(bytes)) ThrowHelper.ModelFormat($"{where}: returned HTML instead of a JSON manifest");
-        if (JsonLimits.Problem(bytes) is { } limit) ThrowHelper.ModelFormat($"{where}: not a valid progressive manifest: {limit}");
-        ProgressiveManifest? manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize(bytes, ProgressiveManifestJsonContext.Default.ProgressiveManifest);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{where}: not a valid progressive manifest: {FileText.Escape(e.Message)}", e);
-        }
-        if (manifest is null) ThrowHelper.ModelFormat($"{where}: the manifest is empty (JSON null)");
+        var manifest = await ReadManifestAsync(where, cancellationToken).ConfigureAwait(false);
         try
         {
             ManifestValidator.Validate(manifest, where);
@@ -83,12 +77,13 @@ public sealed class ProgressiveLoader : IDisposable
     /// <exception cref="ModelFormatException">The manifest or graph is invalid.</exception>
     public async Task<LoadedModel> LoadAsync(CancellationToken cancellationToken = default)
     {
-        var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
-        _counters.Start(manifest.Graph.Size + manifest.Chunks.Sum(c => c.Size), manifest.Chunks.Count);
+        _counters.Start();
         try
         {
+            var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
+            _counters.SetTotals(manifest.Graph.Size + manifest.Chunks.Sum(c => c.Size), manifest.Chunks.Count);
             if (_cacheFolder is not null) PrepareCache(manifest);
-            var fetcher = new PackageFileFetcher(_source, _cacheFolder, _options, _counters);
+            var fetcher = new PackageFileFetcher(_source, _cacheFolder, _options, _counters, ManifestChangedAsync);
             var graph = manifest.Graph;
             var graphBytes = await fetcher.FetchAsync(new PackageFile(graph.File, graph.Size, graph.Sha256, IsChunk: false), cancellationToken).ConfigureAwait(false);
             var chunks = await FetchChunksAsync(manifest, fetcher, cancellationToken).ConfigureAwait(false);
@@ -171,32 +166,96 @@ public sealed class ProgressiveLoader : IDisposable
         CacheParts.RemoveStale(_cacheFolder!, manifest.Chunks.Select(c => c.File).Prepend(manifest.Graph.File));
     }
 
-    private async Task<byte[]> ReadManifestBytesAsync(string where, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fetches and parses the manifest, retrying source failures and also responses that are not a manifest at all
+    /// (HTML, cut or garbled JSON): unlike the other files the manifest has no hash to check it against, and a proxy's
+    /// error page or a truncated body may be right next time. What parses is validated once, by the caller.
+    /// </summary>
+    private async Task<ProgressiveManifest> ReadManifestAsync(string where, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
+            TimeSpan? retryAfter = null;
             try
             {
-                using var response = await _source.OpenAsync(ManifestFileName, cancellationToken).ConfigureAwait(false);
-                if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
-                    ThrowHelper.ModelFormat($"{where}: returned HTML instead of a JSON manifest (Content-Type {response.MediaType})");
-                using var memory = new MemoryStream();
-                var buffer = new byte[1 << 16];
-                int n;
-                while ((n = await response.Content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (JsonLimits.SizeProblem(memory.Length + n) is not null)
-                        ThrowHelper.ModelFormat($"{where}: the manifest is over {InputLimits.MaxJsonBytes} bytes; the limit is {InputLimits.MaxJsonBytes} (InputLimits.MaxJsonBytes)");
-                    memory.Write(buffer, 0, n);
-                }
-                return memory.ToArray();
+                var bytes = await ReadManifestOnceAsync(where, cancellationToken).ConfigureAwait(false);
+                var manifest = Parse(bytes, where);
+                _manifestSha256 = SHA256.HashData(bytes);
+                return manifest;
             }
             catch (SourceFetchException e)
             {
                 if (attempt > _options.MaxRetries) throw new EdgeOptException($"manifest: {e.Message} ({attempt} attempts)", e);
-                _counters.AddRetry();
+                retryAfter = e.RetryAfter;
             }
-            await Task.Delay(_options.RetryDelay, cancellationToken).ConfigureAwait(false);
+            catch (ModelFormatException) when (attempt <= _options.MaxRetries && _source.LocalFolder is null)
+            {
+                // Retried below (a local file reads the same again); the last attempt's error is the one reported.
+            }
+            _counters.AddRetry();
+            await Task.Delay(RetryPolicy.Wait(_options, attempt, retryAfter), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static ProgressiveManifest Parse(byte[] bytes, string where)
+    {
+        if (HtmlSniffer.LooksLikeHtml(bytes)) ThrowHelper.ModelFormat($"{where}: returned HTML instead of a JSON manifest");
+        if (JsonLimits.Problem(bytes) is { } limit) ThrowHelper.ModelFormat($"{where}: not a valid progressive manifest: {limit}");
+        ProgressiveManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(bytes, ProgressiveManifestJsonContext.Default.ProgressiveManifest);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{where}: not a valid progressive manifest: {FileText.Escape(e.Message)}", e);
+        }
+        if (manifest is null) ThrowHelper.ModelFormat($"{where}: the manifest is empty (JSON null)");
+        return manifest;
+    }
+
+    private async Task<byte[]> ReadManifestOnceAsync(string where, CancellationToken cancellationToken)
+    {
+        using var stall = new StallGuard(_options.StallTimeout, cancellationToken);
+        SourceResponse response;
+        try
+        {
+            response = await _source.OpenAsync(ManifestFileName, stall.Arm()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (stall.Stalled)
+        {
+            throw new SourceFetchException(stall.Describe(where), e);
+        }
+        using var _ = response;
+        if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
+            ThrowHelper.ModelFormat($"{where}: returned HTML instead of a JSON manifest (Content-Type {response.MediaType})");
+        using var memory = new MemoryStream();
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = await PackageFileFetcher.ReadAsync(response.Content, buffer, stall, where, memory.Length).ConfigureAwait(false)) > 0)
+        {
+            if (JsonLimits.SizeProblem(memory.Length + n) is not null)
+                ThrowHelper.ModelFormat($"{where}: the manifest is over {InputLimits.MaxJsonBytes} bytes; the limit is {InputLimits.MaxJsonBytes} (InputLimits.MaxJsonBytes)");
+            memory.Write(buffer, 0, n);
+        }
+        return memory.ToArray();
+    }
+
+    /// <summary>
+    /// True when manifest.json now differs from the one this load began with (the package was replaced under it).
+    /// One attempt, no retries: it only words an error that is already certain, so "cannot tell" counts as unchanged.
+    /// </summary>
+    private async Task<bool> ManifestChangedAsync(CancellationToken cancellationToken)
+    {
+        if (_manifestSha256 is not { } loaded) return false;
+        try
+        {
+            var now = await ReadManifestOnceAsync(_source.Describe(ManifestFileName), cancellationToken).ConfigureAwait(false);
+            return !SHA256.HashData(now).AsSpan().SequenceEqual(loaded);
+        }
+        catch (Exception e) when (e is SourceFetchException or EdgeOptException)
+        {
+            return false;
         }
     }
 

@@ -1,41 +1,33 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
 namespace EdgeOpt.Tests.Progressive;
 
-/// <summary>What the test server does to a file instead of serving it faithfully.</summary>
-public enum Fault
-{
-    /// <summary>200 with a few bytes flipped.</summary>
-    Corrupt,
-    /// <summary>200 with only the first half of the bytes.</summary>
-    Truncate,
-    /// <summary>200 with an HTML page (Content-Type text/html), like an SPA fallback route.</summary>
-    Html,
-    /// <summary>200 with an HTML page declared as application/octet-stream (only the first bytes give it away).</summary>
-    HtmlAsBinary,
-    /// <summary>500 Internal Server Error.</summary>
-    ServerError,
-}
-
 /// <summary>
 /// A real HTTP server (HttpListener on 127.0.0.1, free port) serving a package folder, which can be told to spoil a
-/// file the first N times it is requested, or to stall requests so a load can be cancelled midway.
+/// file the first N times it is requested (each <see cref="Fault"/> a way real servers and networks misbehave), to
+/// stall requests so a load can be cancelled midway, or to start serving another folder (a package replaced mid-load).
 /// </summary>
 internal sealed class LoaderTestServer : IDisposable
 {
     private readonly HttpListener _listener = new();
-    private readonly string _folder;
     private readonly ConcurrentDictionary<string, (Fault Fault, int Remaining)> _faults = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Fault, int> _served = new();
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private volatile string _folder;
+    private int _inFlight;
 
-    public LoaderTestServer(string folder)
+    /// <param name="folder">The package folder served under <c>/pkg/</c>.</param>
+    /// <param name="port">A port to listen on (e.g. one a test found refused before); 0 for a free one.</param>
+    public LoaderTestServer(string folder, int port = 0)
     {
         _folder = folder;
-        var port = FreePort();
+        if (port == 0) port = FreePort();
         BaseUri = new Uri($"http://127.0.0.1:{port}/pkg/");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
@@ -47,7 +39,25 @@ internal sealed class LoaderTestServer : IDisposable
     /// <summary>Delay before each chunk (.bin) response, to let a test cancel a load midway.</summary>
     public TimeSpan ChunkDelay { get; set; }
 
+    /// <summary>How long <see cref="Fault.StallBeforeHeaders"/> and <see cref="Fault.StallMidBody"/> keep silent.</summary>
+    public TimeSpan StallFor { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The <c>Retry-After</c> of <see cref="Fault.Unavailable"/> and <see cref="Fault.TooManyRequests"/>.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Requests being answered now (stalled ones included).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
     public void Spoil(string file, Fault fault, int times) => _faults[file] = (fault, times);
+
+    /// <summary>Forgets every fault not yet served.</summary>
+    public void Heal() => _faults.Clear();
+
+    /// <summary>From now on serves <paramref name="folder"/> instead (a new package version published mid-load).</summary>
+    public void ServeFrom(string folder) => _folder = folder;
+
+    /// <summary>How many times each fault was really served.</summary>
+    public IReadOnlyDictionary<Fault, int> FaultsServed => new Dictionary<Fault, int>(_served);
 
     public int Requests(string file) => _requests.GetValueOrDefault(file);
 
@@ -73,6 +83,7 @@ internal sealed class LoaderTestServer : IDisposable
     private async Task ServeAsync(HttpListenerContext context)
     {
         var response = context.Response;
+        Interlocked.Increment(ref _inFlight);
         try
         {
             var name = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath["/pkg/".Length..]);
@@ -85,42 +96,93 @@ internal sealed class LoaderTestServer : IDisposable
                 return;
             }
             var body = await File.ReadAllBytesAsync(path);
-            var contentType = name.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream";
+            response.ContentType = name.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream";
             if (TakeFault(name) is { } fault)
             {
-                switch (fault)
-                {
-                    case Fault.Corrupt:
-                        body[body.Length / 2] ^= 0xFF;
-                        body[0] ^= 0x01;
-                        break;
-                    case Fault.Truncate:
-                        body = body[..(body.Length / 2)];
-                        break;
-                    case Fault.Html:
-                        body = Encoding.UTF8.GetBytes("<!DOCTYPE html><html><body>Not the file you asked for</body></html>");
-                        contentType = "text/html";
-                        break;
-                    case Fault.HtmlAsBinary:
-                        body = Encoding.UTF8.GetBytes("\n<html><body>index page served for every route</body></html>");
-                        break;
-                    case Fault.ServerError:
-                        response.StatusCode = 500;
-                        return;
-                }
+                _served.AddOrUpdate(fault, 1, (_, n) => n + 1);
+                if (await MisbehaveAsync(fault, response, body, Requests(name))) return;
             }
-            response.ContentType = contentType;
             response.ContentLength64 = body.Length;
             await response.OutputStream.WriteAsync(body);
         }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException)
         {
-            // The client went away (a cancelled load); nothing to answer.
+            // The client went away (a cancelled or abandoned load), or the server is stopping; nothing to answer.
         }
         finally
         {
             try { response.Close(); } catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { }
+            Interlocked.Decrement(ref _inFlight);
         }
+    }
+
+    /// <summary>Answers with <paramref name="fault"/>; true when the answer is complete, false to send the (changed) body as usual.</summary>
+    private async Task<bool> MisbehaveAsync(Fault fault, HttpListenerResponse response, byte[] body, int request)
+    {
+        var half = body.Length / 2;
+        switch (fault)
+        {
+            case Fault.Corrupt:
+                body[body.Length / 2] ^= 0xFF;
+                body[0] ^= 0x01;
+                return Send(response, body);
+            case Fault.Truncate:
+                return Send(response, body[..half]);
+            case Fault.Html:
+                response.ContentType = "text/html";
+                return Send(response, Encoding.UTF8.GetBytes("<!DOCTYPE html><html><body>Not the file you asked for</body></html>"));
+            case Fault.HtmlAsBinary:
+                return Send(response, Encoding.UTF8.GetBytes("\n<html><body>index page served for every route</body></html>"));
+            case Fault.ServerError:
+                response.StatusCode = 500;
+                return true;
+            case Fault.Unavailable:
+                response.StatusCode = 503;
+                response.Headers["Retry-After"] = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return true;
+            case Fault.TooManyRequests:
+                response.StatusCode = 429;
+                response.Headers["Retry-After"] = DateTimeOffset.UtcNow.AddSeconds(RetryAfterSeconds).ToString("r", CultureInfo.InvariantCulture);
+                return true;
+            case Fault.CloseMidBody:
+                response.ContentLength64 = body.Length;
+                await response.OutputStream.WriteAsync(body.AsMemory(0, half));
+                await response.OutputStream.FlushAsync();
+                response.Abort();
+                return true;
+            case Fault.CloseBeforeBody:
+                response.ContentLength64 = body.Length;
+                response.Abort();
+                return true;
+            case Fault.StallBeforeHeaders:
+                await Task.Delay(StallFor, _stop.Token);
+                response.Abort();
+                return true;
+            case Fault.StallMidBody:
+                response.ContentLength64 = body.Length;
+                await response.OutputStream.WriteAsync(body.AsMemory(0, half));
+                await response.OutputStream.FlushAsync();
+                await Task.Delay(StallFor, _stop.Token);
+                response.Abort();
+                return true;
+            case Fault.WrongRange:
+                response.StatusCode = 206;
+                response.Headers["Content-Range"] = $"bytes 100-{body.Length - 1}/{body.Length}";
+                return Send(response, body[100..]);
+            case Fault.Changing:
+                // A different wrong byte each time: every attempt gets a new, still wrong, version.
+                body[request % body.Length] ^= 0x5A;
+                return Send(response, body);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(fault), fault, null);
+        }
+    }
+
+    private static bool Send(HttpListenerResponse response, byte[] body)
+    {
+        response.ContentLength64 = body.Length;
+        response.OutputStream.Write(body);
+        return true;
     }
 
     private Fault? TakeFault(string name)
@@ -130,7 +192,7 @@ internal sealed class LoaderTestServer : IDisposable
         return null;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
@@ -139,8 +201,10 @@ internal sealed class LoaderTestServer : IDisposable
 
     public void Dispose()
     {
+        _stop.Cancel();
         _listener.Stop();
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _stop.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 
 namespace EdgeOpt.Progressive.Loading;
@@ -39,8 +40,15 @@ internal sealed class HttpPackageSource : IPackageSource
         }
         try
         {
+            var status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
-                throw new SourceFetchException($"{uri} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            {
+                var retryAfter = RetryPolicy.RetryAfter(status, response.Headers.RetryAfter, DateTimeOffset.UtcNow);
+                throw new SourceFetchException($"{uri} answered HTTP {status} {response.ReasonPhrase}", statusCode: status, retryAfter: retryAfter);
+            }
+            // The loader never sends Range: a 206 is part of some file (a confused cache or proxy), never the whole one.
+            if (response.StatusCode == HttpStatusCode.PartialContent)
+                throw new SourceFetchException($"{uri} answered HTTP 206 Partial Content ({response.Content.Headers.ContentRange}) to a request for the whole file", statusCode: status);
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             return new SourceResponse(stream, MediaTypeOf(response.Content.Headers), response);
         }

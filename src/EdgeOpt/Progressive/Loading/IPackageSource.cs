@@ -27,5 +27,15 @@ internal sealed class SourceResponse(Stream content, string? mediaType, IDisposa
     }
 }
 
-/// <summary>A fetch that failed in a way a retry may fix; the message names the URL and what went wrong.</summary>
-internal sealed class SourceFetchException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>
+/// A fetch that failed in a way a retry may fix; the message names the URL and what went wrong. <see cref="StatusCode"/>
+/// is the HTTP status when the server answered one; <see cref="RetryAfter"/> the wait its <c>Retry-After</c> asked for.
+/// </summary>
+internal sealed class SourceFetchException(string message, Exception? inner = null, int? statusCode = null, TimeSpan? retryAfter = null) : Exception(message, inner)
+{
+    public int? StatusCode { get; } = statusCode;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>404 or 410: the file is not there (a package replaced under a running load looks like this).</summary>
+    public bool IsGone => StatusCode is 404 or 410;
+}

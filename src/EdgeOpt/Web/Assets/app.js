@@ -278,6 +278,8 @@ async function main() {
   page.state = 'loading';
   setStatus('Loading model…');
   const model = await loadModel(new URL(config.model.path, location.href), {
+    // Retry and stall settings (maxAttempts, stallTimeoutMs, maxRetryWaitMs) may be set before the page loads.
+    ...(self.edgeoptLoaderOptions ?? {}),
     onProgress: (p) => {
       page.progress = { loaded: p.loaded, total: p.total, fraction: p.fraction };
       page.progressEvents.push(p.fraction);

@@ -1,8 +1,9 @@
 // EdgeOpt progressive model loader: fetches a package written by `edgeopt progressive` (manifest.json, a graph file and
 // content-addressed weight chunks), verifies every file with SHA-256 (crypto.subtle) before it is used or cached, and
 // keeps verified files in the Cache API so later visits load from disk. A bad file (corrupt, truncated, an HTML page
-// served in its place, an HTTP error) is evicted and fetched again a limited number of times, then the load fails with
-// an error naming the file. A changed manifest drops cached files the new one no longer references.
+// served in its place, an HTTP error, a broken or stalled connection) is evicted and fetched again a limited number of
+// times, waiting longer each time (or as long as a 429/503's Retry-After asks, capped), then the load fails with an
+// error naming the file. A changed manifest drops cached files the new one no longer references.
 
 export const FORMAT_VERSION = 1;
 const CACHE_PREFIX = 'edgeopt-model-v';
@@ -22,12 +23,14 @@ export class ModelLoadError extends Error {
 /**
  * Loads the package at `baseUrl` (the folder holding manifest.json).
  * Options: onProgress({ loaded, total, fraction, file }), concurrency (parallel downloads, default 4),
- * maxAttempts (per file, default 3), signal (AbortSignal).
+ * maxAttempts (per file, default 3), signal (AbortSignal), stallTimeoutMs (an attempt that receives nothing for this
+ * long is abandoned and retried; default 30000), maxRetryWaitMs (cap on the back-off and on Retry-After; default 30000).
  * Returns { manifest, graph: Uint8Array, externalData: [{ path, data }], stats, persisted } where `persisted` settles once
  * every verified file fetched from the network is stored in the Cache API.
  */
 export async function loadModel(baseUrl, options = {}) {
-  const { onProgress = () => {}, concurrency = 4, maxAttempts = 3, signal } = options;
+  const { onProgress = () => {}, concurrency = 4, maxAttempts = 3, signal, stallTimeoutMs = 30000, maxRetryWaitMs = 30000 } = options;
+  const retry = { maxAttempts, stallTimeoutMs, maxRetryWaitMs };
   const base = new URL(baseUrl, location.href);
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   const started = performance.now();
@@ -37,7 +40,8 @@ export async function loadModel(baseUrl, options = {}) {
   };
 
   const cache = await openCache();
-  const manifest = await fetchManifest(base, cache);
+  const { manifest, text: manifestText } = await fetchManifest(base, cache);
+  retry.manifestChanged = () => manifestChanged(base, manifestText);
   const files = [manifest.graph, ...[...manifest.chunks].sort((a, b) => a.priority - b.priority)];
   for (const f of files) checkEntry(f);
   stats.files = files.length;
@@ -57,7 +61,7 @@ export async function loadModel(baseUrl, options = {}) {
   const queue = [...files];
   const worker = async () => {
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      results.set(entry.file, await loadFile(entry, new URL(entry.file, base).href, cache, stats, report, maxAttempts, signal, writes));
+      results.set(entry.file, await loadFile(entry, new URL(entry.file, base).href, cache, stats, report, retry, signal, writes));
       if (entry !== manifest.graph) stats.loadedChunks++;
     }
   };
@@ -107,7 +111,7 @@ async function fetchManifest(base, cache) {
   }
   if (!manifest.graph || !Array.isArray(manifest.chunks)) throw new ModelLoadError('manifest.json', 'has no graph or chunk list');
   if (cache) await cache.put(url, new Response(text, { headers: { 'Content-Type': 'application/json' } }));
-  return manifest;
+  return { manifest, text };
 }
 
 // A manifest may only name plain files inside its folder.
@@ -135,7 +139,19 @@ async function dropStaleEntries(cache, base, files, stats) {
   }
 }
 
-async function loadFile(entry, url, cache, stats, report, maxAttempts, signal, writes) {
+// Every file is checked against the hashes of the manifest the load began with, so versions never mix; this only tells
+// "the package was replaced under the load" from a plain failure. One request: "cannot tell" counts as unchanged.
+async function manifestChanged(base, text) {
+  try {
+    const response = await fetch(new URL('manifest.json', base).href, { cache: 'no-store' });
+    return response.ok && (await response.text()) !== text;
+  } catch {
+    return false;
+  }
+}
+
+async function loadFile(entry, url, cache, stats, report, retry, signal, writes) {
+  const { maxAttempts } = retry;
   if (cache) {
     const kept = await cache.match(url);
     if (kept) {
@@ -154,7 +170,7 @@ async function loadFile(entry, url, cache, stats, report, maxAttempts, signal, w
   let lastError;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     try {
-      const bytes = await download(entry, url, report, signal);
+      const bytes = await download(entry, url, report, signal, retry.stallTimeoutMs);
       const digest = await sha256Hex(bytes);
       if (digest !== entry.sha256) throw new Error(`SHA-256 mismatch (corrupt): expected ${entry.sha256}, got ${digest}`);
       // The Cache API write is slow (about as long as the download on localhost) and nothing waits for it but the next
@@ -172,40 +188,85 @@ async function loadFile(entry, url, cache, stats, report, maxAttempts, signal, w
       lastError = error;
       stats.rejected.push({ file: entry.file, reason: error.message });
       report(entry.file, 0);
+      // A file that is gone (404/410), or fails for good, may belong to a package replaced while this load ran.
+      if ((error.status === 404 || error.status === 410 || attempt === maxAttempts) && (await retry.manifestChanged())) {
+        throw new ModelLoadError(entry.file, `${error.message}; manifest.json changed while this load ran (the package was replaced): reload`);
+      }
       if (attempt < maxAttempts) {
         stats.retries++;
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+        // Doubling back-off, or what a 429/503 asked for, never past the cap.
+        const wait = Math.min(Math.max(100 * 2 ** (attempt - 1), error.retryAfterMs ?? 0), retry.maxRetryWaitMs);
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   }
   throw new ModelLoadError(entry.file, `${lastError.message} (gave up after ${maxAttempts} attempts)`);
 }
 
-// Streams the body so progress moves while a large chunk arrives, and rejects what cannot be the file.
-async function download(entry, url, report, signal) {
-  // no-store: the verified copy lives in the Cache API; a corrupt response must not stick in the HTTP cache.
-  const response = await fetch(url, { cache: 'no-store', signal });
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-  const type = response.headers.get('Content-Type') || '';
-  if (type.includes('text/html')) throw new Error(`the server answered HTML (${type}) instead of binary data`);
-  const bytes = new Uint8Array(entry.size);
+// Streams the body so progress moves while a large chunk arrives, and rejects what cannot be the file. An attempt that
+// receives nothing for stallTimeoutMs (headers or body) is aborted through its own controller, so the caller's signal
+// still tells a cancelled load from a stalled attempt.
+async function download(entry, url, report, signal, stallTimeoutMs) {
+  const attempt = new AbortController();
+  const cancel = () => attempt.abort(signal.reason);
+  if (signal?.aborted) cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  let timer;
+  let stalled = false;
   let received = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (received + value.length > entry.size) {
-      await reader.cancel();
-      if (looksLikeHtml(received ? bytes.subarray(0, received) : value)) throw new Error(HTML_INSTEAD);
-      throw new Error(`longer than the ${entry.size} bytes the manifest records`);
+  const arm = () => {
+    clearTimeout(timer);
+    if (Number.isFinite(stallTimeoutMs)) timer = setTimeout(() => { stalled = true; attempt.abort(); }, stallTimeoutMs);
+  };
+  try {
+    arm();
+    // no-store: the verified copy lives in the Cache API; a corrupt response must not stick in the HTTP cache.
+    const response = await fetch(url, { cache: 'no-store', signal: attempt.signal });
+    if (!response.ok) {
+      const error = new Error(`HTTP ${response.status} ${response.statusText}`);
+      error.status = response.status;
+      error.retryAfterMs = retryAfterMs(response);
+      throw error;
     }
-    bytes.set(value, received);
-    received += value.length;
-    report(entry.file, received);
+    // The loader never sends Range: a 206 is part of some file (a confused cache or proxy), never the whole one.
+    if (response.status === 206) throw new Error(`HTTP 206 Partial Content (${response.headers.get('Content-Range')}) to a request for the whole file`);
+    const type = response.headers.get('Content-Type') || '';
+    if (type.includes('text/html')) throw new Error(`the server answered HTML (${type}) instead of binary data`);
+    const bytes = new Uint8Array(entry.size);
+    const reader = response.body.getReader();
+    for (;;) {
+      arm();
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (received + value.length > entry.size) {
+        await reader.cancel();
+        if (looksLikeHtml(received ? bytes.subarray(0, received) : value)) throw new Error(HTML_INSTEAD);
+        throw new Error(`longer than the ${entry.size} bytes the manifest records`);
+      }
+      bytes.set(value, received);
+      received += value.length;
+      report(entry.file, received);
+    }
+    if (looksLikeHtml(bytes.subarray(0, received))) throw new Error(HTML_INSTEAD);
+    if (received !== entry.size) throw new Error(`truncated: received ${received} of ${entry.size} bytes`);
+    return bytes;
+  } catch (error) {
+    if (stalled && !signal?.aborted) throw new Error(`stalled: nothing received for ${stallTimeoutMs} ms (after ${received} bytes)`);
+    if (error instanceof TypeError && !signal?.aborted) throw new Error(`the connection broke after ${received} bytes (${error.message})`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', cancel);
   }
-  if (looksLikeHtml(bytes.subarray(0, received))) throw new Error(HTML_INSTEAD);
-  if (received !== entry.size) throw new Error(`truncated: received ${received} of ${entry.size} bytes`);
-  return bytes;
+}
+
+// Retry-After on 429/503, in seconds or as an HTTP date; undefined otherwise.
+function retryAfterMs(response) {
+  if (response.status !== 429 && response.status !== 503) return undefined;
+  const value = (response.headers.get('Retry-After') || '').trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function looksLikeHtml(bytes) {
