@@ -38,11 +38,15 @@ public class HostProbeTests
     [Fact]
     public void Measured_peaks_are_positive_and_within_the_isa_bound()
     {
+        // The theoretical peak takes the clock the OS reports, which on a VM is often the base clock (PeakMethod says
+        // "assumed"); turbo runs up to ~1.5-1.9x faster (measured here: 1.42x once), so the bound allows 2x and only
+        // catches a measurement that is wrong by a factor, never a fast machine.
+        const double BoostHeadroom = 2.0;
         var measured = Host.MeasuredPeakGops[Precision.Fp32];
         var theoretical = Host.TheoreticalPeakGops[Precision.Fp32];
-        Assert.InRange(measured, 0.1, theoretical * 1.2);
+        Assert.InRange(measured, 0.1, theoretical * BoostHeadroom);
         if (Host.MeasuredPeakGops.TryGetValue(Precision.Int8, out var int8))
-            Assert.InRange(int8, 0.1, Host.TheoreticalPeakGops[Precision.Int8] * 1.2);
+            Assert.InRange(int8, 0.1, Host.TheoreticalPeakGops[Precision.Int8] * BoostHeadroom);
         Assert.Contains("1 MAC = 2 ops", Host.MeasureMethod, StringComparison.Ordinal);
         Assert.Contains("assumed", Host.PeakMethod, StringComparison.Ordinal);
     }
