@@ -8,15 +8,11 @@ namespace EdgeOpt.Sweep;
 /// </summary>
 internal static class SweepPrecisions
 {
-    public static IReadOnlyDictionary<string, CandidatePrecision> ByName { get; } = new Dictionary<string, CandidatePrecision>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["fp32"] = CandidatePrecision.Fp32,
-        ["fp16"] = CandidatePrecision.Fp16,
-        ["int8-dynamic"] = CandidatePrecision.Int8Dynamic,
-        ["int4"] = CandidatePrecision.Int4WeightOnly,
-    };
+    /// <summary>Named as everywhere else in EdgeOpt (<see cref="CandidateCommand.Tag"/>): fp32, fp16, int8-dynamic, int4.</summary>
+    public static IReadOnlyDictionary<string, CandidatePrecision> ByName { get; } =
+        new[] { CandidatePrecision.Fp32, CandidatePrecision.Fp16, CandidatePrecision.Int8Dynamic, CandidatePrecision.Int4WeightOnly }
+            .ToDictionary(CandidateCommand.Tag, p => p, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The file's name of <paramref name="precision"/> (what reports print).</summary>
-    public static string Name(CandidatePrecision precision) =>
-        ByName.FirstOrDefault(p => p.Value == precision).Key ?? precision.ToString();
+    public static string Name(CandidatePrecision precision) => CandidateCommand.Tag(precision);
 }

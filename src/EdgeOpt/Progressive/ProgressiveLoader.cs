@@ -217,16 +217,7 @@ public sealed class ProgressiveLoader : IDisposable
     private async Task<byte[]> ReadManifestOnceAsync(string where, CancellationToken cancellationToken)
     {
         using var stall = new StallGuard(_options.StallTimeout, cancellationToken);
-        SourceResponse response;
-        try
-        {
-            response = await _source.OpenAsync(ManifestFileName, stall.Arm()).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (stall.Stalled)
-        {
-            throw new SourceFetchException(stall.Describe(where), e);
-        }
-        using var _ = response;
+        using var response = await PackageFileFetcher.OpenAsync(_source, ManifestFileName, stall, where).ConfigureAwait(false);
         if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
             ThrowHelper.ModelFormat($"{where}: returned HTML instead of a JSON manifest (Content-Type {response.MediaType})");
         using var memory = new MemoryStream();

@@ -98,16 +98,7 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
     {
         var where = source.Describe(file.File);
         using var stall = new StallGuard(options.StallTimeout, cancellationToken);
-        SourceResponse response;
-        try
-        {
-            response = await source.OpenAsync(file.File, stall.Arm()).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (stall.Stalled)
-        {
-            throw new SourceFetchException(stall.Describe(where), e);
-        }
-        using var _ = response;
+        using var response = await OpenAsync(source, file.File, stall, where).ConfigureAwait(false);
         if (HtmlSniffer.IsHtmlMediaType(response.MediaType))
             throw new AttemptFailure(n => $"{file.Kind} '{file.File}': {where} returned HTML instead of binary (Content-Type {response.MediaType}; {n} attempts)", isVerification: true);
 
@@ -157,6 +148,19 @@ internal sealed class PackageFileFetcher(IPackageSource source, string? cacheFol
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Opens <paramref name="file"/> within <paramref name="stall"/>'s limit: a server that sends no headers in time is a retryable failure naming the URL.</summary>
+    internal static async Task<SourceResponse> OpenAsync(IPackageSource source, string file, StallGuard stall, string where)
+    {
+        try
+        {
+            return await source.OpenAsync(file, stall.Arm()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (stall.Stalled)
+        {
+            throw new SourceFetchException(stall.Describe(where), e);
         }
     }
 

@@ -50,7 +50,7 @@ internal static partial class RunnerCache
         {
             if (TempName().Match(temp.Name) is not { Success: true } m) continue;
             var pid = int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture);
-            if (DateTime.UtcNow - temp.LastWriteTimeUtc < StaleAfter || IsAlive(pid)) continue;
+            if (DateTime.UtcNow - temp.LastWriteTimeUtc < StaleAfter || TempPaths.IsAlive(pid)) continue;
             if (TryRemove(temp)) removed.Add(temp.FullName);
         }
         return removed;
@@ -90,23 +90,6 @@ internal static partial class RunnerCache
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsAlive(int pid) => OperatingSystem.IsLinux()
-        ? Directory.Exists($"/proc/{pid}")
-        : ProcessExists(pid);
-
-    private static bool ProcessExists(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
         {
             return false;
         }
