@@ -44,6 +44,11 @@ internal static class PowerCommand
                 "'benchmark --sustained': latency drift, and power, energy per inference, temperature and frequency where sensors exist",
             HelpName = "DURATION",
         };
+        var shapes = new Option<string[]>("--shape")
+        {
+            Description = "With --measure: shape of a generated input with free dims, e.g. --shape input=1x3x224x224 (repeatable), as for 'benchmark'",
+            HelpName = "NAME=DIMS",
+        };
         var validate = new Option<bool>("--validate") { Description = "Print the energy model against published measurements (MLPerf v3.0 power, Coral, Raspberry Pi 4) on ResNet-50 v1.5, fitted and held-out anchors apart" };
         var json = new Option<bool>("--json") { Description = "Write the result as one JSON object on stdout, nothing else" };
         var command = new Command("power",
@@ -51,12 +56,14 @@ internal static class PowerCommand
             "of a model on a device. Every figure is estimated from the model's MACs and bytes and the device's published power figures; " +
             "the coefficients and their sources are listed, fitted ones marked. Measure on a device with 'edgeopt benchmark --sustained'.")
         {
-            model, device, precision, unit, batch, dims, threads, rate, duty, mode, ambient, batteryWh, measure, validate, json,
+            model, device, precision, unit, batch, dims, threads, rate, duty, mode, ambient, batteryWh, measure, shapes, validate, json,
         };
         CommandRunner.SetAction(command, (parse, context) =>
         {
             if (parse.GetValue(validate)) return Validate(context, parse.GetValue(json));
             var path = parse.GetValue(model) ?? throw new UsageException("a model is needed (or --validate)");
+            if (parse.GetValue(shapes) is { Length: > 0 } && parse.GetValue(measure) is null)
+                throw new UsageException("--shape is for --measure (generated inputs of the measured run); an estimate takes symbolic dims with --dim NAME=SIZE");
             if (parse.GetValue(measure) is { } duration)
             {
                 // Measuring happens where the command runs: a target device's figures can only be estimated from here.
@@ -66,6 +73,7 @@ internal static class PowerCommand
                 {
                     Threads = parse.GetValue(threads) is { } n ? [n] : [1],
                     Batch = parse.GetValue(batch),
+                    Shapes = BenchmarkCommand.ParseShapes(parse.GetValue(shapes) ?? []),
                 };
                 return BenchmarkCommand.Sustained(context, [path], duration, benchmark, parse.GetValue(json), "--measure");
             }

@@ -107,4 +107,19 @@ public sealed class SustainedBenchmarkCommandTests : IDisposable
 
         Assert.Equal(expected, line);
     }
+
+    [Fact]
+    public void Power_shape_without_measure_is_refused_and_with_it_fixes_a_free_dim()
+    {
+        var model = BenchmarkModels.Mlp(_dir, "mlp", width: 16, layers: 1);
+        const string input = "x"; // BenchmarkModels.Mlp's input, [N, 16]
+
+        var line = CliHarness.UsageErrorLine(CliHarness.Run("power", model, "--device", "pixel-8", "--shape", $"{input}=1x16"));
+        Assert.Equal("error: --shape is for --measure (generated inputs of the measured run); an estimate takes symbolic dims with --dim NAME=SIZE", line);
+
+        var (code, stdout, stderr) = CliHarness.Run("power", model, "--measure", "1s", "--shape", $"{input}=2x16", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.True(json.RootElement.GetProperty("inferences").GetInt64() > 0);
+    }
 }
