@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -63,17 +64,24 @@ internal sealed class FileBodyFeature(IHttpResponseBodyFeature inner, TimeSpan s
             offset += read;
             remaining -= read;
             stall.CancelAfter(sendTimeout); // restarted per block: the limit is on progress, not on the whole response
+            var waiting = Stopwatch.GetTimestamp();
             FlushResult flushed;
             try
             {
                 flushed = await writer.FlushAsync(stall.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            // Ours, or Kestrel's own rate limit (its heartbeat thread) when a busy thread pool delayed our timer: a block
+            // that waited SendTimeout is a stalled reader either way.
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested || Stopwatch.GetElapsedTime(waiting) >= sendTimeout)
             {
                 onStalled();
                 return;
             }
-            if (flushed.IsCompleted || flushed.IsCanceled) return; // the client has gone
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                if (Stopwatch.GetElapsedTime(waiting) >= sendTimeout) onStalled();
+                return; // the client has gone
+            }
         }
     }
 }
