@@ -11,7 +11,9 @@ internal static class TensorFileSource
 {
     public static ISampleSource Open(IReadOnlyList<string> files, Value input, string description)
     {
-        var index = new List<(int File, int Sample)>();
+        // First sample of each file, and the total after the last: an index per file, not per sample, so a header that
+        // claims two billion samples costs nothing until one is read (and its file is found short).
+        var starts = new long[files.Count + 1];
         var splits = new SampleSplit[files.Count];
         var npy = new NpyFile?[files.Count];
         for (var f = 0; f < files.Count; f++)
@@ -28,16 +30,20 @@ internal static class TensorFileSource
                 dims = LoadPb(files[f]).Dims;
             }
             splits[f] = SampleSplit.Of(input, dims, files[f]);
-            for (var s = 0; s < splits[f].Count; s++) index.Add((f, s));
+            starts[f + 1] = starts[f] + splits[f].Count;
         }
-        if (index.Count == 0) throw new DataFormatException($"{description}: the arrays hold no samples (a dim of 0)");
+        var total = starts[^1];
+        if (total > int.MaxValue) throw new DataFormatException($"{description}: {total} samples in all; at most {int.MaxValue} are supported");
+        if (total == 0) throw new DataFormatException($"{description}: the arrays hold no samples (a dim of 0)");
 
         // One-entry cache: reading the samples of a stacked .pb in order parses it once.
         var gate = new object();
         (int File, Tensor Tensor)? lastPb = null;
         IReadOnlyDictionary<string, Tensor> Read(int i)
         {
-            var (f, s) = index[i];
+            var f = Array.BinarySearch(starts, i);
+            if (f < 0) f = ~f - 1; // every file holds at least one sample (SampleSplit refuses a dim of 0)
+            var s = i - starts[f];
             var split = splits[f];
             Tensor tensor;
             if (npy[f] is { } header)
@@ -54,12 +60,12 @@ internal static class TensorFileSource
                     whole = lastPb.Value.Tensor;
                 }
                 var bytes = (int)whole.DataType.StorageBytes(split.SampleElements);
-                tensor = Tensor.FromRaw(input.Name, whole.DataType, split.SampleDims, whole.RawMemory.Slice(s * bytes, bytes));
+                tensor = Tensor.FromRaw(input.Name, whole.DataType, split.SampleDims, whole.RawMemory.Slice((int)(s * bytes), bytes));
             }
             return new Dictionary<string, Tensor>(StringComparer.Ordinal) { [input.Name] = tensor };
         }
-        return new LazySampleSource($"{description} ({index.Count} samples from {files.Count} {(IsNpy(files[0]) ? ".npy" : ".pb")} file{(files.Count == 1 ? "" : "s")})",
-            index.Count, Read);
+        return new LazySampleSource($"{description} ({total} samples from {files.Count} {(IsNpy(files[0]) ? ".npy" : ".pb")} file{(files.Count == 1 ? "" : "s")})",
+            (int)total, Read);
     }
 
     private static bool IsNpy(string file) => file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);

@@ -186,6 +186,38 @@ public sealed class DataFileFuzzFindingTests : IDisposable
         Assert.Contains("holds 1 values but int64 dims need 134217728", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Npy_with_a_zero_dim_and_billions_of_samples_is_refused_as_holding_none()
+    {
+        // [3e9, 0] in an 80-byte header: was an OverflowException casting the sample count to int.
+        var model = DataTestKit.Model(DataType.Float, Dim.Symbolic("N"), Dim.Unknown);
+        var path = Write("x.npy", DataTestKit.NpyBytes("<f4", [3_000_000_000, 0], []));
+
+        var e = Assert.Throws<DataFormatException>(() => SampleSources.Open(path, model));
+
+        AssertOneLine(e);
+        Assert.Contains("holds no samples (a dim of 0)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Npy_header_claiming_billions_of_samples_opens_without_allocating_per_sample_and_fails_on_read()
+    {
+        var model = DataTestKit.Model(DataType.Float, Dim.Symbolic("N"), Dim.Unknown);
+        var many = Write("many.npy", DataTestKit.NpyBytes("<f4", [2_000_000_000, 1], []));
+        var tooMany = Write("too-many.npy", DataTestKit.NpyBytes("<f4", [3_000_000_000, 1], []));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var source = SampleSources.Open(many, model);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, AllocationBudget);
+        Assert.Equal(2_000_000_000, source.Count);
+        var cut = Assert.Throws<DataFormatException>(() => source.Read(1_999_999_999));
+        Assert.Contains("cut short", cut.Message, StringComparison.Ordinal);
+
+        var e = Assert.Throws<DataFormatException>(() => SampleSources.Open(tooMany, model));
+        AssertOneLine(e);
+        Assert.Contains("3000000000 samples in one array", e.Message, StringComparison.Ordinal);
+    }
+
     private string Write(string name, byte[] bytes)
     {
         var path = _dir.File(name);
