@@ -100,4 +100,22 @@ public class ModelFuzzFindingTests
         using var again = EdgeOpt.Onnx.Model.Parse(model.ToBytes());
         Assert.Equal(converted, again.Graph.Outputs.Single().Name);
     }
+
+    [Theory]
+    [InlineData(5_000)] // just over the cap: refused
+    [InlineData(1_000_000)] // what a mutated shape can say (a 13 KB file): was a conversion that ran for minutes (quadratic naming)
+    public void A_TFLite_LSTM_unrolled_over_more_steps_than_EdgeOpt_unrolls_is_refused_at_once(int steps)
+    {
+        // The int8 MNIST LSTM (unrolled per step for its quantized state), its input [1, 28, 28] given more time steps.
+        var bytes = File.ReadAllBytes(Path.Combine(Fixtures.TfliteMicro, "examples", "mnist_lstm", "trained_lstm_int8.tflite"));
+        byte[] shape = [.. BitConverter.GetBytes(3), .. BitConverter.GetBytes(1), .. BitConverter.GetBytes(28), .. BitConverter.GetBytes(28)];
+        var at = bytes.AsSpan().IndexOf(shape);
+        Assert.True(at >= 0, "the input shape [1,28,28] was not found in the file");
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at + 8), steps);
+
+        var e = Assert.Throws<UnsupportedOperatorException>(() => TfliteConverter.Convert(bytes, "long-lstm.tflite"));
+
+        Assert.Contains($"its {steps} steps exceed the 4096 EdgeOpt unrolls", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
 }

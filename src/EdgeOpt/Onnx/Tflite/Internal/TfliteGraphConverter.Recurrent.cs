@@ -79,6 +79,9 @@ internal sealed partial class TfliteGraphConverter
         Bind(y, result);
     }
 
+    /// <summary>Time steps an LSTM is unrolled into at most: each is about twenty nodes (real TFLite LSTMs have tens to hundreds).</summary>
+    public const int MaxUnrolledSteps = 4096;
+
     /// <summary>
     /// The LSTM unrolled over its time steps, for what ONNX's LSTM cannot say: the cell clip, the projection layer and
     /// its clip. The input part of every step is one MatMul over the whole sequence; each step then adds h·Rᵀ and runs
@@ -102,6 +105,8 @@ internal sealed partial class TfliteGraphConverter
         var outputSize = projection >= 0 ? Tensor(projection).Shape[0] : hidden;
         var cifg = In(op, 1) < 0;
         if (steps <= 0) Malformed($"sequence length {steps} must be positive");
+        if (steps > MaxUnrolledSteps)
+            Unsupported($"LSTM with cell_clip or a projection is unrolled per time step; its {steps} steps exceed the {MaxUnrolledSteps} EdgeOpt unrolls");
 
         // Stacked in TFLite's gate order (input, forget, cell, output), the input gate left out under CIFG, and stored
         // transposed for MatMul: x·Wᵀ is x [.., I] × Wᵀ [I, gates·H].

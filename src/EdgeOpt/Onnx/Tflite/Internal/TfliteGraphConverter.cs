@@ -25,6 +25,7 @@ internal sealed partial class TfliteGraphConverter
     private readonly string _fileName;
     private readonly GraphBuilder _builder;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _nextSuffix = new(StringComparer.Ordinal);
     private readonly Dictionary<(int Tensor, Layout Layout), Value> _float = [];
     private readonly Dictionary<(int Tensor, Layout Layout), Value> _raw = [];
     private readonly Dictionary<string, Value> _constants = new(StringComparer.Ordinal);
@@ -93,10 +94,14 @@ internal sealed partial class TfliteGraphConverter
     {
         if (preferred.Length == 0) preferred = "t";
         if (_names.Add(preferred)) return preferred;
-        for (var n = 1; ; n++)
+        // Resume after the last suffix handed out for this name: an unrolled LSTM asks for the same names thousands of times.
+        _nextSuffix.TryGetValue(preferred, out var n);
+        for (n = Math.Max(n, 1); ; n++)
         {
             var candidate = $"{preferred}_{n}";
-            if (_names.Add(candidate)) return candidate;
+            if (!_names.Add(candidate)) continue;
+            _nextSuffix[preferred] = n + 1;
+            return candidate;
         }
     }
 
