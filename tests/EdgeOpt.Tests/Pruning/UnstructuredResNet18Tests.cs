@@ -25,10 +25,11 @@ public sealed class UnstructuredResNet18Tests(UnstructuredResNet18Tests.Fixture 
     private const double MinMeanCosine = 0.97;
 
     /// <summary>
-    /// 2:4 keeps two of every four input channels in every Conv, stricter than 50 % anywhere: measured 0.926 with the
-    /// update (0.656 by magnitude alone). The issue asks 0.97; that gap is open (docs/benchmarks.md, Pruning).
+    /// 2:4 keeps two of every four input channels in every eligible Conv, stricter than 50 % anywhere: measured 0.9415
+    /// with the update (each layer refit to the original's outputs, then made sparse; 0.926 with plain staged SparseGPT),
+    /// 0.72 by magnitude alone. The issue asks 0.97; that gap is open (docs/benchmarks.md, Pruning).
     /// </summary>
-    private const double MinTwoFourMeanCosine = 0.92;
+    private const double MinTwoFourMeanCosine = 0.93;
 
     /// <summary>How much closer to FP32 (in 1 − cosine) the second-order update must stay than magnitude pruning.</summary>
     private const double MinErrorReduction = 2.0;
@@ -132,8 +133,13 @@ public sealed class UnstructuredResNet18Tests(UnstructuredResNet18Tests.Fixture 
         var updated = fixture.Prune("24-sparsegpt", TwoFour(update: true));
         var plain = fixture.Prune("24-magnitude", TwoFour(update: false));
 
-        foreach (var node in updated.Model.Graph.Nodes.Where(n => n.OpType == "Conv"))
+        // Every Conv but the first (3 input channels, which sparse tensor cores cannot use: NVIDIA ASP's rule) holds the pattern.
+        var convs = updated.Model.Graph.TopologicalOrder().Where(n => n.OpType == "Conv").ToList();
+        Assert.Equal(convs.Count - 1, updated.Layers.Count(l => convs.Any(c => c.Inputs[1]!.Name == l.Weight)));
+        foreach (var node in convs.Skip(1))
             AssertTwoFour(node.Inputs[1]!.Initializer!);
+        Assert.Contains(updated.Warnings, w => w.Contains(convs[0].DisplayName, StringComparison.Ordinal) && w.Contains("multiples of 16 and 8", StringComparison.Ordinal));
+        Assert.DoesNotContain(updated.Layers, l => l.Weight == convs[0].Inputs[1]!.Name);
         var cosine = fixture.MeanCosine(updated.Model);
         var baseline = fixture.MeanCosine(plain.Model);
         output.WriteLine(Invariant($"2:4: SparseGPT cosine {cosine:F4}, magnitude {baseline:F4} ({updated.Elapsed.TotalSeconds:F1} s vs {plain.Elapsed.TotalSeconds:F1} s)"));

@@ -13,8 +13,11 @@ namespace EdgeOpt.Pruning.Internal;
 /// along the input channels, M consecutive channels at each output channel and kernel position, as NVIDIA's ASP and
 /// the sparse tensor cores read an implicit-GEMM convolution (the last run of a group whose channel count M does not
 /// divide is treated as zero-padded: N of its weights stay).</item>
-/// <item>Second-order update (<see cref="SparseGpt"/>): layers are pruned in graph order in a few stages, each
-/// calibrated on inputs of the model pruned so far, so later layers also absorb the error of earlier ones.</item>
+/// <item>Second-order update (<see cref="SparseGpt"/>): ungrouped layers are refit to the original's outputs and made
+/// sparse one at a time in graph order on the model pruned so far (<see cref="RefitSparse"/>); grouped ones are pruned
+/// after, in a few stages, each calibrated on inputs of the model pruned so far.</item>
+/// <item>2:4 (NVIDIA's sparse tensor cores) skips layers with input channels not a multiple of 16 or outputs not a
+/// multiple of 8, as NVIDIA's ASP and ModelOpt do: the hardware cannot use them (a first Conv on RGB, a 10-class head).</item>
 /// </list>
 /// </summary>
 internal static class UnstructuredPruning
@@ -37,13 +40,15 @@ internal static class UnstructuredPruning
             ThrowHelper.Usage("the second-order update and Wanda need calibration data; none was given");
 
         var rows = new LayerSparsity?[layers.Count];
-        var stages = needStatistics ? Math.Min(Stages, layers.Count) : 1;
         var done = 0;
+        if (options.SecondOrderUpdate) done = RefitSparse(original, work, layers, zeros, rows, options, samples!, progress, cancellation);
+
+        // Layers the refit did not take (grouped Convs, degenerate inputs), or all of them without the update: staged.
+        var left = Enumerable.Range(0, layers.Count).Where(i => rows[i] is null).ToList();
+        var stages = needStatistics ? Math.Min(Stages, left.Count) : Math.Min(1, left.Count);
         for (var stage = 0; stage < stages; stage++)
         {
-            var from = stage * layers.Count / stages;
-            var to = (stage + 1) * layers.Count / stages;
-            var slice = Enumerable.Range(from, to - from).ToList();
+            var slice = left.Skip(stage * left.Count / stages).Take(((stage + 1) * left.Count / stages) - (stage * left.Count / stages)).ToList();
             GramAccumulator[][]? statistics = null;
             if (needStatistics)
             {
@@ -60,6 +65,39 @@ internal static class UnstructuredPruning
             }
         }
         return new PruningOutcome { Layers = rows.Select(r => r!).ToList(), Warnings = warnings };
+    }
+
+    /// <summary>
+    /// The second-order update for ungrouped layers, in graph order on the model pruned so far (one ORT pass each):
+    /// each layer is first refit by least squares to reproduce the original's outputs from the pruned model's inputs
+    /// (<see cref="ChannelReconstruction"/>, which also undoes a residual shortcut's error at block ends), then made
+    /// sparse with SparseGPT on the same inputs' Gram matrix. Matching the original's outputs rather than the layer's
+    /// own dense outputs on already-pruned inputs is what keeps errors from piling up layer after layer (ResNet18, 2:4,
+    /// held-out mean cosine 0.92 with four stages of plain SparseGPT). Returns how many layers it pruned.
+    /// </summary>
+    private static int RefitSparse(Model original, Model work, List<LinearLayer> layers, long?[] zeros, LayerSparsity?[] rows, PruningOptions options,
+        IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples, IProgress<PruningProgress>? progress, CancellationToken cancellation)
+    {
+        var index = Enumerable.Range(0, layers.Count).Where(i => layers[i].Groups == 1 && layers[i].Node.Outputs.Count > 0)
+            .ToDictionary(i => layers[i].Node.Outputs[0].Name, StringComparer.Ordinal);
+        if (index.Count == 0) return 0;
+        var consumers = index.Select(p => new PrunedConsumer(p.Key, Enumerable.Range(0, layers[p.Value].GroupInputs).ToList(), null)).ToList();
+        var sparse = new HashSet<int>();
+        bool Sparsify(LinearLayer layer, float[] weights, double[] gram)
+        {
+            var i = index[layer.Node.Outputs[0].Name];
+            if (!UnstructuredPruning.Sparsify(layer, weights, gram, zeros[i], options, cancellation)) return false;
+            sparse.Add(i);
+            return true;
+        }
+        // A layer whose inputs are degenerate is left to the staged pass, which says so.
+        ChannelReconstruction.Apply(original, work, consumers, samples, progress, cancellation, Sparsify, LayerInputStatistics.MaxRowsPerSample);
+        foreach (var i in sparse)
+        {
+            var weights = layers[i].ReadAll();
+            rows[i] = new LayerSparsity(layers[i].Node.DisplayName, layers[i].Weight.Name, weights.LongLength, weights.LongCount(v => v == 0), Updated: true);
+        }
+        return sparse.Count;
     }
 
     private static List<LinearLayer> SelectLayers(Model work, PruningOptions options, List<string> warnings)
@@ -84,6 +122,11 @@ internal static class UnstructuredPruning
             { warnings.Add($"{node.DisplayName} left dense: depthwise Conv (one input channel per filter; pruning it saves little and hurts much)"); continue; }
             if (options.Pattern is { } p && layer.GroupInputs < p.M && layer.Kind != LayerKind.Conv)
             { warnings.Add($"{node.DisplayName} left dense: K = {layer.GroupInputs} is shorter than one {p} run"); continue; }
+            if (options.Pattern == SparsityPattern.TwoFour && (layer.GroupInputs % 16 != 0 || layer.GroupOutputs % 8 != 0))
+            {
+                warnings.Add($"{node.DisplayName} left dense: {layer.GroupInputs} input channels and {layer.GroupOutputs} outputs; sparse tensor cores need multiples of 16 and 8 (NVIDIA ASP's rule), so 2:4 here costs accuracy for no speed-up");
+                continue;
+            }
             layers.Add(layer);
         }
         return layers;
@@ -126,9 +169,6 @@ internal static class UnstructuredPruning
         List<string> warnings, CancellationToken cancellation)
     {
         var weights = layer.ReadAll();
-        var columns = layer.Columns;
-        var groupRows = layer.GroupOutputs;
-        var groupSize = groupRows * columns;
         var order = ColumnOrder(layer, options.Pattern);
         var runs = options.Pattern is { } pattern ? Runs(layer, pattern.M) : null;
         var updated = false;
@@ -141,20 +181,12 @@ internal static class UnstructuredPruning
                 var target = zeros is { } z ? (long)Math.Round((double)z * (g + 1) / layer.Groups) : 0;
                 var groupZeros = target - assigned;
                 assigned = target;
-                var h = Permute(statistics[g].Gram(), columns, order);
-                var w = new double[groupSize];
-                for (var r = 0; r < groupRows; r++)
-                    for (var c = 0; c < columns; c++) w[(r * columns) + c] = weights[(g * groupSize) + (r * columns) + order[c]];
-                var saliency = options.Score == SparsityScore.Wanda ? SparseGpt.Saliency.Wanda : SparseGpt.Saliency.Obs;
-                if (!SparseGpt.Prune(w, groupRows, columns, h, saliency, groupZeros, options.Pattern, runs, cancellation))
+                if (!UpdateGroup(layer, weights, g, statistics[g].Gram(), groupZeros, options, order, runs, cancellation))
                 {
                     warnings.Add($"{layer.Node.DisplayName}: its calibration inputs are degenerate (Hessian not positive definite); pruned by score without the update");
                     updated = false;
                     MaskByScore(layer, weights, zeros, options, statistics, order, runs, g);
-                    continue;
                 }
-                for (var r = 0; r < groupRows; r++)
-                    for (var c = 0; c < columns; c++) weights[(g * groupSize) + (r * columns) + order[c]] = (float)w[(r * columns) + c];
             }
         }
         else MaskByScore(layer, weights, zeros, options, statistics, order, runs, group: null);
@@ -162,6 +194,33 @@ internal static class UnstructuredPruning
         layer.WriteAll(weights);
         var zeroCount = weights.LongCount(v => v == 0);
         return new LayerSparsity(layer.Node.DisplayName, layer.Weight.Name, weights.LongLength, zeroCount, updated);
+    }
+
+    /// <summary>
+    /// Prunes the weights of an ungrouped layer in place with the second-order update, given the Gram matrix
+    /// <paramref name="h"/> (columns × columns, consumed) of its inputs; <paramref name="zeros"/> as
+    /// <see cref="ZeroCounts"/> gives it (null under a pattern). False when H cannot be factored (weights untouched).
+    /// </summary>
+    public static bool Sparsify(LinearLayer layer, float[] weights, double[] h, long? zeros, PruningOptions options, CancellationToken cancellation) =>
+        UpdateGroup(layer, weights, 0, h, zeros ?? 0, options, ColumnOrder(layer, options.Pattern),
+            options.Pattern is { } pattern ? Runs(layer, pattern.M) : null, cancellation);
+
+    /// <summary>SparseGPT on group <paramref name="g"/> of <paramref name="weights"/>, in the N:M column order; false when H cannot be factored.</summary>
+    private static bool UpdateGroup(LinearLayer layer, float[] weights, int g, double[] gram, long groupZeros, PruningOptions options, int[] order,
+        IReadOnlyList<(int Start, int Length)>? runs, CancellationToken cancellation)
+    {
+        var columns = layer.Columns;
+        var groupRows = layer.GroupOutputs;
+        var groupSize = groupRows * columns;
+        var h = Permute(gram, columns, order);
+        var w = new double[groupSize];
+        for (var r = 0; r < groupRows; r++)
+            for (var c = 0; c < columns; c++) w[(r * columns) + c] = weights[(g * groupSize) + (r * columns) + order[c]];
+        var saliency = options.Score == SparsityScore.Wanda ? SparseGpt.Saliency.Wanda : SparseGpt.Saliency.Obs;
+        if (!SparseGpt.Prune(w, groupRows, columns, h, saliency, groupZeros, options.Pattern, runs, cancellation)) return false;
+        for (var r = 0; r < groupRows; r++)
+            for (var c = 0; c < columns; c++) weights[(g * groupSize) + (r * columns) + order[c]] = (float)w[(r * columns) + c];
+        return true;
     }
 
     /// <summary>Zeroes by |w| or Wanda's |w|·‖x‖, without any update: the whole layer (group null) or one group.</summary>
