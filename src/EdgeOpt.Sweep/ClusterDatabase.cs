@@ -108,10 +108,14 @@ internal static class ClusterDatabase
     /// <summary>The one-line error for a database that cannot be reached: host and the driver's innermost reason.</summary>
     public static UsageException Unreachable(string connectionString, Exception e)
     {
-        var reason = e is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : Innermost(e).Message;
-        var outer = e is PostgresException || ReferenceEquals(Innermost(e), e) ? "" : $"{e.Message.Split('\n')[0].Trim().TrimEnd('.')}: ";
-        return new UsageException($"cannot reach the cluster database {Describe(connectionString)}: {outer}{reason.Split('\n')[0].Trim()}", e);
+        var reason = FirstLine(e is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : Innermost(e).Message);
+        var outer = FirstLine(e.Message).TrimEnd('.');
+        // The driver's own line ("Failed to connect to 127.0.0.1:5432") and its cause ("Connection refused"), each once.
+        var text = e is PostgresException || outer.Contains(reason.TrimEnd('.'), StringComparison.Ordinal) ? reason : $"{outer}: {reason}";
+        return new UsageException($"cannot reach the cluster database {Describe(connectionString)}: {text}", e);
     }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
     private static Exception Innermost(Exception e)
     {

@@ -43,15 +43,15 @@ internal static class SweepCommand
         CommandRunner.SetAction(command, (parse, context) =>
         {
             if (parse.GetValue(parallel) < 1) throw new UsageException($"--parallel {parse.GetValue(parallel)}: expected at least 1");
+            var connection = parse.GetValue(cluster);
+            if (connection is not null && parse.GetResult(parallel) is { Implicit: false })
+                throw new UsageException("--parallel is for the in-process sweep; with --cluster each worker's --slots says how many candidates it evaluates at once");
             var spec = SweepSpec.Load(parse.GetValue(file)!);
             var gate = new Lock();
             var progress = new InlineProgress<SweepProgress>(p =>
             {
                 lock (gate) context.Error.WriteLine(p.Total > 0 && p.Done > 0 ? $"sweep: [{p.Done}/{p.Total}] {p.Message}" : $"sweep: {p.Message}");
             });
-            var connection = parse.GetValue(cluster);
-            if (connection is not null && parse.GetResult(parallel) is { Implicit: false })
-                throw new UsageException("--parallel is for the in-process sweep; with --cluster each worker's --slots says how many candidates it evaluates at once");
             var outcome = connection is null
                 ? SweepRunner.RunAsync(spec, parse.GetValue(output)!, parse.GetValue(parallel), progress).GetAwaiter().GetResult()
                 : SweepRunner.RunOnClusterAsync(spec, parse.GetValue(output)!, connection, progress).GetAwaiter().GetResult();
