@@ -27,6 +27,12 @@ public sealed class SweepWorker : IAsyncDisposable
     /// </summary>
     public const string TestVersionHook = "EDGEOPT_TEST_WORKER_VERSION";
 
+    /// <summary>
+    /// Test hook, inert unless set to 1: the worker fails every call to evaluate (as a worker that crashes on a
+    /// candidate would), so tests can see a candidate stored as failed after <c>ClusterCoordinator.MaxAttempts</c>.
+    /// </summary>
+    public const string TestFailHook = "EDGEOPT_TEST_WORKER_FAIL";
+
     private readonly IHost _host;
     private readonly WorkerSlots _slots;
 
@@ -55,7 +61,10 @@ public sealed class SweepWorker : IAsyncDisposable
         var address = options.Address is { } given ? IPAddress.Parse(given) : DefaultAddress();
         var version = Environment.GetEnvironmentVariable(TestVersionHook) is { Length: > 0 } claimed ? claimed : CandidateSpec.CurrentToolVersion;
         // The schema, and a clear error when the database is unreachable, before Orleans tries it.
-        var slots = new WorkerSlots(options.Slots, version, ClusterResultsStore.Open(connection));
+        var slots = new WorkerSlots(options.Slots, version, ClusterResultsStore.Open(connection))
+        {
+            FailEveryCall = Environment.GetEnvironmentVariable(TestFailHook) == "1",
+        };
         var host = new HostBuilder()
             .UseOrleans(silo => silo
                 .UseAdoNetClustering(o =>

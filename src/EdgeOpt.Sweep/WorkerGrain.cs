@@ -28,6 +28,8 @@ public sealed class WorkerGrain : Grain, IWorkerGrain
             throw new InvalidOperationException(
                 $"worker {this.GetPrimaryKeyString()} on {Environment.MachineName} runs EdgeOpt {slots.ToolVersion}, the coordinator {toolVersion}: " +
                 "it refuses work it would evaluate differently; run the same EdgeOpt build on every machine");
+        if (slots.FailEveryCall)
+            throw new InvalidOperationException($"worker {this.GetPrimaryKeyString()} fails every candidate ({SweepWorker.TestFailHook}=1)");
         var worker = $"{Environment.MachineName} {this.GetPrimaryKeyString()}";
         return slots.RunAsync(() =>
         {

@@ -17,6 +17,9 @@ internal sealed class WorkerSlots(int count, string toolVersion, ClusterResultsS
     /// <summary>The EdgeOpt version this worker evaluates with (its informational version, unless a test overrides it).</summary>
     public string ToolVersion { get; } = toolVersion;
 
+    /// <summary>Set by <see cref="SweepWorker.TestFailHook"/> only: every evaluation call fails.</summary>
+    public bool FailEveryCall { get; init; }
+
     /// <summary>Runs <paramref name="work"/> in a slot, waiting for one first.</summary>
     public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellation)
     {

@@ -95,13 +95,31 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
         Assert.All(rows, r => Assert.Equal("evaluated", r.Status));
     }
 
-    private string WriteDemoSweep(int latencyRuns)
+    [Fact]
+    public void A_candidate_whose_evaluation_fails_twice_is_stored_as_failed_with_its_error()
+    {
+        var database = postgres.CreateDatabase();
+        var sweep = WriteDemoSweep(latencyRuns: 2, devices: "\"pixel-7\"", precisions: "\"fp32\"");
+        StartProcessWorker(database, slots: 1, version: null, environment: [$"{SweepWorker.TestFailHook}=1"], out _);
+        WaitForMembers(database, 1);
+
+        var (code, _, stderr) = CliHarness.Run("sweep", sweep, "-o", _dir.File("results"), "--cluster", database, "--json");
+
+        Assert.True(code is ExitCodes.Ok or ExitCodes.ConstraintsNotMet, $"exit {code}: {stderr}");
+        Assert.Contains("attempt 1 failed", stderr, StringComparison.Ordinal);
+        Assert.Contains("failed 2 times on the cluster's workers", stderr, StringComparison.Ordinal);
+        var row = Assert.Single(Rows(database));
+        Assert.Equal("failed", row.Status);
+        Assert.Equal("coordinator", row.Worker);
+    }
+
+    private string WriteDemoSweep(int latencyRuns, string devices = "\"pixel-7\", \"raspberry-pi-4\"", string precisions = "\"fp32\", \"int8-dynamic\"")
     {
         var demo = DemoAssets.WriteTo(_dir.File("demo")).Model;
         var path = _dir.File("sweep.json");
         File.WriteAllText(path, $$"""
-            {"models": ["{{Path.GetRelativePath(_dir.Path, demo)}}"], "devices": ["pixel-7", "raspberry-pi-4"],
-             "precisions": ["fp32", "int8-dynamic"], "latencyRuns": {{latencyRuns}}}
+            {"models": ["{{Path.GetRelativePath(_dir.Path, demo)}}"], "devices": [{{devices}}],
+             "precisions": [{{precisions}}], "latencyRuns": {{latencyRuns}}}
             """);
         return path;
     }
@@ -113,13 +131,15 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
         return $"127.0.0.1:{port}@";
     }
 
-    private CliProcess StartProcessWorker(string database, int slots, string? version) => StartProcessWorker(database, slots, version, out _);
+    private CliProcess StartProcessWorker(string database, int slots, string? version) => StartProcessWorker(database, slots, version, [], out _);
 
-    private CliProcess StartProcessWorker(string database, int slots, string? version, out int port)
+    private CliProcess StartProcessWorker(string database, int slots, string? version, out int port) => StartProcessWorker(database, slots, version, [], out port);
+
+    private CliProcess StartProcessWorker(string database, int slots, string? version, string[] environment, out int port)
     {
         port = FreePort();
         var gateway = FreePort();
-        var environment = version is null ? [] : new[] { $"{SweepWorker.TestVersionHook}={version}" };
+        if (version is not null) environment = [.. environment, $"{SweepWorker.TestVersionHook}={version}"];
         var process = CliProcess.StartWithEnvironment(environment, "worker", "--cluster", database, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--address", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", gateway.ToString(System.Globalization.CultureInfo.InvariantCulture));
