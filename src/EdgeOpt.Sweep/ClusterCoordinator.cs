@@ -40,6 +40,7 @@ internal sealed class ClusterCoordinator
     private readonly ClusterResultsStore _cluster;
     private readonly ResultsStore _local;
     private readonly string _sweepId;
+    private readonly Uri? _modelsUrl;
     private readonly IProgress<SweepProgress>? _progress;
     private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>();
     private readonly Dictionary<string, Worker> _workers = new(StringComparer.Ordinal);
@@ -51,8 +52,10 @@ internal sealed class ClusterCoordinator
     private int _done;
     private int _failed;
 
-    private ClusterCoordinator(List<CandidateSpec> pending, ClusterResultsStore cluster, ResultsStore local, string sweepId, IProgress<SweepProgress>? progress)
+    private ClusterCoordinator(List<CandidateSpec> pending, ClusterResultsStore cluster, ResultsStore local, string sweepId, Uri? modelsUrl,
+        IProgress<SweepProgress>? progress)
     {
+        _modelsUrl = modelsUrl;
         _jobs = [.. pending.Select(s => new Job(s))];
         _cluster = cluster;
         _local = local;
@@ -63,9 +66,9 @@ internal sealed class ClusterCoordinator
     /// <summary>Evaluates <paramref name="pending"/> on the cluster's workers; each result lands in both stores.</summary>
     /// <exception cref="UsageException">No usable worker joined within <see cref="WorkerWait"/>, or the database failed.</exception>
     public static async Task EvaluateAsync(List<CandidateSpec> pending, string connection, ClusterResultsStore cluster, ResultsStore local, string sweepId,
-        IProgress<SweepProgress>? progress, CancellationToken cancellation)
+        Uri? modelsUrl, IProgress<SweepProgress>? progress, CancellationToken cancellation)
     {
-        var coordinator = new ClusterCoordinator(pending, cluster, local, sweepId, progress);
+        var coordinator = new ClusterCoordinator(pending, cluster, local, sweepId, modelsUrl, progress);
         await coordinator.WaitForMembersAsync(cancellation).ConfigureAwait(false);
         using var host = new HostBuilder()
             .UseOrleansClient(client => client
@@ -208,7 +211,7 @@ internal sealed class ClusterCoordinator
                 try
                 {
                     RequestContext.Set(IPlacementDirector.PlacementHintKey, worker.Address);
-                    json = await grain.Evaluate(job.Spec.ToJson(), CandidateSpec.CurrentToolVersion, _sweepId, call.Token).ConfigureAwait(false);
+                    json = await grain.Evaluate(job.Spec.ToJson(), CandidateSpec.CurrentToolVersion, _sweepId, ModelUrl(job.Spec), call.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (!cancellation.IsCancellationRequested)
                 {
@@ -313,6 +316,12 @@ internal sealed class ClusterCoordinator
     {
         _progress?.Report(new SweepProgress(0, _jobs.Count, message));
     }
+
+    /// <summary>Where workers fetch a model: its file name under the sweep's models URL; null when none is given (they read the path).</summary>
+    internal static string? ModelUrl(Uri? modelsUrl, string modelPath) =>
+        modelsUrl is null ? null : new Uri(modelsUrl, Uri.EscapeDataString(Path.GetFileName(modelPath))).AbsoluteUri;
+
+    private string? ModelUrl(CandidateSpec spec) => ModelUrl(_modelsUrl, spec.ModelPath);
 
     private static string OneLine(Exception e) => e.Message.Split('\n')[0].Trim();
 

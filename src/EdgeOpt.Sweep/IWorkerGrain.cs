@@ -17,7 +17,9 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// JSON out) in one of the worker's slots, and stores the result in the cluster's results table under
     /// <paramref name="sweepId"/> (first write wins) before returning it, so a result outlives a lost reply. Refused, with
     /// an exception saying both versions, when <paramref name="toolVersion"/> (the coordinator's EdgeOpt) is not the
-    /// worker's: it would evaluate differently.
+    /// worker's: it would evaluate differently. With <paramref name="modelUrl"/>, the model is fetched from there (once per
+    /// content hash, verified) instead of read at the spec's path; a model that cannot be fetched fails that candidate
+    /// (the reason names the URL and the hash), not the call.
     /// </summary>
-    Task<string> Evaluate(string specJson, string toolVersion, string sweepId, CancellationToken cancellation = default);
+    Task<string> Evaluate(string specJson, string toolVersion, string sweepId, string? modelUrl, CancellationToken cancellation = default);
 }

@@ -61,14 +61,23 @@ public static class SweepRunner
     /// The folder is not a sweep folder and not empty, the database cannot be reached (host and the driver's reason; within
     /// the connection timeout, 5 s unless given), or no usable worker joined within <see cref="ClusterCoordinator.WorkerWait"/>.
     /// </exception>
-    public static async Task<SweepOutcome> RunOnClusterAsync(SweepSpec spec, string outputFolder, string cluster, IProgress<SweepProgress>? progress = null,
-        CancellationToken cancellation = default)
+    /// <remarks>
+    /// <paramref name="modelsUrl"/>: where workers fetch the models instead of reading the sweep's paths — each model by its
+    /// file name under that URL (which should end in <c>/</c>), verified against its SHA-256 and cached per hash; a model
+    /// that cannot be fetched fails its candidates with the URL and hash, and the others go on.
+    /// </remarks>
+    public static async Task<SweepOutcome> RunOnClusterAsync(SweepSpec spec, string outputFolder, string cluster, Uri? modelsUrl = null,
+        IProgress<SweepProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrEmpty(outputFolder);
         ArgumentNullException.ThrowIfNull(cluster);
         var folder = Path.GetFullPath(outputFolder);
         CheckFolder(outputFolder, folder);
+        if (modelsUrl is not null && (!modelsUrl.IsAbsoluteUri || modelsUrl.Scheme is not ("http" or "https")))
+            throw new UsageException($"--models-url {modelsUrl}: expected an absolute http:// or https:// URL");
+        if (modelsUrl is not null && spec.Models.Select(Path.GetFileName).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new UsageException($"--models-url: two models are named {clash.Key}; workers fetch each model by its file name under the URL, so names must differ");
         var connection = ClusterDatabase.Normalize(cluster);
         progress?.Report(new SweepProgress(0, 0, $"connecting to the cluster database {ClusterDatabase.Describe(connection)}"));
         using var results = ClusterResultsStore.Open(connection);
@@ -99,7 +108,7 @@ public static class SweepRunner
         progress?.Report(new SweepProgress(0, pending.Count,
             $"{specs.Count} candidates: {cached} in the cluster's results table, {pending.Count} to evaluate on the cluster's workers"));
         if (pending.Count > 0)
-            await ClusterCoordinator.EvaluateAsync(pending, connection, results, store, SweepId(manifest), progress, cancellation).ConfigureAwait(false);
+            await ClusterCoordinator.EvaluateAsync(pending, connection, results, store, SweepId(manifest), modelsUrl, progress, cancellation).ConfigureAwait(false);
 
         var report = SweepSelection.Build(manifest, store.TryGet);
         var files = SweepReportFiles.Write(report, folder);

@@ -21,7 +21,7 @@ public sealed class WorkerGrain : Grain, IWorkerGrain
     }
 
     /// <inheritdoc />
-    public Task<string> Evaluate(string specJson, string toolVersion, string sweepId, CancellationToken cancellation = default)
+    public Task<string> Evaluate(string specJson, string toolVersion, string sweepId, string? modelUrl, CancellationToken cancellation = default)
     {
         var slots = Slots();
         if (!string.Equals(toolVersion, slots.ToolVersion, StringComparison.Ordinal))
@@ -34,10 +34,32 @@ public sealed class WorkerGrain : Grain, IWorkerGrain
         return slots.RunAsync(() =>
         {
             var started = DateTimeOffset.UtcNow;
-            var result = CandidateEvaluation.Evaluate(CandidateSpec.Parse(specJson, "candidate spec from the coordinator"), null, cancellation);
+            var spec = CandidateSpec.Parse(specJson, "candidate spec from the coordinator");
+            var result = Evaluate(spec, modelUrl, cancellation);
             slots.Results.Put(result, sweepId, worker, started, DateTimeOffset.UtcNow);
             return result.ToJson();
         }, cancellation);
+    }
+
+    // The spec evaluated on the fetched copy when a URL is given; the result keeps the sweep's path (the key has no path).
+    private static CandidateResult Evaluate(CandidateSpec spec, string? modelUrl, CancellationToken cancellation)
+    {
+        if (modelUrl is null) return CandidateEvaluation.Evaluate(spec, null, cancellation);
+        string local;
+        try
+        {
+            local = ModelFetcher.FetchAsync(new Uri(modelUrl), spec.ModelSha256, cancellation).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException e)
+        {
+            return new CandidateResult
+            {
+                Spec = spec, Key = spec.ComputeKey(), Label = CandidateCommand.Label(spec), Status = CandidateStatus.Failed,
+                Command = CandidateCommand.For(spec), Reason = e.Message, Host = EdgeOpt.Runtime.HostDescription.Current.ToString(),
+            };
+        }
+        var result = CandidateEvaluation.Evaluate(spec with { ModelPath = local }, null, cancellation);
+        return result with { Spec = result.Spec with { ModelPath = spec.ModelPath } };
     }
 
     private WorkerSlots Slots()

@@ -113,9 +113,43 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
         Assert.Equal("coordinator", row.Worker);
     }
 
+    [Fact]
+    public async Task Workers_fetch_models_from_the_models_url_verified_and_cached_and_a_model_not_there_fails_only_its_candidates()
+    {
+        var database = postgres.CreateDatabase();
+        var cache = _dir.File("worker-cache");
+        StartProcessWorker(database, slots: 1, version: null, environment: [$"XDG_CACHE_HOME={cache}"], out _);
+        WaitForMembers(database, 1);
+        var missingSweep = WriteDemoSweep(latencyRuns: 2, devices: "\"pixel-7\"", precisions: "\"fp32\"");
+        var demo = Path.Combine(_dir.Path, "demo");
+        var sha = ContentHash.OfFile(Directory.GetFiles(demo, "*.onnx").Single());
+        await using var server = new EdgeOpt.Web.Serving.BundleServer();
+        var url = await server.StartAsync(demo);
+
+        // Served from a folder without the model: its candidate fails with the URL and the hash.
+        var missing = CliHarness.Run("sweep", missingSweep, "-o", _dir.File("missing"), "--cluster", database, "--models-url", new Uri(url, "elsewhere/").AbsoluteUri);
+        Assert.True(missing.Code is ExitCodes.Ok or ExitCodes.ConstraintsNotMet, $"exit {missing.Code}: {missing.Err}");
+        var failed = Assert.Single(Rows(database));
+        Assert.Equal("failed", failed.Status);
+        var reason = Reason(database, failed.Key);
+        Assert.Contains(new Uri(url, "elsewhere/fashion-cnn.onnx").AbsoluteUri, reason, StringComparison.Ordinal);
+        Assert.Contains(sha, reason, StringComparison.Ordinal);
+
+        var sweep = WriteDemoSweep(latencyRuns: 3, devices: "\"pixel-7\"", precisions: "\"fp32\", \"fp16\"");
+        var (code, _, stderr) = CliHarness.Run("sweep", sweep, "-o", _dir.File("results"), "--cluster", database, "--models-url", url.AbsoluteUri);
+
+        Assert.True(code == ExitCodes.Ok, $"exit {code}: {stderr}");
+        Assert.Contains("2 evaluated, 0 from the results store", stderr, StringComparison.Ordinal);
+        var rows = Rows(database).Where(r => r.Key != failed.Key).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal("evaluated", r.Status));
+        Assert.True(File.Exists(Path.Combine(cache, "edgeopt", "sweep-models", sha + ".onnx")), "the worker's cache has no copy of the model");
+        Assert.Equal("fashion-cnn.onnx", Query<string>(database, $"SELECT DISTINCT model FROM edgeopt_sweep_results WHERE key <> '{failed.Key}';"));
+    }
+
     private string WriteDemoSweep(int latencyRuns, string devices = "\"pixel-7\", \"raspberry-pi-4\"", string precisions = "\"fp32\", \"int8-dynamic\"")
     {
-        var demo = DemoAssets.WriteTo(_dir.File("demo")).Model;
+        var demo = Directory.Exists(_dir.File("demo")) ? Directory.GetFiles(_dir.File("demo"), "*.onnx").Single() : DemoAssets.WriteTo(_dir.File("demo")).Model;
         var path = _dir.File("sweep.json");
         File.WriteAllText(path, $$"""
             {"models": ["{{Path.GetRelativePath(_dir.Path, demo)}}"], "devices": [{{devices}}],
@@ -158,6 +192,17 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
             if (clock.Elapsed > TimeSpan.FromMinutes(3)) Assert.Fail($"{count} workers did not join in 3 minutes");
             Thread.Sleep(200);
         }
+    }
+
+    private static string Reason(string database, string key) =>
+        Query<string>(database, $"SELECT result_json->>'reason' FROM edgeopt_sweep_results WHERE key = '{key}';");
+
+    private static T Query<T>(string database, string sql)
+    {
+        using var connection = new NpgsqlConnection(database);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return (T)command.ExecuteScalar()!;
     }
 
     private static int CountRows(string database) => Query(database, "SELECT COUNT(*) FROM edgeopt_sweep_results;");
