@@ -45,6 +45,8 @@ internal sealed class ClusterCoordinator
     private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>();
     private readonly Dictionary<string, Worker> _workers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _describing = new(StringComparer.Ordinal);
     private readonly List<Job> _jobs;
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -85,7 +87,16 @@ internal sealed class ClusterCoordinator
                 .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = SweepSilo.ResponseTimeout)
                 .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5)))
             .Build();
-        await host.StartAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The workers the membership table lists cannot be reached on their gateway ports (a firewall, a wrong --address).
+            throw new UsageException($"cannot connect to the workers of the cluster at {cluster.Location} (their gateway ports, --address): " +
+                e.Message.Split('\n')[0].Trim(), e);
+        }
         try
         {
             await coordinator.RunAsync(host.Services.GetRequiredService<IClusterClient>(), cancellation).ConfigureAwait(false);
@@ -116,6 +127,8 @@ internal sealed class ClusterCoordinator
         foreach (var job in _jobs) _queue.Writer.TryWrite(job);
         var lanes = new List<Task>();
         var idle = Stopwatch.StartNew();
+        // Cancelled when the sweep ends, however it ends: describes still waiting and idle slots stop at once.
+        using var over = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         try
         {
             while (!_finished.Task.IsCompleted)
@@ -133,13 +146,35 @@ internal sealed class ClusterCoordinator
                 }
                 foreach (var (name, silo) in active)
                 {
-                    bool known;
-                    lock (_gate) known = _workers.ContainsKey(name) || _refused.Contains(name);
-                    if (!known && await DescribeAsync(client, name, silo, cancellation).ConfigureAwait(false) is { } worker)
+                    // Asked in the background: a silo listed as active but dead (killed with no other silo to declare it)
+                    // takes the describe timeout to answer, and must not hold up the poll.
+                    lock (_gate)
                     {
-                        lock (_gate) _workers[name] = worker;
-                        for (var i = 0; i < worker.Info.Slots; i++) lanes.Add(Task.Run(() => LaneAsync(client, worker, cancellation), CancellationToken.None));
+                        if (_workers.ContainsKey(name) || _refused.Contains(name) || !_describing.Add(name)) continue;
                     }
+                    lanes.Add(Task.Run(async () =>
+                    {
+                        try
+                        {
+                            if (await DescribeAsync(client, name, silo, over.Token).ConfigureAwait(false) is not { } worker) return;
+                            var started = new List<Task>();
+                            lock (_gate)
+                            {
+                                if (over.IsCancellationRequested) return;
+                                _workers[name] = worker;
+                                for (var i = 0; i < worker.Info.Slots; i++) started.Add(Task.Run(() => LaneAsync(client, worker, over.Token), CancellationToken.None));
+                            }
+                            await Task.WhenAll(started).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (over.IsCancellationRequested)
+                        {
+                            // The sweep is over.
+                        }
+                        finally
+                        {
+                            lock (_gate) _describing.Remove(name);
+                        }
+                    }, CancellationToken.None));
                 }
                 CompleteStoredInFlight();
                 bool any;
@@ -153,11 +188,15 @@ internal sealed class ClusterCoordinator
         }
         finally
         {
-            List<Worker> all;
-            lock (_gate) all = [.. _workers.Values];
-            foreach (var worker in all) await worker.Stop.CancelAsync().ConfigureAwait(false);
             _queue.Writer.TryComplete();
-            await Task.WhenAll(lanes).ConfigureAwait(false);
+            List<Worker> all;
+            lock (_gate)
+            {
+                over.Cancel(); // under the lock: no worker is added after this
+                all = [.. _workers.Values];
+            }
+            // What a slot or describe threw at shutdown is no news: the sweep ended for its own reason (finished, failed, interrupted).
+            await Task.WhenAll(lanes).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
             foreach (var worker in all) worker.Stop.Dispose();
         }
         cancellation.ThrowIfCancellationRequested();
@@ -187,7 +226,10 @@ internal sealed class ClusterCoordinator
             Report($"worker {info.Host} ({info.Silo}) runs EdgeOpt {info.ToolVersion}, this sweep {CandidateSpec.CurrentToolVersion}: it refuses work it would evaluate differently; not used");
             return null;
         }
-        Report($"worker {info.Host} ({info.Silo}) joined with {info.Slots} slot{(info.Slots == 1 ? "" : "s")}");
+        bool first;
+        lock (_gate) first = _announced.Add(name);
+        // Said once: a worker whose call failed is described again at the next poll, and that is no news.
+        if (first) Report($"worker {info.Host} ({info.Silo}) joined with {info.Slots} slot{(info.Slots == 1 ? "" : "s")}");
         return new Worker(info, silo, CancellationTokenSource.CreateLinkedTokenSource(cancellation));
     }
 
