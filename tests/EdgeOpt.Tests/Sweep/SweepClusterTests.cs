@@ -35,7 +35,8 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
         var sweep = WriteDemoSweep(latencyRuns: 3);
         StartWorker(database, slots: 1);
         StartWorker(database, slots: 2);
-        var old = StartWorker(database, slots: 1, version: "0.0.1-older");
+        var oldProcess = StartProcessWorker(database, slots: 1, version: "0.0.1-older", out var oldPort);
+        var old = $"127.0.0.1:{oldPort}@";
         WaitForMembers(database, 3);
 
         var output = _dir.File("results");
@@ -70,6 +71,13 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
         Assert.Equal(4, Rows(database).Count);
         var rendered = CliHarness.Run("sweep", "report", _dir.File("again"), "--json");
         Assert.Equal(first.Out, rendered.Out);
+
+        // SIGTERM: the worker leaves the cluster gracefully (membership no longer lists it as active) and exits 0.
+        oldProcess.Signal(CliProcess.SigTerm);
+        var (code, _, err) = oldProcess.WaitForExit();
+        Assert.True(code == ExitCodes.Ok, $"exit {code}: {err}");
+        Assert.Contains("worker: leaving the cluster", err, StringComparison.Ordinal);
+        Assert.Equal(2, Query(database, "SELECT COUNT(*) FROM OrleansMembershipTable WHERE Status = 3;"));
     }
 
     [Fact]
