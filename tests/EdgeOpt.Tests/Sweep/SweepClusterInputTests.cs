@@ -65,6 +65,18 @@ public sealed class SweepClusterInputTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Host=db.example;Username=edgeopt", 5)]
+    [InlineData("Host=db.example;Username=edgeopt;Timeout=30", 30)]
+    [InlineData("host=db.example;username=edgeopt;timeout=2", 2)]
+    public void The_connection_timeout_is_5_seconds_unless_given(string connection, int seconds)
+    {
+        var normalized = new Npgsql.NpgsqlConnectionStringBuilder(EdgeOpt.Sweep.ClusterDatabase.Normalize(connection));
+        Assert.Equal(seconds, normalized.Timeout);
+        Assert.Equal("db.example", normalized.Host);
+        Assert.Equal("db.example:5432", EdgeOpt.Sweep.ClusterDatabase.Describe(normalized.ConnectionString));
+    }
+
+    [Theory]
     [InlineData("worker")]
     [InlineData("sweep")]
     public void Help_lists_the_cluster_option(string command)
