@@ -17,7 +17,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # qemu-user-static: runs the linux-arm64 / raspberry-pi packages' runner under user-mode emulation (qemu-aarch64-static),
 #   so the arm64 build is run here and checked against ONNX Runtime on this machine
 # afl++: the coverage-guided fuzzer behind fuzz/run.sh, whose 30 s-per-harness smoke test runs last (below)
-packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium espeak-ng qemu-user-static afl++)
+# postgresql: the sweep cluster tests (tests/EdgeOpt.Tests/Sweep/PostgresCluster) initdb a throwaway server in a temp
+#   folder on a free loopback port, run as nobody, for Orleans' membership and the edgeopt_sweep_results table
+packages=(libonnx-testdata dataset-fashion-mnist locales python3-onnx python3-skimage chromium espeak-ng qemu-user-static afl++ postgresql)
 # nodejs, npm: the build runs `npm ci` for onnxruntime-web (the web bundle); only when npm is not already on PATH
 command -v npm >/dev/null || packages+=(nodejs npm)
 # libc6, libstdc++6, libgcc-s1 for arm64: the C and C++ runtime the emulated runner (.NET's and ONNX Runtime's native

@@ -43,6 +43,7 @@ public static class CliApp
         MatrixCommand.Create(),
         DeployCommand.Create(),
         SweepCommand.Create(),
+        WorkerCommand.Create(),
         PackageCommand.Create(),
         ProgressiveCommand.Create(),
         WebCommand.Create(),

@@ -98,6 +98,12 @@ internal static class OptionFlags
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.RequestLatencySeconds))] = "--latency-ms",
         [Of<LoadPlanOptions>(nameof(LoadPlanOptions.MaxMemoryBytes))] = "--max-memory",
 
+        [Of<EdgeOpt.Sweep.WorkerOptions>(nameof(EdgeOpt.Sweep.WorkerOptions.Cluster))] = "--cluster",
+        [Of<EdgeOpt.Sweep.WorkerOptions>(nameof(EdgeOpt.Sweep.WorkerOptions.Slots))] = "--slots",
+        [Of<EdgeOpt.Sweep.WorkerOptions>(nameof(EdgeOpt.Sweep.WorkerOptions.Address))] = "--address",
+        [Of<EdgeOpt.Sweep.WorkerOptions>(nameof(EdgeOpt.Sweep.WorkerOptions.Port))] = "--port",
+        [Of<EdgeOpt.Sweep.WorkerOptions>(nameof(EdgeOpt.Sweep.WorkerOptions.GatewayPort))] = "--gateway-port",
+
         [Of<EstimateOptions>(nameof(EstimateOptions.Batch))] = "--batch",
         [Of<EstimateOptions>(nameof(EstimateOptions.Threads))] = "--threads",
 

@@ -50,6 +50,76 @@ public static class SweepRunner
         return new SweepOutcome(report, pending.Count, cached, files);
     }
 
+    /// <summary>
+    /// As <see cref="RunAsync"/>, evaluated on a cluster instead of an in-process silo: <paramref name="cluster"/> is the
+    /// PostgreSQL connection string of the cluster's database (Orleans membership and the <c>edgeopt_sweep_results</c>
+    /// table, created when missing), whose <c>edgeopt worker</c>s evaluate the candidates. A candidate whose key the
+    /// table holds is not evaluated again; every result used is also copied into the folder's <c>results.db</c>, so
+    /// <c>edgeopt sweep report</c> renders the folder without the database.
+    /// </summary>
+    /// <exception cref="UsageException">
+    /// The folder is not a sweep folder and not empty, the database cannot be reached (host and the driver's reason; within
+    /// the connection timeout, 5 s unless given), or no usable worker joined within <see cref="ClusterCoordinator.WorkerWait"/>.
+    /// </exception>
+    /// <remarks>
+    /// <paramref name="modelsUrl"/>: where workers fetch the models instead of reading the sweep's paths — each model by its
+    /// file name under that URL (which should end in <c>/</c>), verified against its SHA-256 and cached per hash; a model
+    /// that cannot be fetched fails its candidates with the URL and hash, and the others go on.
+    /// </remarks>
+    public static async Task<SweepOutcome> RunOnClusterAsync(SweepSpec spec, string outputFolder, string cluster, Uri? modelsUrl = null,
+        IProgress<SweepProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrEmpty(outputFolder);
+        ArgumentNullException.ThrowIfNull(cluster);
+        var folder = Path.GetFullPath(outputFolder);
+        CheckFolder(outputFolder, folder);
+        if (modelsUrl is not null && (!modelsUrl.IsAbsoluteUri || modelsUrl.Scheme is not ("http" or "https")))
+            throw new UsageException($"--models-url {modelsUrl}: expected an absolute http:// or https:// URL");
+        if (modelsUrl is not null && spec.Models.Select(Path.GetFileName).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new UsageException($"--models-url: two models are named {clash.Key}; workers fetch each model by its file name under the URL, so names must differ");
+        var connection = ClusterDatabase.Normalize(cluster);
+        progress?.Report(new SweepProgress(0, 0, $"connecting to the cluster database {ClusterDatabase.Describe(connection)}"));
+        using var results = ClusterResultsStore.Open(connection);
+
+        progress?.Report(new SweepProgress(0, 0, "hashing models and devices"));
+        var specs = Expand(spec);
+        var manifest = new SweepManifest
+        {
+            Constraints = spec.Constraints,
+            Candidates = [.. specs.Select(s => new SweepCandidate(s.ModelPath, s.ModelSha256, s.Device, s.Precision, s.ComputeKey()))],
+        };
+        Directory.CreateDirectory(folder);
+        using var store = ResultsStore.Open(Path.Combine(folder, SweepManifest.StoreName));
+        AtomicFile.WriteAllText(Path.Combine(folder, SweepManifest.FileName), manifest.ToJson() + "\n");
+
+        var stored = results.StoredKeys([.. specs.Select(s => s.ComputeKey())]);
+        var pending = new List<CandidateSpec>();
+        foreach (var candidate in specs)
+        {
+            var key = candidate.ComputeKey();
+            if (stored.Contains(key) && results.TryGet(key) is { } result)
+            {
+                if (store.TryGet(key) is null) store.Put(result);
+            }
+            else pending.Add(candidate);
+        }
+        var cached = specs.Count - pending.Count;
+        progress?.Report(new SweepProgress(0, pending.Count,
+            $"{specs.Count} candidates: {cached} in the cluster's results table, {pending.Count} to evaluate on the cluster's workers"));
+        if (pending.Count > 0)
+            await ClusterCoordinator.EvaluateAsync(pending, connection, results, store, SweepId(manifest), modelsUrl, progress, cancellation).ConfigureAwait(false);
+
+        var report = SweepSelection.Build(manifest, store.TryGet);
+        var files = SweepReportFiles.Write(report, folder);
+        return new SweepOutcome(report, pending.Count, cached, files);
+    }
+
+    /// <summary>A sweep's id in the cluster's results table: the first 16 hex digits of SHA-256 over its candidates' keys.</summary>
+    internal static string SweepId(SweepManifest manifest) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(string.Join("\n", manifest.Candidates.Select(c => c.Key)))))[..16];
+
     /// <summary>The report of a sweep folder from its manifest and store alone (what <c>edgeopt sweep report</c> renders).</summary>
     /// <exception cref="UsageException">Not a sweep folder.</exception>
     public static SweepOutcome Report(string folder)

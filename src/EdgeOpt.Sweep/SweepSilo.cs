@@ -15,7 +15,7 @@ namespace EdgeOpt.Sweep;
 internal sealed class SweepSilo : IAsyncDisposable
 {
     // Longer than any one candidate may take: Orleans' default of 30 s would fail a large model's evaluation.
-    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromHours(6);
+    internal static readonly TimeSpan ResponseTimeout = TimeSpan.FromHours(6);
 
     private readonly IHost _host;
 
