@@ -77,6 +77,8 @@ public sealed class SweepWorker : IAsyncDisposable
                     o.ClusterId = ClusterDatabase.ClusterId;
                     o.ServiceId = ClusterDatabase.ClusterId;
                 })
+                // Slots and version in the membership table, for `edgeopt sweep status`.
+                .Configure<SiloOptions>(o => o.SiloName = WorkerSiloName.Format(version, options.Slots))
                 .ConfigureEndpoints(address, options.Port, options.GatewayPort, listenOnAnyHostAddress: true)
                 .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SweepSilo.ResponseTimeout)
                 .ConfigureServices(services => services.AddSingleton(slots)))
