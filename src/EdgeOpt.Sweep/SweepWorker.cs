@@ -33,6 +33,13 @@ public sealed class SweepWorker : IAsyncDisposable
     /// </summary>
     public const string TestFailHook = "EDGEOPT_TEST_WORKER_FAIL";
 
+    /// <summary>
+    /// Measurement hook, inert unless set to a number of milliseconds: the worker sleeps that long in a slot instead of
+    /// evaluating, and stores a failed result whose reason says so (never mistaken for a measurement), so
+    /// scripts/sweep/scaling.sh can time the cluster's coordination overhead per candidate.
+    /// </summary>
+    public const string TestSleepHook = "EDGEOPT_TEST_WORKER_SLEEP_MS";
+
     private readonly IHost _host;
     private readonly WorkerSlots _slots;
 
@@ -64,6 +71,8 @@ public sealed class SweepWorker : IAsyncDisposable
         var slots = new WorkerSlots(options.Slots, version, ClusterResultsStore.Open(connection))
         {
             FailEveryCall = Environment.GetEnvironmentVariable(TestFailHook) == "1",
+            SleepInsteadMs = int.TryParse(Environment.GetEnvironmentVariable(TestSleepHook), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var sleep) ? sleep : null,
         };
         var host = new HostBuilder()
             .UseOrleans(silo => silo
