@@ -104,6 +104,36 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
     }
 
     [Fact]
+    public void A_coordinator_killed_mid_sweep_and_run_again_completes_the_sweep_with_every_key_once()
+    {
+        var database = postgres.CreateDatabase();
+        var sweep = WriteDemoSweep(latencyRuns: 3000);
+        StartWorker(database, slots: 1);
+        WaitForMembers(database, 1);
+        var output = _dir.File("results");
+
+        using (var killed = CliProcess.Start("sweep", sweep, "-o", output, "--cluster", database, "--json"))
+        {
+            Assert.True(killed.WaitUntil(() => CountRows(database) >= 1), "no result was stored before the coordinator was killed");
+            killed.Signal(CliProcess.SigKill);
+            killed.WaitForExit();
+        }
+        var (code, _, stderr) = CliHarness.Run("sweep", sweep, "-o", output, "--cluster", database, "--json");
+
+        Assert.True(code == ExitCodes.Ok, $"exit {code}: {stderr}");
+        var counts = System.Text.RegularExpressions.Regex.Match(stderr, @"(\d+) evaluated, (\d+) from the results store");
+        Assert.True(counts.Success, stderr);
+        Assert.Equal(4, int.Parse(counts.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + int.Parse(counts.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(int.Parse(counts.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1, stderr);
+        var rows = Rows(database);
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(4, rows.Select(r => r.Key).Distinct().Count());
+        Assert.All(rows, r => Assert.Equal("evaluated", r.Status));
+        using (var store = ResultsStore.Open(Path.Combine(output, "results.db")))
+            Assert.Equal(4, store.Count);
+    }
+
+    [Fact]
     public void A_candidate_whose_evaluation_fails_twice_is_stored_as_failed_with_its_error()
     {
         var database = postgres.CreateDatabase();
