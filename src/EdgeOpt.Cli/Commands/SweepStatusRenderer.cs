@@ -21,6 +21,7 @@ internal static class SweepStatusRenderer
                 .Title(Markup.Escape($"Workers ({status.Workers.Count(w => w.Status == "active")} active, {status.DeadSilos} dead; times UTC)"))
                 .AddColumns("Address", "Gateway", "Host", "Status", "Started", "Last alive", "EdgeOpt", "Slots");
             workers.Columns[0].NoWrap();
+            workers.Columns[4].NoWrap();
             workers.Columns[7].RightAligned();
             foreach (var w in status.Workers)
             {
@@ -29,9 +30,9 @@ internal static class SweepStatusRenderer
                     w.GatewayPort is { } gateway and > 0 ? gateway.ToString(CultureInfo.InvariantCulture) : "—",
                     Markup.Escape(w.Host),
                     w.Status == "active" ? "[green]active[/]" : Markup.Escape(w.Status),
-                    Markup.Escape(Time(w.Started)),
+                    Markup.Escape(Time(w.Started, now)),
                     Markup.Escape(Ago(now - w.LastAlive)),
-                    Markup.Escape(w.ToolVersion ?? "—"),
+                    Markup.Escape(w.ToolVersion is { } version ? ShortVersion(version) : "—"),
                     w.Slots?.ToString(CultureInfo.InvariantCulture) ?? "—");
             }
             console.Write(workers);
@@ -51,13 +52,19 @@ internal static class SweepStatusRenderer
                 s.Evaluated.ToString(CultureInfo.InvariantCulture),
                 s.Failed > 0 ? $"[red]{s.Failed.ToString(CultureInfo.InvariantCulture)}[/]" : "0",
                 s.Workers.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(Time(s.FirstStarted)),
-                Markup.Escape(Time(s.LastFinished)));
+                Markup.Escape(Time(s.FirstStarted, now)),
+                Markup.Escape(Time(s.LastFinished, now)));
         }
         console.Write(sweeps);
     }
 
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    // Today's times (UTC) as HH:mm:ss, older ones with their date: the tables fit 80 columns.
+    private static string Time(DateTimeOffset time, DateTimeOffset now) =>
+        time.UtcDateTime.ToString(time.UtcDateTime.Date == now.UtcDateTime.Date ? "HH:mm:ss" : "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    // An informational version's commit hash cut to 7 digits (0.1.0+960246e); --json has it whole.
+    private static string ShortVersion(string version) =>
+        version.IndexOf('+', StringComparison.Ordinal) is var plus and >= 0 && version.Length > plus + 8 ? version[..(plus + 8)] : version;
 
     private static string Ago(TimeSpan age) =>
         age < TimeSpan.FromSeconds(1) ? "now"
