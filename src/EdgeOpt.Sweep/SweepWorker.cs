@@ -33,6 +33,13 @@ public sealed class SweepWorker : IAsyncDisposable
     /// </summary>
     public const string TestFailHook = "EDGEOPT_TEST_WORKER_FAIL";
 
+    /// <summary>
+    /// Measurement hook, inert unless set to a number of milliseconds: the worker sleeps that long in a slot instead of
+    /// evaluating, and stores a failed result whose reason says so (never mistaken for a measurement), so
+    /// scripts/sweep/scaling.sh can time the cluster's coordination overhead per candidate.
+    /// </summary>
+    public const string TestSleepHook = "EDGEOPT_TEST_WORKER_SLEEP_MS";
+
     private readonly IHost _host;
     private readonly WorkerSlots _slots;
 
@@ -64,6 +71,8 @@ public sealed class SweepWorker : IAsyncDisposable
         var slots = new WorkerSlots(options.Slots, version, ClusterResultsStore.Open(connection))
         {
             FailEveryCall = Environment.GetEnvironmentVariable(TestFailHook) == "1",
+            SleepInsteadMs = int.TryParse(Environment.GetEnvironmentVariable(TestSleepHook), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var sleep) ? sleep : null,
         };
         var host = new HostBuilder()
             .UseOrleans(silo => silo
@@ -77,6 +86,8 @@ public sealed class SweepWorker : IAsyncDisposable
                     o.ClusterId = ClusterDatabase.ClusterId;
                     o.ServiceId = ClusterDatabase.ClusterId;
                 })
+                // Slots and version in the membership table, for `edgeopt sweep status`.
+                .Configure<SiloOptions>(o => o.SiloName = WorkerSiloName.Format(version, options.Slots))
                 .ConfigureEndpoints(address, options.Port, options.GatewayPort, listenOnAnyHostAddress: true)
                 .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SweepSilo.ResponseTimeout)
                 .ConfigureServices(services => services.AddSingleton(slots)))

@@ -35,10 +35,23 @@ public sealed class WorkerGrain : Grain, IWorkerGrain
         {
             var started = DateTimeOffset.UtcNow;
             var spec = CandidateSpec.Parse(specJson, "candidate spec from the coordinator");
-            var result = Evaluate(spec, modelUrl, cancellation);
+            var result = slots.SleepInsteadMs is { } sleep ? Sleep(spec, sleep, cancellation) : Evaluate(spec, modelUrl, cancellation);
             slots.Results.Put(result, sweepId, worker, started, DateTimeOffset.UtcNow);
             return result.ToJson();
         }, cancellation);
+    }
+
+    // SweepWorker.TestSleepHook: a fixed time in the slot and a result marked as not measured, for the scaling script.
+    private static CandidateResult Sleep(CandidateSpec spec, int milliseconds, CancellationToken cancellation)
+    {
+        cancellation.WaitHandle.WaitOne(milliseconds);
+        cancellation.ThrowIfCancellationRequested();
+        return new CandidateResult
+        {
+            Spec = spec, Key = spec.ComputeKey(), Label = CandidateCommand.Label(spec), Status = CandidateStatus.Failed,
+            Command = CandidateCommand.For(spec), Reason = $"not evaluated: {SweepWorker.TestSleepHook}={milliseconds} (slept instead)",
+            Host = EdgeOpt.Runtime.HostDescription.Current.ToString(), EvaluationSeconds = milliseconds / 1000.0,
+        };
     }
 
     // The spec evaluated on the fetched copy when a URL is given; the result keeps the sweep's path (the key has no path).

@@ -20,6 +20,9 @@ internal sealed class WorkerSlots(int count, string toolVersion, ClusterResultsS
     /// <summary>Set by <see cref="SweepWorker.TestFailHook"/> only: every evaluation call fails.</summary>
     public bool FailEveryCall { get; init; }
 
+    /// <summary>Set by <see cref="SweepWorker.TestSleepHook"/> only: sleep this many milliseconds instead of evaluating.</summary>
+    public int? SleepInsteadMs { get; init; }
+
     /// <summary>Runs <paramref name="work"/> in a slot, waiting for one first.</summary>
     public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellation)
     {

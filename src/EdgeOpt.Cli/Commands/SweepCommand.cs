@@ -7,7 +7,8 @@ namespace EdgeOpt.Cli.Commands;
 /// <c>edgeopt sweep SWEEP.json -o OUT/</c>: evaluates every model × device × precision of a sweep file on Orleans
 /// (<see cref="SweepRunner"/>, an in-process silo, or with <c>--cluster</c> the <c>edgeopt worker</c>s of a PostgreSQL-backed
 /// cluster), skipping what OUT/results.db (or the cluster's results table) already holds, and prints the chosen
-/// variant per model and device; <c>edgeopt sweep report OUT/</c> renders a sweep folder again. Exit 2 for a bad
+/// variant per model and device; <c>edgeopt sweep report OUT/</c> renders a sweep folder again; <c>edgeopt sweep status
+/// --cluster CONNECTION</c> shows a cluster's workers and stored results (<see cref="ClusterStatus"/>). Exit 2 for a bad
 /// sweep file (every problem listed, nothing written), 3 when some model and device has no variant meeting the constraints.
 /// </summary>
 internal static class SweepCommand
@@ -44,7 +45,7 @@ internal static class SweepCommand
             "(a rerun evaluates only what is missing), and report per model the chosen variant per device and the Pareto fronts. " +
             "Exit 3 when a model and device have no variant meeting the constraints.")
         {
-            file, output, parallel, cluster, modelsUrl, json, CreateReport(),
+            file, output, parallel, cluster, modelsUrl, json, CreateReport(), CreateStatus(),
         };
         CommandRunner.SetAction(command, (parse, context) =>
         {
@@ -90,6 +91,31 @@ internal static class SweepCommand
             var outcome = SweepRunner.Report(parse.GetValue(folder)!);
             context.Error.WriteLine($"sweep report: {string.Join(", ", outcome.Files)}");
             return Finish(parse.GetValue(json), context, outcome.Report);
+        });
+        return command;
+    }
+
+    private static Command CreateStatus()
+    {
+        var cluster = new Option<string>("--cluster")
+        {
+            Description = "The PostgreSQL connection string of the cluster's database (Timeout=5 unless given); nothing is written to it",
+            HelpName = "CONNECTION",
+            Required = true,
+        };
+        var json = new Option<bool>("--json") { Description = "Write the status as one JSON object on stdout, nothing else" };
+        var command = new Command("status",
+            "Show the sweep cluster's state from its database alone: the workers Orleans' membership table lists (address, ports, host, " +
+            "status, start and last-alive times, EdgeOpt version and slots) and per sweep id the results stored (evaluated, failed, last finished).")
+        {
+            cluster, json,
+        };
+        CommandRunner.SetAction(command, (parse, context) =>
+        {
+            var status = ClusterStatus.Read(parse.GetValue(cluster)!);
+            if (parse.GetValue(json)) context.Output.WriteLine(status.ToJson());
+            else SweepStatusRenderer.Render(context.Console, status, DateTimeOffset.UtcNow);
+            return ExitCodes.Ok;
         });
         return command;
     }

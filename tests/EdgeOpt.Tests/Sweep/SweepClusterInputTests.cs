@@ -30,8 +30,9 @@ public sealed class SweepClusterInputTests : IDisposable
         var sweepLine = LastLine(sweepRun.Err);
         Assert.StartsWith("error: ", sweepLine, StringComparison.Ordinal);
         var workerLine = CliHarness.UsageErrorLine(CliHarness.Run("worker", "--cluster", database));
+        var statusLine = CliHarness.UsageErrorLine(CliHarness.Run("sweep", "status", "--cluster", database, "--json"));
 
-        foreach (var line in new[] { sweepLine, workerLine })
+        foreach (var line in new[] { sweepLine, workerLine, statusLine })
         {
             Assert.Contains($"cannot reach the cluster database 127.0.0.1:{port}/edgeopt", line, StringComparison.Ordinal);
             Assert.Contains("refused", line, StringComparison.OrdinalIgnoreCase);

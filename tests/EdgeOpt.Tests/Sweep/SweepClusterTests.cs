@@ -104,6 +104,36 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
     }
 
     [Fact]
+    public void A_coordinator_killed_mid_sweep_and_run_again_completes_the_sweep_with_every_key_once()
+    {
+        var database = postgres.CreateDatabase();
+        var sweep = WriteDemoSweep(latencyRuns: 3000);
+        StartWorker(database, slots: 1);
+        WaitForMembers(database, 1);
+        var output = _dir.File("results");
+
+        using (var killed = CliProcess.Start("sweep", sweep, "-o", output, "--cluster", database, "--json"))
+        {
+            Assert.True(killed.WaitUntil(() => CountRows(database) >= 1), "no result was stored before the coordinator was killed");
+            killed.Signal(CliProcess.SigKill);
+            killed.WaitForExit();
+        }
+        var (code, _, stderr) = CliHarness.Run("sweep", sweep, "-o", output, "--cluster", database, "--json");
+
+        Assert.True(code == ExitCodes.Ok, $"exit {code}: {stderr}");
+        var counts = System.Text.RegularExpressions.Regex.Match(stderr, @"(\d+) evaluated, (\d+) from the results store");
+        Assert.True(counts.Success, stderr);
+        Assert.Equal(4, int.Parse(counts.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + int.Parse(counts.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(int.Parse(counts.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1, stderr);
+        var rows = Rows(database);
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(4, rows.Select(r => r.Key).Distinct().Count());
+        Assert.All(rows, r => Assert.Equal("evaluated", r.Status));
+        using (var store = ResultsStore.Open(Path.Combine(output, "results.db")))
+            Assert.Equal(4, store.Count);
+    }
+
+    [Fact]
     public void A_candidate_whose_evaluation_fails_twice_is_stored_as_failed_with_its_error()
     {
         var database = postgres.CreateDatabase();
@@ -119,6 +149,41 @@ public sealed class SweepClusterTests(PostgresCluster postgres) : IClassFixture<
         var row = Assert.Single(Rows(database));
         Assert.Equal("failed", row.Status);
         Assert.Equal("coordinator", row.Worker);
+
+        // sweep status: the worker with its slots and version from the membership table, the sweep with its failed row.
+        var status = CliHarness.Run("sweep", "status", "--cluster", database, "--json");
+        Assert.True(status.Code == ExitCodes.Ok, $"exit {status.Code}: {status.Err}");
+        using (var json = JsonDocument.Parse(status.Out))
+        {
+            var worker = Assert.Single(json.RootElement.GetProperty("workers").EnumerateArray());
+            Assert.Equal("127.0.0.1", worker.GetProperty("address").GetString());
+            Assert.Equal("active", worker.GetProperty("status").GetString());
+            Assert.Equal(1, worker.GetProperty("slots").GetInt32());
+            Assert.Equal(CandidateSpec.CurrentToolVersion, worker.GetProperty("toolVersion").GetString());
+            var summary = Assert.Single(json.RootElement.GetProperty("sweeps").EnumerateArray());
+            Assert.Equal(0, summary.GetProperty("evaluated").GetInt32());
+            Assert.Equal(1, summary.GetProperty("failed").GetInt32());
+            Assert.Equal(Query<string>(database, "SELECT sweep_id FROM edgeopt_sweep_results;"), summary.GetProperty("sweepId").GetString());
+        }
+        var table = CliHarness.Run("sweep", "status", "--cluster", database);
+        Assert.True(table.Code == ExitCodes.Ok, $"exit {table.Code}: {table.Err}");
+        Assert.Contains("127.0.0.1:", table.Out, StringComparison.Ordinal);
+        Assert.Contains(Query<string>(database, "SELECT sweep_id FROM edgeopt_sweep_results;"), table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sweep_status_of_an_empty_database_lists_nothing_and_creates_nothing()
+    {
+        var database = postgres.CreateDatabase();
+
+        var (code, stdout, stderr) = CliHarness.Run("sweep", "status", "--cluster", database, "--json");
+
+        Assert.True(code == ExitCodes.Ok, $"exit {code}: {stderr}");
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(0, json.RootElement.GetProperty("workers").GetArrayLength());
+        Assert.Equal(0, json.RootElement.GetProperty("sweeps").GetArrayLength());
+        Assert.Equal(0, Query(database, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public';"));
+        Assert.Contains("No worker in the cluster", CliHarness.Run("sweep", "status", "--cluster", database).Out, StringComparison.Ordinal);
     }
 
     [Fact]
