@@ -79,11 +79,7 @@ internal sealed class ClusterCoordinator
                     o.Invariant = ClusterDatabase.Invariant;
                     o.ConnectionString = connection;
                 })
-                .Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = ClusterDatabase.ClusterId;
-                    o.ServiceId = ClusterDatabase.ClusterId;
-                })
+                .Configure<ClusterOptions>(ClusterDatabase.Identify)
                 .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = SweepSilo.ResponseTimeout)
                 .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5)))
             .Build();

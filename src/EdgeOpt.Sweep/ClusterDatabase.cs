@@ -18,6 +18,13 @@ internal static class ClusterDatabase
     /// <summary>Orleans' cluster and service id: every worker and coordinator of one database form one cluster.</summary>
     public const string ClusterId = "edgeopt-sweep";
 
+    /// <summary>Names the cluster for a silo or a client: one cluster and service per database.</summary>
+    public static void Identify(Orleans.Configuration.ClusterOptions options)
+    {
+        options.ClusterId = ClusterId;
+        options.ServiceId = ClusterId;
+    }
+
     /// <summary>Seconds to wait for a connection when the connection string gives no <c>Timeout</c> (Npgsql's default is 15).</summary>
     public const int DefaultTimeoutSeconds = 5;
 

@@ -13,6 +13,30 @@ namespace EdgeOpt.Sweep;
 /// </summary>
 public static class SweepRunner
 {
+    /// <summary>Expands the sweep into candidates, opens the folder's results store and writes <c>sweep.json</c> (the manifest).</summary>
+    private static (List<CandidateSpec> Specs, SweepManifest Manifest, ResultsStore Store) Prepare(SweepSpec spec, string folder, IProgress<SweepProgress>? progress)
+    {
+        progress?.Report(new SweepProgress(0, 0, "hashing models and devices"));
+        var specs = Expand(spec);
+        var manifest = new SweepManifest
+        {
+            Constraints = spec.Constraints,
+            Candidates = [.. specs.Select(s => new SweepCandidate(s.ModelPath, s.ModelSha256, s.Device, s.Precision, s.ComputeKey()))],
+        };
+        Directory.CreateDirectory(folder);
+        var store = ResultsStore.Open(Path.Combine(folder, SweepManifest.StoreName));
+        try
+        {
+            AtomicFile.WriteAllText(Path.Combine(folder, SweepManifest.FileName), manifest.ToJson() + "\n");
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        return (specs, manifest, store);
+    }
+
     /// <summary>
     /// Runs the sweep into <paramref name="outputFolder"/> (<c>sweep.json</c>, <c>results.db</c>, the report files),
     /// evaluating <paramref name="parallel"/> candidates at once (≥ 1; 1 keeps host latencies free of each other's load).
@@ -28,16 +52,8 @@ public static class SweepRunner
         var folder = Path.GetFullPath(outputFolder);
         CheckFolder(outputFolder, folder);
 
-        progress?.Report(new SweepProgress(0, 0, "hashing models and devices"));
-        var specs = Expand(spec);
-        var manifest = new SweepManifest
-        {
-            Constraints = spec.Constraints,
-            Candidates = [.. specs.Select(s => new SweepCandidate(s.ModelPath, s.ModelSha256, s.Device, s.Precision, s.ComputeKey()))],
-        };
-        Directory.CreateDirectory(folder);
-        using var store = ResultsStore.Open(Path.Combine(folder, SweepManifest.StoreName));
-        AtomicFile.WriteAllText(Path.Combine(folder, SweepManifest.FileName), manifest.ToJson() + "\n");
+        var (specs, manifest, opened) = Prepare(spec, folder, progress);
+        using var store = opened;
 
         // A stored failure is as reproducible as a measurement (same spec, same tool version): not evaluated again.
         var pending = specs.Where(s => store.TryGet(s.ComputeKey()) is not { Status: CandidateStatus.Evaluated or CandidateStatus.Failed }).ToList();
@@ -82,16 +98,8 @@ public static class SweepRunner
         progress?.Report(new SweepProgress(0, 0, $"connecting to the cluster database {ClusterDatabase.Describe(connection)}"));
         using var results = ClusterResultsStore.Open(connection);
 
-        progress?.Report(new SweepProgress(0, 0, "hashing models and devices"));
-        var specs = Expand(spec);
-        var manifest = new SweepManifest
-        {
-            Constraints = spec.Constraints,
-            Candidates = [.. specs.Select(s => new SweepCandidate(s.ModelPath, s.ModelSha256, s.Device, s.Precision, s.ComputeKey()))],
-        };
-        Directory.CreateDirectory(folder);
-        using var store = ResultsStore.Open(Path.Combine(folder, SweepManifest.StoreName));
-        AtomicFile.WriteAllText(Path.Combine(folder, SweepManifest.FileName), manifest.ToJson() + "\n");
+        var (specs, manifest, opened) = Prepare(spec, folder, progress);
+        using var store = opened;
 
         var stored = results.StoredKeys([.. specs.Select(s => s.ComputeKey())]);
         var pending = new List<CandidateSpec>();

@@ -81,11 +81,7 @@ public sealed class SweepWorker : IAsyncDisposable
                     o.Invariant = ClusterDatabase.Invariant;
                     o.ConnectionString = connection;
                 })
-                .Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = ClusterDatabase.ClusterId;
-                    o.ServiceId = ClusterDatabase.ClusterId;
-                })
+                .Configure<ClusterOptions>(ClusterDatabase.Identify)
                 // Slots and version in the membership table, for `edgeopt sweep status`.
                 .Configure<SiloOptions>(o => o.SiloName = WorkerSiloName.Format(version, options.Slots))
                 .ConfigureEndpoints(address, options.Port, options.GatewayPort, listenOnAnyHostAddress: true)
