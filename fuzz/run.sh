@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of EdgeOpt's readers with AFL++ and SharpFuzz (docs/reliability.md, "Coverage-guided fuzzing").
 #
 #   fuzz/run.sh HARNESS SECONDS [--jobs N]   fuzz one harness for SECONDS (N afl-fuzz instances, default 1)
-#   fuzz/run.sh --smoke [SECONDS]            every harness for SECONDS each (default 30): the CI smoke test
+#   fuzz/run.sh --smoke [SECONDS]            every harness for SECONDS each (default 30) with a fixed seed: the CI smoke test
 #   fuzz/run.sh --list                       the harnesses
 #
 # Installs what it needs when missing: Debian's afl++ (apt-get; root or sudo) and the sharpfuzz dotnet tool 2.3.0
@@ -24,6 +24,9 @@ sharpfuzz_version=2.3.0
 timeout_ms=${FUZZ_TIMEOUT_MS:-5000}
 # Larger allocations throw OutOfMemoryException (a finding) instead of swapping the machine: "unbounded allocation".
 heap_limit=${FUZZ_HEAP_LIMIT:-0x40000000}
+# The smoke's afl-fuzz seed: fixed, so CI repeats the mutations run before landing (docs/reliability.md); long runs draw one.
+smoke_seed=${FUZZ_SEED:-1}
+seed=()
 
 usage() {
   sed -n '3,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -108,7 +111,7 @@ fuzz() {
   for ((i = 0; i < jobs; i++)); do
     local role=(-M main)
     ((i > 0)) && role=(-S "secondary$i")
-    afl-fuzz -i "$seeds" -o "$findings" "${role[@]}" -t "$timeout_ms" -m none -V "$seconds" -- "${target[@]}" \
+    afl-fuzz -i "$seeds" -o "$findings" "${role[@]}" ${seed[@]+"${seed[@]}"} -t "$timeout_ms" -m none -V "$seconds" -- "${target[@]}" \
       >"$dir/afl-$i.log" 2>&1 &
     pids+=($!)
   done
@@ -130,6 +133,7 @@ case $1 in
     ;;
   --smoke)
     seconds=${2:-30}
+    seed=(-s "$smoke_seed")
     total=0
     summary=()
     for harness in $(harnesses); do
